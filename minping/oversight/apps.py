@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class OversightConfig(AppConfig):
+    name = "minping.oversight"
+    verbose_name = "减分与否决"

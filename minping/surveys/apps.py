@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SurveysConfig(AppConfig):
+    name = "minping.surveys"
+    verbose_name = "问卷与答卷"

@@ -1,0 +1,32 @@
+"""The base test case: an organiser, a unit liaison and an outsider, and a small unit tree."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import User
+from django.test import TestCase
+
+from minping.orgs.models import Group, Unit
+
+
+class BaseTestCase(TestCase):
+    organiser: User
+    liaison: User
+    outsider: User
+    agencies: Group
+    industries: Group
+    gaj: Unit
+    gaj_window: Unit
+    water: Unit
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        cls.organiser = User.objects.create_user("organiser", password="password-organiser")
+        cls.organiser.is_staff = cls.organiser.is_superuser = True
+        cls.organiser.save()
+        cls.liaison = User.objects.create_user("liaison", password="password-liaison")
+        cls.outsider = User.objects.create_user("outsider", password="password-outsider")
+        cls.agencies = Group.objects.create(code="agencies", name="机关单位")
+        cls.industries = Group.objects.create(code="industries", name="重点行业")
+        cls.gaj = Unit.objects.create(code="gaj", name="公安局", group=cls.agencies)
+        cls.gaj_window = Unit.objects.create(code="gaj-w1", name="户政窗口", parent=cls.gaj)
+        cls.water = Unit.objects.create(code="water", name="水务集团", group=cls.industries)

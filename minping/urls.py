@@ -1,0 +1,11 @@
+from django.contrib import admin
+from django.urls import include, path
+
+admin.site.site_header = "民评 minping 管理后台"
+admin.site.site_title = "民评"
+admin.site.index_title = "评议活动管理"
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("", include("minping.reports.urls")),
+]
