@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "minping.lib",
     "minping.audit",
     "minping.orgs",
     "minping.campaigns",
