@@ -8,9 +8,21 @@ def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "minping.settings")
     from django.conf import settings
     from django.core.management import execute_from_command_line
+    from django.db import DatabaseError
 
     settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
-    execute_from_command_line(sys.argv)
+    try:
+        execute_from_command_line(sys.argv)
+    except DatabaseError as exc:
+        if "--traceback" in sys.argv:
+            raise
+        # Most often a new or upgraded install whose tables are not there yet.
+        sys.stderr.write(
+            f"数据库出错:{exc}\n"
+            "如果是新安装或刚升级,请先运行 `minping migrate`;"
+            "需要技术细节时加 --traceback 重新运行。\n"
+        )
+        sys.exit(1)
 
 
 if __name__ == "__main__":
