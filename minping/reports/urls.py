@@ -4,4 +4,5 @@ from minping.reports import views
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("c/<slug:code>/", views.campaign_results, name="campaign-results"),
 ]

@@ -1,9 +1,87 @@
+"""The public and organiser-facing results pages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, render
 
 from minping.campaigns.models import Campaign
+from minping.orgs.models import Group
+from minping.scoring.models import ResultSnapshot
+
+GRADE_LABELS = {"excellent": "优秀", "unsatisfactory": "不满意"}
+
+
+def may_see_everything(request: HttpRequest) -> bool:
+    return bool(request.user.is_authenticated and request.user.is_staff)
+
+
+def visible_campaigns(request: HttpRequest) -> list[Campaign]:
+    """Staff see every campaign; the public those whose results are published to it (R-37)."""
+    campaigns = Campaign.objects.all()
+    if not may_see_everything(request):
+        campaigns = campaigns.filter(publish=True, published_at__isnull=False)
+    return list(campaigns)
+
+
+def visible_snapshot(request: HttpRequest, campaign: Campaign) -> ResultSnapshot | None:
+    """Staff see the latest results computed, the public the latest published."""
+    snapshots = campaign.snapshots.order_by("-computed_at")
+    if not may_see_everything(request):
+        snapshots = snapshots.filter(published=True)
+    return snapshots.first()
+
+
+@dataclass
+class Row:
+    unit: dict[str, Any]
+    methods: list[dict[str, Any] | None]
+    deductions_total: float
+    grade_label: str
+
+
+@dataclass
+class GroupTable:
+    code: str
+    name: str
+    rows: list[Row] = field(default_factory=list)
+
+
+def group_tables(campaign: Campaign, results: dict[str, Any]) -> list[GroupTable]:
+    """The results JSON arranged as one ranking table per group, methods in campaign order."""
+    method_codes = list(campaign.methods.values_list("code", flat=True))
+    names = dict(Group.objects.filter(code__in=campaign.groups).values_list("code", "name"))
+    tables = {code: GroupTable(code, names.get(code, code)) for code in campaign.groups}
+    for unit in results.get("units", []):
+        table = tables.setdefault(unit["group"], GroupTable(unit["group"], unit["group"]))
+        methods = [unit["methods"].get(code) for code in method_codes]
+        deductions = sum(unit.get("deductions", {}).values())
+        table.rows.append(Row(unit, methods, deductions, GRADE_LABELS.get(unit["grade"], "")))
+    return [t for t in tables.values() if t.rows]
 
 
 def index(request: HttpRequest) -> HttpResponse:
-    campaigns = Campaign.objects.all()
-    return render(request, "reports/index.html", {"campaigns": campaigns})
+    return render(request, "reports/index.html", {"campaigns": visible_campaigns(request)})
+
+
+def campaign_results(request: HttpRequest, code: str) -> HttpResponse:
+    campaign = get_object_or_404(Campaign, code=code)
+    if not may_see_everything(request) and not (campaign.publish and campaign.is_published):
+        # Unpublished results are for the organiser only (R-37): offer staff a sign-in.
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        return render(request, "reports/not_published.html", {"campaign": campaign}, status=404)
+    snapshot = visible_snapshot(request, campaign)
+    context = {
+        "campaign": campaign,
+        "snapshot": snapshot,
+        "methods": list(campaign.methods.all()),
+        "sources": list(campaign.deduction_sources.all()),
+        "tables": group_tables(campaign, snapshot.results) if snapshot else [],
+        "missing": snapshot.results.get("missing", []) if snapshot else [],
+    }
+    return render(request, "reports/results.html", context)
