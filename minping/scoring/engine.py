@@ -1,0 +1,825 @@
+"""The scoring engine: a campaign's published rules applied to counted ballots (S-1..S-7).
+
+Pure: no ORM and no I/O. Frozen dataclasses in (the campaign's definition and
+the counts the database made), frozen dataclasses out (results per unit, with a
+breakdown that explains every figure). Arithmetic is exact (``Fraction``);
+figures are rounded half-up to 2 decimals only when they are shown or ranked.
+
+Everything here is keyed by codes, never database ids, so results can be
+checked by hand against the published rules and compared across campaigns.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
+from typing import Literal
+
+BALLOTS = "ballots"
+SCORES = "scores"
+EXCELLENT = "excellent"
+UNSATISFACTORY = "unsatisfactory"
+
+Number = Fraction | Decimal | int
+FigureSource = Literal["ballots", "parts", "scores"]
+
+
+# --- input ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Level:
+    """A scale level (R-07): its label, points, and whether it counts as satisfied (R-09)."""
+
+    label: str
+    points: Decimal
+    satisfied: bool
+
+
+@dataclass(frozen=True)
+class IndicatorDef:
+    code: str
+    title: str
+    weight: Decimal = Decimal(1)
+
+
+@dataclass(frozen=True)
+class MethodDef:
+    code: str
+    title: str
+    weight: Decimal  # percent of the composite (S-3)
+    input: str = BALLOTS  # "ballots" or "scores"
+
+
+@dataclass(frozen=True)
+class GroupDef:
+    code: str
+    name: str
+
+
+@dataclass(frozen=True)
+class UnitDef:
+    """A unit of the tree. ``group`` empty: not ranked itself (a part or a container)."""
+
+    code: str
+    name: str
+    parent: str | None = None
+    group: str | None = None
+
+
+@dataclass(frozen=True)
+class SourceDef:
+    code: str
+    title: str
+    cap: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class RuleDef:
+    code: str
+    title: str
+    source: str
+    points: Decimal
+
+
+@dataclass(frozen=True)
+class VetoRuleDef:
+    code: str
+    title: str
+
+
+@dataclass(frozen=True)
+class CampaignDef:
+    """The rules a campaign published, as far as scoring needs them."""
+
+    code: str
+    title: str
+    groups: tuple[GroupDef, ...]
+    levels: tuple[Level, ...]
+    indicators: tuple[IndicatorDef, ...]
+    methods: tuple[MethodDef, ...]
+    exclude: frozenset[str] = frozenset()
+    sources: tuple[SourceDef, ...] = ()
+    rules: tuple[RuleDef, ...] = ()
+    veto_rules: tuple[VetoRuleDef, ...] = ()
+    deductions_from: date | None = None
+    deductions_to: date | None = None
+    excellent: int = 0
+    unsatisfactory: int = 0
+    watchlist: int = 0
+
+
+@dataclass(frozen=True)
+class AnswerCount:
+    """How many answers chose ``level`` for ``indicator`` about ``unit`` on ``method``."""
+
+    method: str
+    unit: str
+    indicator: str
+    level: str
+    count: int
+
+
+@dataclass(frozen=True)
+class BallotCount:
+    """How many questionnaires were returned about ``unit`` on ``method``."""
+
+    method: str
+    unit: str
+    count: int
+
+
+@dataclass(frozen=True)
+class ScoreInput:
+    """A 0–100 score imported for a method whose input is ``scores``."""
+
+    method: str
+    unit: str
+    score: Decimal
+
+
+@dataclass(frozen=True)
+class DeductionInput:
+    id: int
+    unit: str
+    rule: str
+    date: date
+    count: int
+    signed_off: bool
+    evidence: str = ""
+
+
+@dataclass(frozen=True)
+class VetoInput:
+    id: int
+    unit: str
+    rule: str
+    date: date
+    evidence: str = ""
+
+
+@dataclass(frozen=True)
+class Tallies:
+    """What the database counted for one campaign. Rows may come in any order."""
+
+    units: tuple[UnitDef, ...]
+    answers: tuple[AnswerCount, ...] = ()
+    ballots: tuple[BallotCount, ...] = ()
+    scores: tuple[ScoreInput, ...] = ()
+    deductions: tuple[DeductionInput, ...] = ()
+    vetoes: tuple[VetoInput, ...] = ()
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """Last year's published composites by unit code (S-7); ``None`` where it had none."""
+
+    campaign: str
+    composites: Mapping[str, Decimal | None]
+    source: str = ""  # how they were obtained, shown in the breakdown
+
+
+# --- output -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LevelCount:
+    label: str
+    points: Decimal
+    count: int
+
+
+@dataclass(frozen=True)
+class IndicatorFigure:
+    """S-1: one indicator's score = Σ(points × answers) / answers."""
+
+    indicator: str
+    weight: Decimal
+    levels: tuple[LevelCount, ...]
+    answers: int
+    points_sum: Fraction
+    score: Fraction
+    formula: str
+
+
+@dataclass(frozen=True)
+class MethodFigure:
+    """A unit's figure on one method, and how it was reached.
+
+    ``source`` says where it came from: the unit's own ballots (S-1), the
+    mean of its parts (S-2; ``parts`` holds their figures), or an imported score.
+    """
+
+    unit: str
+    unit_name: str
+    method: str
+    source: FigureSource
+    score: Fraction
+    satisfaction_rate: Fraction | None
+    ballots: int | None
+    answers: int = 0
+    satisfied_answers: int = 0
+    indicators: tuple[IndicatorFigure, ...] = ()
+    parts: tuple[MethodFigure, ...] = ()
+    parts_without_data: tuple[str, ...] = ()
+    formula: str = ""
+
+
+@dataclass(frozen=True)
+class MissingInput:
+    """A ranked unit that has no figure on a method: never counted as zero."""
+
+    unit: str
+    name: str
+    group: str
+    method: str
+    reason: str  # "no_ballots" or "no_score"
+    message: str
+    blocks_composite: bool  # False when the method's weight is 0
+
+
+@dataclass(frozen=True)
+class DeductionLine:
+    """One recorded deduction and whether it counts (S-4, R-21)."""
+
+    id: int
+    rule: str
+    rule_title: str
+    source: str
+    date: date
+    count: int
+    points: Decimal
+    amount: Fraction  # points × count
+    counted: bool
+    reason: str  # why not counted; empty when counted
+    evidence: str
+
+
+@dataclass(frozen=True)
+class SourceTotal:
+    """Per source: Σ points × count of the counted deductions, then capped (S-4)."""
+
+    source: str
+    title: str
+    raw: Fraction
+    cap: Decimal | None
+    total: Fraction
+    formula: str
+
+
+@dataclass(frozen=True)
+class VetoLine:
+    id: int
+    rule: str
+    rule_title: str
+    date: date
+    evidence: str
+
+
+@dataclass(frozen=True)
+class UnitResult:
+    """One ranked unit's results; exact figures, rounded by ``rounded()`` for output."""
+
+    unit: str
+    name: str
+    group: str
+    methods: Mapping[str, MethodFigure | None]
+    method_ranks: Mapping[str, int | None]
+    weighted: Fraction | None
+    deductions: Mapping[str, Fraction]
+    composite: Fraction | None
+    rank: int | None
+    vetoed: bool
+    grade: str | None
+    watchlist: tuple[str, ...]
+    baseline: Decimal | None
+    change: Decimal | None
+    # The breakdown: how weighted, deductions and composite were reached.
+    weighted_formula: str = ""
+    deduction_lines: tuple[DeductionLine, ...] = ()
+    source_totals: tuple[SourceTotal, ...] = ()
+    vetoes: tuple[VetoLine, ...] = ()
+    composite_formula: str = ""
+    grade_reason: str = ""
+
+
+@dataclass(frozen=True)
+class Results:
+    campaign: CampaignDef
+    units: tuple[UnitResult, ...]  # ordered by group, then rank, then code
+    missing: tuple[MissingInput, ...]
+    notes: tuple[str, ...] = ()  # inputs that did not apply to any ranked unit
+    baseline: Baseline | None = None
+    unit_names: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def complete(self) -> bool:
+        return not any(m.blocks_composite for m in self.missing)
+
+
+# --- rounding and ranking ------------------------------------------------------
+
+CENT = Decimal("0.01")
+
+
+def round2(x: Number) -> Decimal:
+    """Round an exact figure half-up (away from zero at .5) to 2 decimals (S-5)."""
+    q = abs(Fraction(x)) * 100
+    cents = math.floor(q + Fraction(1, 2))
+    if cents == 0:
+        return Decimal("0.00")
+    value = (Decimal(cents) / 100).quantize(CENT)
+    return -value if x < 0 else value
+
+
+def fmt(x: Number) -> str:
+    """A figure as shown in a breakdown: rounded to 2 decimals."""
+    return str(round2(x))
+
+
+def fmt_plain(d: Decimal | int) -> str:
+    """A defined constant (points, weight) without trailing zeros: 100, 0.1, 25."""
+    return format(Decimal(d).normalize(), "f")
+
+
+def competition_ranks(values: Mapping[str, Decimal]) -> dict[str, int]:
+    """Rank highest first; equal values share a rank and the next is skipped (1, 2, 2, 4)."""
+    ordered = sorted(values.values(), reverse=True)
+    first: dict[Decimal, int] = {}
+    for position, value in enumerate(ordered, start=1):
+        first.setdefault(value, position)
+    return {key: first[value] for key, value in values.items()}
+
+
+def with_ties(values: Mapping[str, Decimal], n: int, *, lowest: bool) -> set[str]:
+    """The ``n`` highest (or lowest) keys, plus everyone tied with the ``n``-th (S-6)."""
+    if n <= 0 or not values:
+        return set()
+    ordered = sorted(values.values(), reverse=not lowest)
+    cut = ordered[min(n, len(ordered)) - 1]
+    if lowest:
+        return {key for key, value in values.items() if value <= cut}
+    return {key for key, value in values.items() if value >= cut}
+
+
+def _mean(values: list[Fraction]) -> Fraction:
+    return sum(values, Fraction(0)) / len(values)
+
+
+# --- S-1 and S-2: method figures ----------------------------------------------
+
+
+class _Figures:
+    """Works out every unit's figure on every method, memoised (parts are shared)."""
+
+    def __init__(self, campaign: CampaignDef, tallies: Tallies) -> None:
+        self.campaign = campaign
+        self.levels = {level.label: level for level in campaign.levels}
+        self.level_order = {level.label: i for i, level in enumerate(campaign.levels)}
+        self.indicators = {ind.code: ind for ind in campaign.indicators}
+        self.indicator_order = {ind.code: i for i, ind in enumerate(campaign.indicators)}
+        self.units = {unit.code: unit for unit in tallies.units}
+        children: dict[str, list[str]] = defaultdict(list)
+        for unit in tallies.units:
+            if unit.parent is not None:
+                children[unit.parent].append(unit.code)
+        # Parts (S-2): children that are not ranked themselves and not left out.
+        self.parts = {
+            code: sorted(
+                c for c in kids if self.units[c].group is None and c not in campaign.exclude
+            )
+            for code, kids in children.items()
+        }
+        # Counts are summed, so rows split or repeated in any order give the same result.
+        self.answers: dict[tuple[str, str], dict[str, dict[str, int]]] = defaultdict(
+            lambda: defaultdict(lambda: defaultdict(int))
+        )
+        for a in tallies.answers:
+            if a.count:
+                self.answers[a.method, a.unit][a.indicator][a.level] += a.count
+        self.ballots: dict[tuple[str, str], int] = defaultdict(int)
+        for b in tallies.ballots:
+            self.ballots[b.method, b.unit] += b.count
+        self.scores = {(s.method, s.unit): s.score for s in tallies.scores}
+        self.memo: dict[tuple[str, str], MethodFigure | None] = {}
+        self._visiting: set[str] = set()
+
+    def figure(self, method: MethodDef, unit: str) -> MethodFigure | None:
+        key = (method.code, unit)
+        if key not in self.memo:
+            if method.input == SCORES:
+                self.memo[key] = self._imported(method, unit)
+            else:
+                self.memo[key] = self._own(method, unit) or self._from_parts(method, unit)
+        return self.memo[key]
+
+    def _name(self, unit: str) -> str:
+        found = self.units.get(unit)
+        return found.name if found else unit
+
+    def _imported(self, method: MethodDef, unit: str) -> MethodFigure | None:
+        score = self.scores.get((method.code, unit))
+        if score is None:
+            return None
+        return MethodFigure(
+            unit=unit,
+            unit_name=self._name(unit),
+            method=method.code,
+            source="scores",
+            score=Fraction(score),
+            satisfaction_rate=None,
+            ballots=None,
+            formula=f"录入得分 {fmt_plain(score)}",
+        )
+
+    def _own(self, method: MethodDef, unit: str) -> MethodFigure | None:
+        """S-1 from the unit's own answers; ``None`` when it has none."""
+        by_indicator = self.answers.get((method.code, unit))
+        if not by_indicator:
+            return None
+        figures: list[IndicatorFigure] = []
+        answers = satisfied = 0
+        for code in sorted(by_indicator, key=lambda c: self.indicator_order.get(c, 1 << 30)):
+            counts = by_indicator[code]
+            indicator = self.indicators.get(code)
+            levels = [
+                LevelCount(label, self.levels[label].points, counts[label])
+                for label in sorted(counts, key=lambda lb: self.level_order.get(lb, 1 << 30))
+                if label in self.levels
+            ]
+            n = sum(lc.count for lc in levels)
+            if indicator is None or n == 0:
+                continue
+            points_sum = sum((Fraction(lc.points) * lc.count for lc in levels), Fraction(0))
+            answers += n
+            satisfied += sum(lc.count for lc in levels if self.levels[lc.label].satisfied)
+            terms = " + ".join(f"{lc.label} {fmt_plain(lc.points)}×{lc.count}" for lc in levels)
+            figures.append(
+                IndicatorFigure(
+                    indicator=code,
+                    weight=indicator.weight,
+                    levels=tuple(levels),
+                    answers=n,
+                    points_sum=points_sum,
+                    score=points_sum / n,
+                    formula=f"({terms}) / {n} = {fmt(points_sum / n)}",
+                )
+            )
+        weight_sum = sum((f.weight for f in figures), Decimal(0))
+        if not figures or weight_sum == 0:
+            return None
+        score = sum((f.score * Fraction(f.weight) for f in figures), Fraction(0)) / Fraction(
+            weight_sum
+        )
+        rate = Fraction(satisfied * 100, answers)
+        terms = " + ".join(f"{fmt(f.score)}×{fmt_plain(f.weight)}" for f in figures)
+        ballots = self.ballots.get((method.code, unit), 0)
+        formula = (
+            f"指标加权平均 ({terms}) / {fmt_plain(weight_sum)} = {fmt(score)};"
+            f"满意率 {satisfied} / {answers} × 100 = {fmt(rate)};答卷 {ballots} 份"
+        )
+        return MethodFigure(
+            unit=unit,
+            unit_name=self._name(unit),
+            method=method.code,
+            source="ballots",
+            score=score,
+            satisfaction_rate=rate,
+            ballots=ballots,
+            answers=answers,
+            satisfied_answers=satisfied,
+            indicators=tuple(figures),
+            formula=formula,
+        )
+
+    def _from_parts(self, method: MethodDef, unit: str) -> MethodFigure | None:
+        """S-2 / R-03: the unweighted mean of the parts' figures, recursively."""
+        if unit in self._visiting:  # a cycle in the tree: stop rather than loop
+            return None
+        self._visiting.add(unit)
+        try:
+            with_data: list[MethodFigure] = []
+            without: list[str] = []
+            for part in self.parts.get(unit, []):
+                figure = self.figure(method, part)
+                if figure is None:
+                    without.append(part)
+                else:
+                    with_data.append(figure)
+        finally:
+            self._visiting.discard(unit)
+        if not with_data:
+            return None
+        score = _mean([f.score for f in with_data])
+        rates = [f.satisfaction_rate for f in with_data if f.satisfaction_rate is not None]
+        rate = _mean(rates) if rates else None
+        ballots = sum(f.ballots or 0 for f in with_data)
+        n = len(with_data)
+        formula = (
+            f"下属单位平均 ({' + '.join(f'{f.unit} {fmt(f.score)}' for f in with_data)})"
+            f" / {n} = {fmt(score)}"
+        )
+        if rate is not None:
+            formula += f";满意率 ({' + '.join(fmt(r) for r in rates)}) / {len(rates)} = {fmt(rate)}"
+        formula += f";答卷 {' + '.join(str(f.ballots or 0) for f in with_data)} = {ballots} 份"
+        if without:
+            formula += f";无数据未计入:{'、'.join(without)}"
+        return MethodFigure(
+            unit=unit,
+            unit_name=self._name(unit),
+            method=method.code,
+            source="parts",
+            score=score,
+            satisfaction_rate=rate,
+            ballots=ballots,
+            answers=sum(f.answers for f in with_data),
+            satisfied_answers=sum(f.satisfied_answers for f in with_data),
+            parts=tuple(with_data),
+            parts_without_data=tuple(without),
+            formula=formula,
+        )
+
+
+# --- S-4: deductions ------------------------------------------------------------
+
+
+def _window_text(campaign: CampaignDef) -> str:
+    start = campaign.deductions_from.isoformat() if campaign.deductions_from else "不限"
+    end = campaign.deductions_to.isoformat() if campaign.deductions_to else "不限"
+    return f"{start} 至 {end}"
+
+
+def deduction_line(campaign: CampaignDef, d: DeductionInput) -> DeductionLine:
+    """Whether one deduction counts: signed off (R-21) and dated inside [from, to] (S-4)."""
+    rule = next((r for r in campaign.rules if r.code == d.rule), None)
+    reasons = []
+    if rule is None:
+        reasons.append(f"减分规则 {d.rule} 不在本次活动中")
+    if not d.signed_off:
+        reasons.append("未签字")
+    outside = (campaign.deductions_from is not None and d.date < campaign.deductions_from) or (
+        campaign.deductions_to is not None and d.date > campaign.deductions_to
+    )
+    if outside:
+        reasons.append(f"不在减分期间 {_window_text(campaign)}")
+    points = rule.points if rule else Decimal(0)
+    return DeductionLine(
+        id=d.id,
+        rule=d.rule,
+        rule_title=rule.title if rule else d.rule,
+        source=rule.source if rule else "",
+        date=d.date,
+        count=d.count,
+        points=points,
+        amount=Fraction(points) * d.count,
+        counted=not reasons,
+        reason=";".join(reasons),
+        evidence=d.evidence,
+    )
+
+
+def source_totals(campaign: CampaignDef, lines: Iterable[DeductionLine]) -> list[SourceTotal]:
+    """Every source of the campaign: Σ of its counted amounts, then its cap (S-4)."""
+    out = []
+    lines = list(lines)
+    for source in campaign.sources:
+        counted = [ln for ln in lines if ln.counted and ln.source == source.code]
+        raw = sum((ln.amount for ln in counted), Fraction(0))
+        total = raw
+        terms = " + ".join(f"{fmt_plain(ln.points)}×{ln.count}" for ln in counted) or "0"
+        formula = f"{terms} = {fmt(raw)}"
+        if source.cap is not None and raw > source.cap:
+            total = Fraction(source.cap)
+            formula += (
+                f",超过上限 {fmt_plain(source.cap)} 分,按 {fmt(total)} 计"
+                f"(超出上限部分 {fmt(raw - total)} 分不计)"
+            )
+        out.append(SourceTotal(source.code, source.title, raw, source.cap, total, formula))
+    return out
+
+
+# --- the whole campaign ---------------------------------------------------------
+
+
+def _missing_message(unit: UnitDef, method: MethodDef) -> tuple[str, str]:
+    if method.input == SCORES:
+        return "no_score", f"{unit.name}({unit.code})缺少“{method.title}”的录入得分"
+    return (
+        "no_ballots",
+        f"{unit.name}({unit.code})及其下属窗口/站所均无“{method.title}”的答卷",
+    )
+
+
+@dataclass(frozen=True)
+class _Scored:
+    """A ranked unit's figures before it is ranked within its group."""
+
+    unit: UnitDef
+    methods: Mapping[str, MethodFigure | None]
+    weighted: Fraction | None
+    weighted_formula: str
+    lines: tuple[DeductionLine, ...]
+    totals: tuple[SourceTotal, ...]
+    composite: Fraction | None
+    composite_formula: str
+    vetoes: tuple[VetoLine, ...]
+
+
+def _score_unit(
+    campaign: CampaignDef,
+    unit: UnitDef,
+    methods: Mapping[str, MethodFigure | None],
+    lines: tuple[DeductionLine, ...],
+    vetoes: tuple[VetoLine, ...],
+) -> _Scored:
+    """S-3 and S-4: weighted from the exact method scores, then the capped deductions."""
+    # A method with weight 0 is only ranked on its own (R-19); missing it blocks nothing.
+    blocked = any(methods[m.code] is None and m.weight != 0 for m in campaign.methods)
+    weighted: Fraction | None = None
+    weighted_formula = "缺少方法得分,不计算加权得分"
+    if not blocked:
+        terms = [(f, m) for m in campaign.methods if (f := methods[m.code]) is not None]
+        weighted = sum((f.score * Fraction(m.weight) / 100 for f, m in terms), Fraction(0))
+        shown = " + ".join(f"{fmt(f.score)}×{fmt_plain(m.weight)}" for f, m in terms)
+        weighted_formula = f"({shown}) / 100 = {fmt(weighted)}"
+    totals = tuple(source_totals(campaign, lines))
+    deducted = sum((t.total for t in totals), Fraction(0))
+    composite = None if weighted is None else weighted - deducted
+    composite_formula = (
+        "缺少方法得分,不计算综合得分"
+        if weighted is None or composite is None
+        else f"{fmt(weighted)} − {fmt(deducted)} = {fmt(composite)}"
+    )
+    return _Scored(
+        unit,
+        methods,
+        weighted,
+        weighted_formula,
+        lines,
+        totals,
+        composite,
+        composite_formula,
+        vetoes,
+    )
+
+
+def compute(campaign: CampaignDef, tallies: Tallies, baseline: Baseline | None = None) -> Results:
+    """Apply S-1..S-7 to one campaign. Deterministic whatever the order of the input rows."""
+    figures = _Figures(campaign, tallies)
+    group_codes = [g.code for g in campaign.groups]
+    ranked = sorted(
+        (u for u in tallies.units if u.group in group_codes and u.code not in campaign.exclude),
+        key=lambda u: (group_codes.index(u.group or ""), u.code),
+    )
+    ranked_codes = {u.code for u in ranked}
+
+    lines_by_unit: dict[str, list[DeductionLine]] = defaultdict(list)
+    notes: list[str] = []
+    for d in sorted(tallies.deductions, key=lambda d: (d.date, d.id)):
+        if d.unit in ranked_codes:
+            lines_by_unit[d.unit].append(deduction_line(campaign, d))
+        else:
+            notes.append(f"减分 #{d.id}({d.unit},{d.date})所记单位不参加本次排名,未计入")
+    veto_titles = {v.code: v.title for v in campaign.veto_rules}
+    vetoes_by_unit: dict[str, list[VetoLine]] = defaultdict(list)
+    for v in sorted(tallies.vetoes, key=lambda v: (v.date, v.id)):
+        if v.unit in ranked_codes:
+            line = VetoLine(v.id, v.rule, veto_titles.get(v.rule, v.rule), v.date, v.evidence)
+            vetoes_by_unit[v.unit].append(line)
+        else:
+            notes.append(f"一票否决 #{v.id}({v.unit},{v.date})所记单位不参加本次排名,未计入")
+
+    missing: list[MissingInput] = []
+    scored: list[_Scored] = []
+    for unit in ranked:
+        methods = {m.code: figures.figure(m, unit.code) for m in campaign.methods}
+        for m in campaign.methods:
+            if methods[m.code] is None:
+                reason, message = _missing_message(unit, m)
+                missing.append(
+                    MissingInput(
+                        unit.code,
+                        unit.name,
+                        unit.group or "",
+                        m.code,
+                        reason,
+                        message,
+                        blocks_composite=m.weight != 0,
+                    )
+                )
+        scored.append(
+            _score_unit(
+                campaign,
+                unit,
+                methods,
+                tuple(lines_by_unit.get(unit.code, [])),
+                tuple(vetoes_by_unit.get(unit.code, [])),
+            )
+        )
+
+    results: list[UnitResult] = []
+    for group in group_codes:
+        members = [p for p in scored if p.unit.group == group]
+        results.extend(_rank_group(campaign, members, baseline))
+
+    missing.sort(
+        key=lambda m: (
+            group_codes.index(m.group),
+            m.unit,
+            [x.code for x in campaign.methods].index(m.method),
+        )
+    )
+    return Results(
+        campaign=campaign,
+        units=tuple(results),
+        missing=tuple(missing),
+        notes=tuple(notes),
+        baseline=baseline,
+        unit_names={u.code: u.name for u in tallies.units},
+    )
+
+
+def _rank_group(
+    campaign: CampaignDef, members: list[_Scored], baseline: Baseline | None
+) -> list[UnitResult]:
+    """S-5 and S-6 within one group: ranks, grades, method ranks and the watchlist."""
+    composites = {p.unit.code: round2(p.composite) for p in members if p.composite is not None}
+    ranks = competition_ranks(composites)
+    vetoed = {p.unit.code for p in members if p.vetoes}
+
+    # Excellent first: a vetoed unit never is, and a unit is never graded twice.
+    excellent = with_ties(
+        {c: v for c, v in composites.items() if c not in vetoed},
+        campaign.excellent,
+        lowest=False,
+    )
+    slots = campaign.unsatisfactory - len(vetoed)
+    lowest = with_ties(
+        {c: v for c, v in composites.items() if c not in vetoed and c not in excellent},
+        slots,
+        lowest=True,
+    )
+
+    method_ranks: dict[str, dict[str, int]] = {}
+    watch: dict[str, set[str]] = {}
+    for m in campaign.methods:
+        scores = {
+            p.unit.code: round2(f.score) for p in members if (f := p.methods[m.code]) is not None
+        }
+        method_ranks[m.code] = competition_ranks(scores)
+        watch[m.code] = with_ties(scores, campaign.watchlist, lowest=True)
+
+    out = []
+    for p in members:
+        unit = p.unit
+        code = unit.code
+        grade: str | None = None
+        reason = ""
+        if code in vetoed:
+            grade = UNSATISFACTORY
+            reason = "一票否决:" + "、".join(v.rule_title for v in p.vetoes)
+        elif code in excellent:
+            grade = EXCELLENT
+            reason = f"本组非否决单位综合得分前 {campaign.excellent} 名(含并列)"
+        elif code in lowest:
+            grade = UNSATISFACTORY
+            reason = f"本组综合得分后 {campaign.unsatisfactory} 名(含否决单位与并列)"
+        base: Decimal | None = None
+        change: Decimal | None = None
+        if baseline is not None:
+            base = baseline.composites.get(code)
+            if base is not None and p.composite is not None:
+                # Against the published figure, so change = the two printed numbers' difference.
+                change = round2(p.composite) - base
+        out.append(
+            UnitResult(
+                unit=code,
+                name=unit.name,
+                group=unit.group or "",
+                methods=p.methods,
+                method_ranks={m.code: method_ranks[m.code].get(code) for m in campaign.methods},
+                weighted=p.weighted,
+                deductions={t.source: t.total for t in p.totals},
+                composite=p.composite,
+                rank=ranks.get(code),
+                vetoed=code in vetoed,
+                grade=grade,
+                watchlist=tuple(m.code for m in campaign.methods if code in watch[m.code]),
+                baseline=base,
+                change=change,
+                weighted_formula=p.weighted_formula,
+                deduction_lines=p.lines,
+                source_totals=p.totals,
+                vetoes=p.vetoes,
+                composite_formula=p.composite_formula,
+                grade_reason=reason,
+            )
+        )
+    # Ranked units by rank; units without a composite last, by code.
+    out.sort(key=lambda r: (r.rank is None, r.rank or 0, r.unit))
+    return out
