@@ -1,0 +1,448 @@
+"""The example campaigns under examples/ are well-formed, and generate.py reproduces them.
+
+These checks read the files directly (tomllib and csv); they do not use the loader or the
+importers, so a broken example is told apart from a broken loader.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import subprocess
+import sys
+import tomllib
+from collections import Counter, defaultdict
+from datetime import date
+from decimal import Decimal
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
+CAMPAIGN_DIRS = sorted(p.parent for p in EXAMPLES.glob("*/campaign.toml"))
+IDS = [p.name for p in CAMPAIGN_DIRS]
+
+CAMPAIGN_CODE = re.compile(r"^[a-z0-9-]+$")
+ITEM_CODE = re.compile(r"^[a-z0-9_-]+$")
+DEFAULT_LABELS = ["好", "较好", "一般", "较差", "差"]
+SIGNED = {"是", "否", "yes", "no"}
+MAX_FILE_BYTES = 3 * 1024 * 1024
+
+HEADERS = {
+    "units.csv": ["code", "name", "parent", "group"],
+    "ballots.csv": ["ballot", "method", "unit", "indicator", "level"],
+    "scores.csv": ["method", "unit", "score"],
+    "deductions.csv": ["unit", "rule", "date", "count", "evidence", "signed_off"],
+    "vetoes.csv": ["unit", "rule", "date", "evidence"],
+}
+
+pytestmark = pytest.mark.parametrize("example", CAMPAIGN_DIRS, ids=IDS)
+
+
+def decode(data: bytes) -> str:
+    """UTF-8 (with or without BOM) or GB18030, as the importers accept."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        return data.decode("gb18030")
+
+
+@cache
+def read_rows(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    reader = csv.DictReader(io.StringIO(decode(path.read_bytes()), newline=""))
+    rows = list(reader)
+    return list(reader.fieldnames or []), rows
+
+
+@cache
+def campaign(example: Path) -> dict:
+    with open(example / "campaign.toml", "rb") as f:
+        return tomllib.load(f)
+
+
+@cache
+def all_units() -> dict[str, dict[str, str]]:
+    """Units are global: the union of every units.csv under examples/."""
+    units: dict[str, dict[str, str]] = {}
+    for path in sorted(EXAMPLES.glob("*/units.csv")):
+        header, rows = read_rows(path)
+        assert header == HEADERS["units.csv"], path
+        for line, row in enumerate(rows, 2):
+            assert row["code"] not in units, f"{path}:{line}: unit {row['code']} defined twice"
+            units[row["code"]] = row
+    return units
+
+
+def group_codes(c: dict) -> list[str]:
+    return [g if isinstance(g, str) else g["code"] for g in c["groups"]]
+
+
+def ranked_units(c: dict) -> list[str]:
+    """Units ranked in the campaign: in one of its groups and not excluded."""
+    groups = set(group_codes(c))
+    exclude = set(c.get("exclude", []))
+    return [code for code, u in all_units().items() if u["group"] in groups and code not in exclude]
+
+
+def parts(unit: str) -> list[str]:
+    """A unit's ungrouped descendants (its windows and stations), recursively."""
+    found = []
+    for code, u in all_units().items():
+        if u["parent"] == unit and not u["group"]:
+            found += [code, *parts(code)]
+    return found
+
+
+def scale_labels(c: dict) -> list[str]:
+    levels = c.get("scale", {}).get("levels")
+    return [lv["label"] for lv in levels] if levels else DEFAULT_LABELS
+
+
+def methods(c: dict, kind: str) -> set[str]:
+    return {m["code"] for m in c["methods"] if m.get("input", "ballots") == kind}
+
+
+def input_rows(example: Path, name: str) -> list[dict[str, str]]:
+    path = example / name
+    if not path.exists():
+        return []
+    header, rows = read_rows(path)
+    assert header == HEADERS[name], f"{path}: header {header}"
+    return rows
+
+
+# ---------------------------------------------------------------------------
+# The definition file
+
+
+def test_definition_is_well_formed(example):
+    c = campaign(example)
+    assert CAMPAIGN_CODE.match(c["code"])
+    assert c["code"] == example.name, "the directory is named after the campaign"
+    assert isinstance(c["title"], str) and c["title"]
+    assert isinstance(c["year"], int) and 2000 <= c["year"] <= 2100
+    assert isinstance(c["publish"], bool)
+    assert c["groups"]
+    for group in c["groups"]:
+        if not isinstance(group, str):
+            assert set(group) == {"code", "title"} and group["title"]
+
+
+def test_codes_are_valid_and_unique(example):
+    c = campaign(example)
+    tables = {
+        "groups": group_codes(c),
+        "indicators": [i["code"] for i in c["indicators"]],
+        "methods": [m["code"] for m in c["methods"]],
+        "stages": [s["code"] for s in c.get("stages", [])],
+        "sources": [s["code"] for s in c.get("deductions", {}).get("sources", [])],
+        "rules": [r["code"] for r in c.get("deductions", {}).get("rules", [])],
+        "vetoes": [v["code"] for v in c.get("vetoes", [])],
+    }
+    for table, codes in tables.items():
+        assert all(ITEM_CODE.match(code) for code in codes), (table, codes)
+        duplicates = [code for code, n in Counter(codes).items() if n > 1]
+        assert not duplicates, (table, duplicates)
+    assert c["indicators"] and c["methods"]
+
+
+def test_method_weights_sum_to_100(example):
+    c = campaign(example)
+    assert sum(Decimal(str(m["weight"])) for m in c["methods"]) == 100
+    assert all(m["weight"] > 0 for m in c["methods"])
+    assert all(m.get("input", "ballots") in {"ballots", "scores"} for m in c["methods"])
+
+
+def test_scale(example):
+    c = campaign(example)
+    scale = c.get("scale")
+    if scale is None:
+        return
+    labels = [lv["label"] for lv in scale["levels"]]
+    assert len(set(labels)) == len(labels)
+    assert all(0 <= lv["points"] <= 100 for lv in scale["levels"])
+    assert set(scale.get("satisfied", [])) <= set(labels)
+
+
+def test_stages_and_deduction_window_are_dates(example):
+    c = campaign(example)
+    for stage in c.get("stages", []):
+        assert isinstance(stage["starts"], date) and isinstance(stage["ends"], date), stage
+        assert stage["starts"] <= stage["ends"], stage
+        assert stage["title"]
+    deductions = c.get("deductions")
+    if deductions:
+        assert isinstance(deductions["from"], date) and isinstance(deductions["to"], date)
+        assert deductions["from"] <= deductions["to"]
+
+
+def test_every_deduction_rule_has_a_known_source(example):
+    c = campaign(example)
+    deductions = c.get("deductions", {})
+    sources = {s["code"] for s in deductions.get("sources", [])}
+    for source in deductions.get("sources", []):
+        assert source.get("cap", 1) > 0
+    for rule in deductions.get("rules", []):
+        assert rule["source"] in sources, rule
+        assert rule["points"] > 0, rule
+    if deductions.get("rules"):
+        assert sources
+
+
+def test_groups_exclusions_and_grading(example):
+    c = campaign(example)
+    units = all_units()
+    for code in c.get("exclude", []):
+        assert code in units, f"excluded unit {code} is not in the unit tree"
+        assert units[code]["group"] in group_codes(c), f"{code} is not in the campaign anyway"
+    for group in group_codes(c):
+        assert any(u["group"] == group for u in units.values()), f"group {group} has no units"
+    ranked = ranked_units(c)
+    grading = c.get("grading", {})
+    for key in ("excellent", "unsatisfactory", "watchlist"):
+        n = grading.get(key, 0)
+        assert isinstance(n, int) and 0 <= n < len(ranked), (key, n)
+
+
+def test_groups_are_not_shared_between_examples(example):
+    """Groups are global; two examples sharing one would rank each other's units together."""
+    mine = set(group_codes(campaign(example)))
+    for other in CAMPAIGN_DIRS:
+        if other != example:
+            assert not mine & set(group_codes(campaign(other))), other.name
+
+
+# ---------------------------------------------------------------------------
+# The unit tree
+
+
+def test_unit_tree(example):
+    units = all_units()
+    for code, u in units.items():
+        assert re.match(r"^[a-z0-9_-]+$", code), code
+        assert u["name"], code
+        assert not u["parent"] or u["parent"] in units, f"{code}: unknown parent {u['parent']}"
+        seen = {code}
+        parent = u["parent"]
+        while parent:
+            assert parent not in seen, f"cycle at {code}"
+            seen.add(parent)
+            parent = units[parent]["parent"]
+
+
+# ---------------------------------------------------------------------------
+# Input files
+
+
+def test_input_files_are_small_and_known(example):
+    for path in example.iterdir():
+        if path.suffix == ".csv":
+            assert path.name in HEADERS, path
+            assert path.stat().st_size < MAX_FILE_BYTES, path
+
+
+def test_ballots(example):
+    c = campaign(example)
+    rows = input_rows(example, "ballots.csv")
+    ballot_methods = methods(c, "ballots")
+    indicators = {i["code"] for i in c["indicators"]}
+    labels = set(scale_labels(c))
+    in_campaign = set(ranked_units(c))
+    for unit in list(in_campaign):
+        in_campaign.update(parts(unit))
+    owner: dict[str, tuple[str, str]] = {}
+    answered: set[tuple[str, str]] = set()
+    for line, row in enumerate(rows, 2):
+        where = f"{example.name}/ballots.csv:{line}"
+        assert row["method"] in ballot_methods, f"{where}: {row['method']} is not a ballot method"
+        assert row["unit"] in in_campaign, f"{where}: {row['unit']} is not in the campaign"
+        assert row["indicator"] in indicators, f"{where}: unknown indicator"
+        assert row["level"] in labels, f"{where}: {row['level']} is not a scale label"
+        key = (row["method"], row["unit"])
+        assert owner.setdefault(row["ballot"], key) == key, f"{where}: ballot changes method/unit"
+        assert (row["ballot"], row["indicator"]) not in answered, f"{where}: answered twice"
+        answered.add((row["ballot"], row["indicator"]))
+
+
+def test_every_ranked_unit_is_rated_on_every_method(example):
+    c = campaign(example)
+    rows = input_rows(example, "ballots.csv")
+    rated = {(r["method"], r["unit"]) for r in rows}
+    scored = {(r["method"], r["unit"]) for r in input_rows(example, "scores.csv")}
+    for unit in ranked_units(c):
+        for method in methods(c, "ballots"):
+            own = (method, unit) in rated
+            via_parts = any((method, p) in rated for p in parts(unit))
+            assert own or via_parts, f"{unit} has no ballots on {method}"
+        for method in methods(c, "scores"):
+            assert (method, unit) in scored, f"{unit} has no score on {method}"
+
+
+def test_scores(example):
+    c = campaign(example)
+    score_methods = methods(c, "scores")
+    units = all_units()
+    seen = set()
+    for line, row in enumerate(input_rows(example, "scores.csv"), 2):
+        where = f"{example.name}/scores.csv:{line}"
+        assert row["method"] in score_methods, f"{where}: {row['method']} is not a scores method"
+        assert row["unit"] in units, f"{where}: unknown unit"
+        assert 0 <= Decimal(row["score"]) <= 100, where
+        assert (row["method"], row["unit"]) not in seen, f"{where}: scored twice"
+        seen.add((row["method"], row["unit"]))
+
+
+def test_deductions(example):
+    c = campaign(example)
+    rules = {r["code"] for r in c.get("deductions", {}).get("rules", [])}
+    units = all_units()
+    for line, row in enumerate(input_rows(example, "deductions.csv"), 2):
+        where = f"{example.name}/deductions.csv:{line}"
+        assert row["unit"] in units, f"{where}: unknown unit"
+        assert row["rule"] in rules, f"{where}: unknown rule"
+        date.fromisoformat(row["date"])
+        assert int(row["count"] or 1) >= 1, where
+        assert row["evidence"], where
+        assert row["signed_off"] in SIGNED, where
+
+
+def test_vetoes(example):
+    c = campaign(example)
+    rules = {v["code"] for v in c.get("vetoes", [])}
+    units = all_units()
+    for line, row in enumerate(input_rows(example, "vetoes.csv"), 2):
+        where = f"{example.name}/vetoes.csv:{line}"
+        assert row["unit"] in units, f"{where}: unknown unit"
+        assert row["rule"] in rules, f"{where}: unknown veto rule"
+        date.fromisoformat(row["date"])
+        assert row["evidence"], where
+
+
+# ---------------------------------------------------------------------------
+# What each example is for
+
+
+def test_example_specifics(example):
+    c = campaign(example)
+    ballots = input_rows(example, "ballots.csv")
+    questionnaires = defaultdict(set)
+    for row in ballots:
+        questionnaires[row["method"]].add(row["ballot"])
+
+    if example.name == "zhifa-2014":
+        # “测评问卷不少于500份”; departments with stations are surveyed through them (R-03).
+        assert len(questionnaires["questionnaire"]) >= 500
+        with_stations = [u for u in ranked_units(c) if parts(u)]
+        assert with_stations
+        direct = {r["unit"] for r in ballots if r["method"] == "questionnaire"}
+        assert not direct & set(with_stations)
+        assert c["publish"] is True
+
+    elif example.name == "yc-2018":
+        ranked = ranked_units(c)
+        units = all_units()
+        by_group = Counter(units[u]["group"] for u in ranked)
+        assert by_group == {"yc-agencies": 82, "yc-industries": 7}
+        assert c["exclude"] and c["publish"] is False
+        assert [m["weight"] for m in c["methods"]] == [25, 25, 25, 25]
+        assert c["deductions"]["from"] == date(2017, 12, 1)
+        assert c["deductions"]["to"] == date(2018, 11, 30)
+        media = next(s for s in c["deductions"]["sources"] if s["code"] == "media")
+        assert media["cap"] == 5
+        # One unit passes the media cap: 55 events of 0.1.
+        rows = input_rows(example, "deductions.csv")
+        points = {r["code"]: r["points"] for r in c["deductions"]["rules"]}
+        sources = {r["code"]: r["source"] for r in c["deductions"]["rules"]}
+        media_by_unit: Counter[str] = Counter()
+        for r in rows:
+            if sources[r["rule"]] == "media" and r["signed_off"] == "是":
+                media_by_unit[r["unit"]] += int(r["count"])
+        assert max(media_by_unit.values()) * Decimal(str(points["no_interview"])) > media["cap"]
+        assert {r["signed_off"] for r in rows} == {"是", "否"}
+        dates = [date.fromisoformat(r["date"]) for r in rows]
+        assert any(d < c["deductions"]["from"] for d in dates)
+        assert any(d > c["deductions"]["to"] for d in dates)
+        assert c["grading"]["watchlist"] == 3
+
+    elif example.name == "xzfw-2014":
+        assert [m["weight"] for m in c["methods"]] == [40, 20, 40]
+        assert len(c["vetoes"]) == 3 and input_rows(example, "vetoes.csv")
+        # Two rounds of 100 respondents: ballot ids are r<round>-<person>-<window n>.
+        people = {b.rsplit("-", 1)[0] for b in questionnaires["public"]}
+        assert {p.split("-")[0] for p in people} == {"r1", "r2"}
+        assert len(people) == 200
+        assert c["grading"]["excellent"] == 3 and c["grading"]["unsatisfactory"] == 3
+
+    elif example.name == "nt-2012":
+        weights = {m["code"]: m["weight"] for m in c["methods"]}
+        assert weights == {"daily": 30, "midyear": 20, "inquiry": 25, "survey": 25}
+        assert c["grading"]["excellent"] == 6
+
+    elif example.name == "nt-2012-windows":
+        assert c["grading"]["excellent"] == 10
+
+
+def test_document_typo_is_rejected_by_toml(example):
+    """yc-2018 keeps a copy with the document's 2018-11-31, which no TOML parser accepts."""
+    typo = example / "campaign-with-document-typo.toml"
+    if example.name != "yc-2018":
+        assert not typo.exists()
+        return
+    text = typo.read_text(encoding="utf-8")
+    assert "to = 2018-11-31" in text
+    with pytest.raises(tomllib.TOMLDecodeError, match="line"):
+        tomllib.loads(text)
+    original = (example / "campaign.toml").read_text(encoding="utf-8")
+    assert text.endswith(original.replace("to = 2018-11-30", "to = 2018-11-31"))
+
+
+def test_encodings_are_as_documented(example):
+    """examples/README.md says which files show the other encodings the importers accept."""
+    units = example / "units.csv"
+    if not units.exists():
+        return
+    data = units.read_bytes()
+    if example.name == "xzfw-2014":
+        with pytest.raises(UnicodeDecodeError):
+            data.decode("utf-8")
+        data.decode("gb18030")
+    elif example.name == "nt-2012":
+        assert data.startswith(b"\xef\xbb\xbf")
+    else:
+        assert not data.startswith(b"\xef\xbb\xbf")
+        data.decode("utf-8")
+
+
+# ---------------------------------------------------------------------------
+# Reproducibility
+
+
+@cache
+def regenerated(out: Path) -> Path:
+    subprocess.run(
+        [sys.executable, str(EXAMPLES / "generate.py"), "--out", str(out)],
+        check=True,
+        capture_output=True,
+    )
+    return out
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    return regenerated(tmp_path_factory.mktemp("examples"))
+
+
+def test_generate_reproduces_committed_files(example, generated):
+    produced = {p.relative_to(generated) for p in (generated / example.name).rglob("*")}
+    committed = {
+        p.relative_to(EXAMPLES)
+        for p in example.rglob("*")
+        if p.suffix == ".csv" or p.name == "campaign-with-document-typo.toml"
+    }
+    assert produced == committed
+    for rel in sorted(committed):
+        assert (generated / rel).read_bytes() == (EXAMPLES / rel).read_bytes(), rel
