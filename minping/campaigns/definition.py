@@ -1,0 +1,954 @@
+"""Reading and checking a campaign definition file (DESIGN.md, "Campaign definition (TOML)").
+
+Pure: no ORM, no I/O. ``parse_definition`` turns the file's text into a frozen
+``CampaignDefinition`` or raises ``InvalidInput`` listing every problem with its
+line, so a form can reuse the same checks as ``minping load``.
+
+Extensions to the contract, all optional:
+
+- ``[[stages]]`` with ``code``, ``title``, ``starts``, ``ends`` (dates,
+  starts ≤ ends): the campaign's dated stages (R-34).
+- ``groups`` entries may be inline tables ``{code = "agencies", title = "市级机关单位"}``
+  as well as plain codes; the loader then names the ranking group.
+- ``input`` of a method defaults to ``"ballots"``.
+- Wherever a date is expected, a quoted ISO date ``"2018-11-30"`` is taken too.
+
+Item codes (indicators, methods, sources, rules, vetoes, stages, groups) may
+use ``_`` as the contract's own example does ("third_party"); the campaign's
+code may not, so that it stays a clean URL and file name.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+import difflib
+import math
+import re
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from minping.lib.errors import InvalidInput, ProblemCollector
+
+CAMPAIGN_CODE_RE = re.compile(r"[a-z0-9-]+")
+ITEM_CODE_RE = re.compile(r"[a-z0-9_-]+")
+CODE_MAX_LENGTH = 64
+BALLOTS = "ballots"
+SCORES = "scores"
+
+Path = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class LevelDef:
+    label: str
+    points: Decimal
+    satisfied: bool
+
+
+@dataclass(frozen=True)
+class IndicatorDef:
+    code: str
+    title: str
+    weight: Decimal = Decimal(1)
+
+
+@dataclass(frozen=True)
+class MethodDef:
+    code: str
+    title: str
+    weight: Decimal
+    input: str = BALLOTS
+
+
+@dataclass(frozen=True)
+class SourceDef:
+    code: str
+    title: str
+    cap: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class RuleDef:
+    code: str
+    title: str
+    source: str
+    points: Decimal
+
+
+@dataclass(frozen=True)
+class VetoDef:
+    code: str
+    title: str
+
+
+@dataclass(frozen=True)
+class StageDef:
+    code: str
+    title: str
+    starts: datetime.date
+    ends: datetime.date
+
+
+@dataclass(frozen=True)
+class GroupDef:
+    code: str
+    title: str = ""  # empty: keep the group's existing name
+
+
+@dataclass(frozen=True)
+class GradingDef:
+    excellent: int = 0
+    unsatisfactory: int = 0
+    watchlist: int = 0
+
+
+DEFAULT_LEVELS = (
+    LevelDef("好", Decimal(100), True),
+    LevelDef("较好", Decimal(80), True),
+    LevelDef("一般", Decimal(60), False),
+    LevelDef("较差", Decimal(30), False),
+    LevelDef("差", Decimal(0), False),
+)
+
+
+@dataclass(frozen=True)
+class CampaignDefinition:
+    code: str
+    title: str
+    year: int
+    groups: tuple[GroupDef, ...]
+    methods: tuple[MethodDef, ...]
+    indicators: tuple[IndicatorDef, ...] = ()
+    levels: tuple[LevelDef, ...] = DEFAULT_LEVELS
+    exclude: tuple[str, ...] = ()
+    publish: bool = False
+    baseline: str = ""
+    deductions_from: datetime.date | None = None
+    deductions_to: datetime.date | None = None
+    sources: tuple[SourceDef, ...] = ()
+    rules: tuple[RuleDef, ...] = ()
+    vetoes: tuple[VetoDef, ...] = ()
+    stages: tuple[StageDef, ...] = ()
+    grading: GradingDef = field(default_factory=GradingDef)
+
+    @property
+    def group_codes(self) -> list[str]:
+        return [g.code for g in self.groups]
+
+    @property
+    def satisfied(self) -> list[str]:
+        return [level.label for level in self.levels if level.satisfied]
+
+
+def parse_definition(text: str, *, source: str = "") -> CampaignDefinition:
+    """Parse and check a definition file's text; raise InvalidInput listing every problem."""
+    problems = ProblemCollector()
+    bad_dates: set[int] = set()
+    data, text = _load_toml(text, problems, bad_dates)
+    if data is None:
+        problems.raise_if_any(source)
+        raise AssertionError("unreachable: a TOML error is always reported")
+    reader = _Reader(LineMap(text), problems, bad_dates)
+    definition = reader.campaign(data)
+    # Top to bottom, as the user will fix them; file-wide problems first.
+    problems.problems.sort(key=lambda p: -1 if p.line is None else p.line)
+    problems.raise_if_any(source)
+    assert definition is not None
+    return definition
+
+
+def decode_definition(data: bytes, *, source: str = "") -> str:
+    """The file's text: UTF-8 (BOM or not) as TOML wants, else GB18030 as Chinese Windows saves."""
+    if b"\x00" in data:
+        raise _not_text(source)
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise _not_text(source)
+
+
+def _not_text(source: str) -> InvalidInput:
+    problems = ProblemCollector()
+    problems.add(
+        "文件不是文本文件,或者既不是 UTF-8 也不是 GB18030 编码;请用文本编辑器另存为 UTF-8。"
+    )
+    return InvalidInput(problems.problems, problems.total, source)
+
+
+# --- TOML syntax ---------------------------------------------------------------
+
+_WHERE_RE = re.compile(r"\s*\((?:at line (\d+), column (\d+)|at end of document)\)$")
+_DATE_RE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+
+# tomllib's messages, said the way a clerk editing the file in Notepad understands them.
+_TOML_MESSAGES = [
+    ("Invalid date or datetime", "日期或时间无效"),
+    ("Invalid value", '值无效(文字要用英文双引号括起来,如 title = "…")'),
+    ("Illegal character", "非法字符(是否少了结尾的引号,或用了中文引号?)"),
+    ("Unterminated string", "字符串缺少结尾的引号"),
+    ("Cannot overwrite a value", "同一个键赋值了两次"),
+    ("Cannot declare", "同一个表声明了两次"),
+    ("Cannot mutate", "不能给已定义的数组或表再添加内容"),
+    ("Unclosed array", "数组缺少结尾的“]”"),
+    ("Unclosed inline table", "内联表缺少结尾的“}”"),
+    ("Expected '=' after a key", "键的后面应当是“=”(是否用了中文等号或空格?)"),
+    ("Expected newline or end of document after a statement", "一行只能写一个键值对"),
+    ("Invalid initial character for a key part", "键名的第一个字符无效"),
+    ("Invalid statement", "无法识别的语句"),
+    ("Expected ']' at the end of a table declaration", "表头缺少结尾的“]”"),
+    ("Expected ']]' at the end of an array declaration", "表数组头缺少结尾的“]]”"),
+]
+
+# Replacing an impossible date and parsing again lets one run report every such date.
+_MAX_DATE_RETRIES = 50
+
+
+def _load_toml(
+    text: str, problems: ProblemCollector, bad_dates: set[int]
+) -> tuple[dict[str, Any] | None, str]:
+    """The parsed TOML (None after a syntax error) and the text it was parsed from.
+
+    Each impossible date is reported, its line added to ``bad_dates``, and
+    replaced by the nearest real date so the rest of the file is still checked.
+    """
+    for _ in range(_MAX_DATE_RETRIES):
+        try:
+            return tomllib.loads(text), text
+        except tomllib.TOMLDecodeError as exc:
+            message, line, column = _split_where(str(exc), text)
+            match = _bad_date_on_line(text, line)
+            if match and (why := _impossible_date(match)):
+                problems.add(why[0], line)
+                if line is not None:
+                    bad_dates.add(line)
+                text = text[: match.start()] + why[1] + text[match.end() :]
+                continue
+            if message.startswith("Cannot overwrite") and column is None:
+                line = LineMap(text).first_duplicate or line
+            where = f"(第 {column} 列)" if column is not None else ""
+            problems.add(f"TOML 语法错误{where}:{_translate(message)}", line)
+            return None, text
+    return None, text
+
+
+# A date written as a bare value, not inside a string or a longer token.
+_DATE_VALUE_RE = re.compile(r"(?<![\w\"'.:-])(\d{4})-(\d{2})-(\d{2})(?![\w:.-])")
+
+
+def _bad_date_on_line(text: str, line: int | None) -> re.Match[str] | None:
+    """An impossible date on the line tomllib stopped at: it says "Invalid date" for
+    2018-11-31 but "Invalid value" or "Expected newline" for 2018-13-01."""
+    if line is None:
+        return None
+    start = 0
+    for _ in range(line - 1):
+        start = text.find("\n", start) + 1
+        if start == 0:
+            return None
+    end = text.find("\n", start)
+    line_text = text[start : end if end >= 0 else len(text)]
+    for match in _DATE_VALUE_RE.finditer(line_text):
+        if _impossible_date(match):
+            return _DATE_RE.match(text, start + match.start())
+    return None
+
+
+def _split_where(message: str, text: str) -> tuple[str, int | None, int | None]:
+    match = _WHERE_RE.search(message)
+    if match is None:
+        return message, None, None
+    if match.group(1) is None:  # at end of document
+        return message[: match.start()], text.count("\n") + 1, None
+    return message[: match.start()], int(match.group(1)), int(match.group(2))
+
+
+def _translate(message: str) -> str:
+    for english, chinese in _TOML_MESSAGES:
+        if message.startswith(english):
+            return f"{chinese}({message})"
+    return message
+
+
+def _impossible_date(match: re.Match[str]) -> tuple[str, str] | None:
+    """Why a yyyy-mm-dd literal is no date, and a same-length stand-in to parse on with."""
+    year, month, day = (int(g) for g in match.groups())
+    if not 1 <= month <= 12:
+        why = "月份应为 1–12"
+        month = min(max(month, 1), 12)
+    else:
+        last = calendar.monthrange(max(year, 1), month)[1]
+        if 1 <= day <= last:
+            return None
+        why = "日应从 1 开始" if day < 1 else f"{_month_name(year, month)}只有 {last} 天"
+    day = min(max(day, 1), calendar.monthrange(max(year, 1), month)[1])
+    return (
+        f"{match.group(0)} 不是有效日期({why})",
+        f"{max(year, 1):04d}-{month:02d}-{day:02d}",
+    )
+
+
+def _month_name(year: int, month: int) -> str:
+    return f"{year} 年 2 月" if month == 2 else f"{month} 月"
+
+
+# --- where each key is ----------------------------------------------------------
+
+_BARE_KEY_RE = re.compile(r"[A-Za-z0-9_-]+")
+
+
+class LineMap:
+    """Maps a key path such as ("methods", 1, "weight") to the line it is written on.
+
+    Scans the text line by line for table headers, array-table headers (counting
+    their index) and ``key =`` lines. Values inside inline tables and arrays are
+    found at their key's line: the closest written-down prefix of a path wins.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.lines: dict[Path, int] = {}
+        self.first_duplicate: int | None = None
+        self._arrays: dict[Path, int] = {}
+        self._scan(text)
+
+    def line(self, path: Path) -> int | None:
+        for end in range(len(path), 0, -1):
+            if (found := self.lines.get(path[:end])) is not None:
+                return found
+        return None
+
+    def _scan(self, text: str) -> None:
+        table: Path = ()
+        depth, open_string = 0, ""
+        for number, raw in enumerate(text.splitlines(), start=1):
+            rest = raw
+            if open_string:
+                end = rest.find(open_string)
+                if end < 0:
+                    continue
+                rest, open_string = rest[end + 3 :], ""
+            elif depth == 0:
+                stripped = rest.strip()
+                if stripped.startswith("["):
+                    table = self._header(stripped, number, table)
+                    continue
+                parsed = _split_key(stripped)
+                if parsed is None:
+                    continue
+                parts, rest = parsed
+                self._remember((*table, *parts), number)
+            depth, open_string = _scan_brackets(rest, depth)
+
+    def _header(self, stripped: str, number: int, table: Path) -> Path:
+        is_array = stripped.startswith("[[")
+        parsed = _split_key(stripped[2 if is_array else 1 :], terminator="]")
+        if parsed is None:
+            return table
+        parts = parsed[0]
+        path: list[str | int] = []
+        for i, part in enumerate(parts):
+            path.append(part)
+            last = i == len(parts) - 1
+            if tuple(path) in self._arrays and not (last and is_array):
+                path.append(self._arrays[tuple(path)] - 1)
+        if is_array:
+            base = tuple(path)
+            self.lines.setdefault(base, number)
+            self._arrays[base] = self._arrays.get(base, 0) + 1
+            path.append(self._arrays[base] - 1)
+        self._remember(tuple(path), number)
+        return tuple(path)
+
+    def _remember(self, path: Path, number: int) -> None:
+        if path in self.lines and self.first_duplicate is None:
+            self.first_duplicate = number
+        self.lines.setdefault(path, number)
+
+
+def _split_key(text: str, terminator: str = "=") -> tuple[list[str], str] | None:
+    """A dotted key at the start of ``text`` and what follows its terminator."""
+    parts: list[str] = []
+    pos = 0
+    while True:
+        while pos < len(text) and text[pos] in " \t":
+            pos += 1
+        if pos < len(text) and text[pos] in "\"'":
+            end = text.find(text[pos], pos + 1)
+            if end < 0:
+                return None
+            parts.append(text[pos + 1 : end])
+            pos = end + 1
+        else:
+            match = _BARE_KEY_RE.match(text, pos)
+            if match is None:
+                return None
+            parts.append(match.group(0))
+            pos = match.end()
+        while pos < len(text) and text[pos] in " \t":
+            pos += 1
+        if pos < len(text) and text[pos] == ".":
+            pos += 1
+            continue
+        if text.startswith(terminator, pos):
+            return parts, text[pos + len(terminator) :]
+        return None
+
+
+def _scan_brackets(text: str, depth: int) -> tuple[int, str]:
+    """Bracket depth after ``text``, and any multi-line string it leaves open."""
+    pos = 0
+    while pos < len(text):
+        char = text[pos]
+        if char == "#":
+            break
+        if text.startswith(('"""', "'''"), pos):
+            quote = text[pos : pos + 3]
+            end = text.find(quote, pos + 3)
+            if end < 0:
+                return depth, quote
+            pos = end + 3
+            continue
+        if char in "\"'":
+            pos += 1
+            while pos < len(text) and text[pos] != char:
+                pos += 2 if char == '"' and text[pos] == "\\" else 1
+        elif char in "[{":
+            depth += 1
+        elif char in "]}":
+            depth = max(depth - 1, 0)
+        pos += 1
+    return depth, ""
+
+
+# --- checking the values -----------------------------------------------------------
+
+TOP_KEYS = {
+    "code",
+    "title",
+    "year",
+    "groups",
+    "exclude",
+    "publish",
+    "baseline",
+    "scale",
+    "indicators",
+    "methods",
+    "deductions",
+    "vetoes",
+    "grading",
+    "stages",
+}
+
+
+def _name(path: Path) -> str:
+    out = ""
+    for part in path:
+        out += f"[{part + 1}]" if isinstance(part, int) else (f".{part}" if out else part)
+    return out
+
+
+def _kind(value: Any) -> str:
+    kinds: list[tuple[type | tuple[type, ...], str]] = [
+        (bool, "真假值"),
+        (int, "整数"),
+        (float, "小数"),
+        (str, "字符串"),
+        (datetime.datetime, "日期时间"),
+        (datetime.date, "日期"),
+        (datetime.time, "时间"),
+        (list, "数组"),
+        (dict, "表"),
+    ]
+    for cls, name in kinds:
+        if isinstance(value, cls):
+            return name
+    return type(value).__name__
+
+
+def _number_text(value: Decimal) -> str:
+    return format(value.normalize(), "f") if value == value.to_integral_value() else str(value)
+
+
+class _Reader:
+    """Walks the parsed TOML, adding a problem (with its line) for each bad value."""
+
+    def __init__(self, lines: LineMap, problems: ProblemCollector, bad_dates: set[int]) -> None:
+        self.lines = lines
+        self.problems = problems
+        self.bad_dates = bad_dates
+
+    def add(self, path: Path, message: str) -> None:
+        self.problems.add(message, self.lines.line(path))
+
+    # Generic readers: each returns None (after reporting) when the value is unusable.
+
+    def keys(
+        self, data: dict[str, Any], path: Path, known: set[str], required: Iterable[str]
+    ) -> None:
+        for key in data:
+            if key not in known:
+                close = difflib.get_close_matches(key, sorted(known), n=1, cutoff=0.6)
+                hint = (
+                    f",是不是“{close[0]}”?" if close else f"(可用的键:{'、'.join(sorted(known))})"
+                )
+                self.add((*path, key), f"不认识的键“{_name((*path, key))}”{hint}")
+        for key in required:
+            if key not in data:
+                where = f"{_name(path)} 中" if path else ""
+                self.add(path, f"{where}缺少必填项“{key}”")
+
+    def table(self, data: dict[str, Any], key: str, path: Path) -> dict[str, Any] | None:
+        value = data.get(key)
+        if value is None:
+            return None
+        if not isinstance(value, dict):
+            self.add((*path, key), f"{_name((*path, key))} 应为表([{key}]),而不是{_kind(value)}")
+            return None
+        return value
+
+    def tables(
+        self, data: dict[str, Any], key: str, path: Path
+    ) -> list[tuple[Path, dict[str, Any]]]:
+        value = data.get(key)
+        if value is None:
+            return []
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            self.add((*path, key), f"{_name((*path, key))} 应写成表数组([[{_name((*path, key))}]])")
+            return []
+        return [((*path, key, i), item) for i, item in enumerate(value)]
+
+    def string(self, data: dict[str, Any], key: str, path: Path, *, max_length: int) -> str | None:
+        if key not in data:
+            return None  # a missing required key is reported by keys()
+        value, where = data[key], (*path, key)
+        if not isinstance(value, str):
+            self.add(where, f"{_name(where)} 应为字符串(用英文双引号括起来),而不是{_kind(value)}")
+            return None
+        value = value.strip()
+        if not value:
+            self.add(where, f"{_name(where)} 不能为空")
+            return None
+        if len(value) > max_length:
+            self.add(where, f"{_name(where)} 太长:最多 {max_length} 个字,现在是 {len(value)} 个")
+            return None
+        return value
+
+    def code(self, value: Any, where: Path, *, campaign: bool = False) -> str | None:
+        if not isinstance(value, str):
+            self.add(where, f"{_name(where)} 应为字符串代码,而不是{_kind(value)}")
+            return None
+        pattern = CAMPAIGN_CODE_RE if campaign else ITEM_CODE_RE
+        if not pattern.fullmatch(value):
+            allowed = (
+                "小写字母、数字和连字符(-)" if campaign else "小写字母、数字、下划线(_)和连字符(-)"
+            )
+            self.add(where, f"{_name(where)}“{value}”只能由{allowed}组成")
+            return None
+        if len(value) > CODE_MAX_LENGTH:
+            self.add(where, f"{_name(where)} 太长:最多 {CODE_MAX_LENGTH} 个字符")
+            return None
+        return value
+
+    def integer(
+        self, data: dict[str, Any], key: str, path: Path, *, low: int, high: int
+    ) -> int | None:
+        if key not in data:
+            return None
+        value, where = data[key], (*path, key)
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.add(where, f"{_name(where)} 应为整数,而不是{_kind(value)}")
+            return None
+        if value < 0 <= low:
+            self.add(where, f"{_name(where)} 不能为负数(现在是 {value})")
+            return None
+        if not low <= value <= high:
+            self.add(where, f"{_name(where)} 应在 {low}–{high} 之间(现在是 {value})")
+            return None
+        return value
+
+    def decimal(
+        self, data: dict[str, Any], key: str, path: Path, *, places: int, high: int
+    ) -> Decimal | None:
+        """A non-negative number; floats go through str() so that 0.1 stays exactly 0.1."""
+        if key not in data:
+            return None
+        value, where = data[key], (*path, key)
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            self.add(where, f"{_name(where)} 应为数字,而不是{_kind(value)}")
+            return None
+        if isinstance(value, float) and not math.isfinite(value):
+            self.add(where, f"{_name(where)} 应为有限的数字")
+            return None
+        try:
+            number = Decimal(str(value))
+        except InvalidOperation:  # pragma: no cover - str() of a finite float always parses
+            self.add(where, f"{_name(where)} 不是有效数字")
+            return None
+        if number < 0:
+            self.add(where, f"{_name(where)} 不能为负数(现在是 {_number_text(number)})")
+            return None
+        if number > high:
+            self.add(where, f"{_name(where)} 太大:不能超过 {high}(现在是 {_number_text(number)})")
+            return None
+        exponent = number.normalize().as_tuple().exponent
+        if isinstance(exponent, int) and -exponent > places:
+            self.add(where, f"{_name(where)} 最多 {places} 位小数(现在是 {value})")
+            return None
+        return number
+
+    def date(self, data: dict[str, Any], key: str, path: Path) -> datetime.date | None:
+        if key not in data:
+            return None
+        value, where = data[key], (*path, key)
+        if self.lines.line(where) in self.bad_dates:
+            return None  # already reported; its stand-in must not cause more problems
+        if isinstance(value, str):
+            match = _DATE_RE.fullmatch(value.strip())
+            if match and (why := _impossible_date(match)):
+                self.add(where, f"{_name(where)}:{why[0]}")
+                return None
+            try:
+                return datetime.date.fromisoformat(value.strip()) if match else None
+            except ValueError:  # pragma: no cover - the regex and the check above cover it
+                pass
+            self.add(where, f"{_name(where)}“{value}”不是日期,应写成 2018-11-30 的形式")
+            return None
+        if isinstance(value, datetime.datetime) or not isinstance(value, datetime.date):
+            self.add(where, f"{_name(where)} 应为日期(如 2018-11-30),而不是{_kind(value)}")
+            return None
+        return value
+
+    def boolean(self, data: dict[str, Any], key: str, path: Path) -> bool | None:
+        if key not in data:
+            return None
+        value = data[key]
+        if not isinstance(value, bool):
+            self.add((*path, key), f"{key} 应为 true 或 false,而不是{_kind(value)}")
+            return None
+        return value
+
+    def unique(self, items: Iterable[tuple[Path, Any]], what: str) -> None:
+        seen: dict[str, Path] = {}
+        for where, value in items:
+            if not isinstance(value, str):
+                continue
+            if value in seen:
+                first = self.lines.line(seen[value])
+                at = f"(第 {first} 行已有)" if first is not None else ""
+                self.add(where, f"{what}“{value}”重复{at}")
+            else:
+                seen[value] = where
+
+    # The campaign, part by part.
+
+    def campaign(self, data: dict[str, Any]) -> CampaignDefinition | None:
+        self.keys(data, (), TOP_KEYS, ("code", "title", "year", "groups"))
+        code = self.code(data["code"], ("code",), campaign=True) if "code" in data else None
+        title = self.string(data, "title", (), max_length=200)
+        year = self.integer(data, "year", (), low=1990, high=2100)
+        groups = self.groups(data)
+        exclude = self.exclude(data)
+        publish = self.boolean(data, "publish", ())
+        baseline = None
+        if "baseline" in data:
+            baseline = self.code(data["baseline"], ("baseline",), campaign=True)
+            if baseline is not None and baseline == code:
+                self.add(
+                    ("baseline",),
+                    f"baseline 不能是本活动自己的代码“{code}”(应为上一年度活动的代码)",
+                )
+        levels = self.scale(data)
+        indicators = self.indicators(data)
+        methods = self.methods(data)
+        if any(m.input == BALLOTS for m in methods) and not data.get("indicators"):
+            self.add(
+                ("indicators",),
+                '有以答卷计分的评议方法(input = "ballots"),却没有评议内容:请添加 [[indicators]]',
+            )
+        deductions = self.deductions(data)
+        vetoes = self.vetoes(data)
+        stages = self.stages(data)
+        grading = self.grading(data)
+        if self.problems or code is None or title is None or year is None or groups is None:
+            return None
+        return CampaignDefinition(
+            code=code,
+            title=title,
+            year=year,
+            groups=groups,
+            methods=methods,
+            indicators=indicators,
+            levels=levels,
+            exclude=exclude,
+            publish=bool(publish),
+            baseline=baseline or "",
+            deductions_from=deductions[0],
+            deductions_to=deductions[1],
+            sources=deductions[2],
+            rules=deductions[3],
+            vetoes=vetoes,
+            stages=stages,
+            grading=grading,
+        )
+
+    def groups(self, data: dict[str, Any]) -> tuple[GroupDef, ...] | None:
+        if "groups" not in data:
+            return None
+        value = data["groups"]
+        if not isinstance(value, list):
+            self.add(("groups",), f'groups 应为组别代码的数组,如 ["agencies"],而不是{_kind(value)}')
+            return None
+        if not value:
+            self.add(("groups",), "groups 不能为空:至少要有一个参加排名的组别")
+            return None
+        out: list[GroupDef] = []
+        for i, item in enumerate(value):
+            where: Path = ("groups", i)
+            if isinstance(item, dict):
+                self.keys(item, where, {"code", "title"}, ("code",))
+                code = self.code(item["code"], (*where, "code")) if "code" in item else None
+                title = self.string(item, "title", where, max_length=100)
+                if code is not None:
+                    out.append(GroupDef(code, title or ""))
+            elif (code := self.code(item, where)) is not None:
+                out.append(GroupDef(code))
+        self.unique(((("groups", i), g.code) for i, g in enumerate(out)), "组别")
+        return tuple(out)
+
+    def exclude(self, data: dict[str, Any]) -> tuple[str, ...]:
+        value = data.get("exclude", [])
+        if not isinstance(value, list):
+            self.add(("exclude",), f"exclude 应为单位代码的数组,而不是{_kind(value)}")
+            return ()
+        codes = []
+        for item in value:
+            if not isinstance(item, str) or not item.strip():
+                self.add(("exclude",), f"exclude 中的“{item}”应为非空的单位代码字符串")
+            else:
+                codes.append(item.strip())
+        self.unique(((("exclude",), c) for c in codes), "exclude 中的单位代码")
+        return tuple(codes)
+
+    def unique_codes(self, items: list[tuple[Path, dict[str, Any]]], what: str) -> None:
+        self.unique((((*where, "code"), item.get("code")) for where, item in items), what)
+
+    def item(
+        self, where: Path, item: dict[str, Any], known: set[str], required: tuple[str, ...]
+    ) -> tuple[str | None, str | None]:
+        """Check an array-table entry's keys; return its code and title."""
+        self.keys(item, where, known, required)
+        code = self.code(item["code"], (*where, "code")) if "code" in item else None
+        title = self.string(item, "title", where, max_length=300)
+        return code, title
+
+    def scale(self, data: dict[str, Any]) -> tuple[LevelDef, ...]:
+        scale = self.table(data, "scale", ())
+        if scale is None:
+            return DEFAULT_LEVELS
+        self.keys(scale, ("scale",), {"levels", "satisfied"}, ())
+        levels: list[tuple[str, Decimal]] = [(lv.label, lv.points) for lv in DEFAULT_LEVELS]
+        if "levels" in scale:
+            levels = self.levels(scale["levels"])
+        satisfied = {lv.label for lv in DEFAULT_LEVELS if lv.satisfied}
+        if "satisfied" in scale:
+            # Every label written counts, even one whose points are wrong: one problem, not two.
+            written = [label for label, _ in levels]
+            if isinstance(scale.get("levels"), list):
+                written = [
+                    lv["label"].strip()
+                    for lv in scale["levels"]
+                    if isinstance(lv, dict) and isinstance(lv.get("label"), str)
+                ]
+            satisfied = self.satisfied(scale["satisfied"], written)
+        elif "levels" in scale:
+            self.add(("scale",), "scale 改了等级,就要用 satisfied 写明哪些等级计入满意")
+        return tuple(LevelDef(label, points, label in satisfied) for label, points in levels)
+
+    def levels(self, value: Any) -> list[tuple[str, Decimal]]:
+        where: Path = ("scale", "levels")
+        if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+            self.add(where, '评价等级 scale.levels 应写成 [{label = "好", points = 100}, …]')
+            return []
+        if len(value) < 2:
+            self.add(where, f"评价等级 scale.levels 至少要有 2 个等级,现在只有 {len(value)} 个")
+        out = []
+        for i, item in enumerate(value):
+            at = (*where, i)
+            self.keys(item, at, {"label", "points"}, ("label", "points"))
+            label = self.string(item, "label", at, max_length=20)
+            points = self.decimal(item, "points", at, places=3, high=100)
+            if label is not None and points is not None:
+                out.append((label, points))
+        self.unique(((where, label) for label, _ in out), "评价等级")
+        return out
+
+    def satisfied(self, value: Any, labels: list[str]) -> set[str]:
+        where: Path = ("scale", "satisfied")
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            self.add(where, 'scale.satisfied 应为等级名称的数组,如 ["好", "较好"]')
+            return set()
+        for label in value:
+            if label not in labels:
+                known = "、".join(labels) or "(无)"
+                self.add(
+                    where, f"scale.satisfied 中的“{label}”不是 scale.levels 中的等级(已有:{known})"
+                )
+        if not value:
+            self.add(where, "scale.satisfied 不能为空:至少要有一个等级计入满意率")
+        self.unique(((where, label) for label in value), "scale.satisfied 中的等级")
+        return set(value)
+
+    def indicators(self, data: dict[str, Any]) -> tuple[IndicatorDef, ...]:
+        items = self.tables(data, "indicators", ())
+        self.unique_codes(items, "评议内容代码")
+        out = []
+        for where, item in items:
+            code, title = self.item(where, item, {"code", "title", "weight"}, ("code", "title"))
+            weight = self.decimal(item, "weight", where, places=4, high=10000)
+            if code and title:
+                out.append(IndicatorDef(code, title, Decimal(1) if weight is None else weight))
+        if out and len(out) == len(items) and sum(i.weight for i in out) == 0:
+            self.add(("indicators",), "评议内容的权重不能全为 0")
+        return tuple(out)
+
+    def methods(self, data: dict[str, Any]) -> tuple[MethodDef, ...]:
+        items = self.tables(data, "methods", ())
+        if "methods" in data and not items and isinstance(data["methods"], list):
+            self.add(("methods",), "至少要有一种评议方法([[methods]])")
+        elif "methods" not in data:
+            self.add((), "至少要有一种评议方法:请添加 [[methods]]")
+        self.unique_codes(items, "评议方法代码")
+        out, weights = [], []
+        for where, item in items:
+            code, title = self.item(
+                where, item, {"code", "title", "weight", "input"}, ("code", "title", "weight")
+            )
+            weight = self.decimal(item, "weight", where, places=4, high=100)
+            kind = item.get("input", BALLOTS)
+            if kind not in (BALLOTS, SCORES):
+                self.add(
+                    (*where, "input"),
+                    f'{_name((*where, "input"))} 只能是 "ballots"(答卷)或 "scores"(直接录入得分),'
+                    f"而不是“{kind}”",
+                )
+            weights.append((code or _name(where), weight))
+            if code and title and weight is not None and kind in (BALLOTS, SCORES):
+                out.append(MethodDef(code, title, weight, kind))
+        if items and all(w is not None for _, w in weights):
+            total = sum((w for _, w in weights if w is not None), Decimal(0))
+            if total != 100:
+                parts = " + ".join(f"{c} {_number_text(w)}" for c, w in weights if w is not None)
+                self.add(
+                    ("methods",),
+                    f"评议方法的权重(weight)合计应为 100,现在是 {_number_text(total)}({parts})",
+                )
+        return tuple(out)
+
+    def deductions(
+        self, data: dict[str, Any]
+    ) -> tuple[
+        datetime.date | None, datetime.date | None, tuple[SourceDef, ...], tuple[RuleDef, ...]
+    ]:
+        table = self.table(data, "deductions", ())
+        if table is None:
+            return None, None, (), ()
+        path: Path = ("deductions",)
+        self.keys(table, path, {"from", "to", "sources", "rules"}, ())
+        start, end = self.date(table, "from", path), self.date(table, "to", path)
+        if start and end and start > end:
+            self.add(
+                (*path, "to"),
+                f"减分时段的起始日 deductions.from({start})晚于截止日 deductions.to({end})",
+            )
+        sources = self.sources(table)
+        rules = self.rules(table, {s.code for s in sources}, _raw_codes(table.get("sources")))
+        return start, end, sources, rules
+
+    def sources(self, table: dict[str, Any]) -> tuple[SourceDef, ...]:
+        items = self.tables(table, "sources", ("deductions",))
+        self.unique_codes(items, "减分来源代码")
+        out = []
+        for where, item in items:
+            code, title = self.item(where, item, {"code", "title", "cap"}, ("code", "title"))
+            cap = self.decimal(item, "cap", where, places=3, high=1000)
+            if code and title:
+                out.append(SourceDef(code, title, cap))
+        return tuple(out)
+
+    def rules(
+        self, table: dict[str, Any], sources: set[str], declared: set[str]
+    ) -> tuple[RuleDef, ...]:
+        """``sources`` are the valid sources; ``declared`` also those with other errors."""
+        items = self.tables(table, "rules", ("deductions",))
+        self.unique_codes(items, "减分规则代码")
+        out = []
+        for where, item in items:
+            code, title = self.item(
+                where,
+                item,
+                {"code", "title", "source", "points"},
+                ("code", "title", "source", "points"),
+            )
+            source = self.code(item["source"], (*where, "source")) if "source" in item else None
+            if source is not None and source not in declared:
+                known = "、".join(sorted(declared)) or "(尚未定义任何 [[deductions.sources]])"
+                self.add(
+                    (*where, "source"),
+                    f"{_name((*where, 'source'))} 引用了不存在的减分来源“{source}”(已定义:{known})",
+                )
+            points = self.decimal(item, "points", where, places=3, high=100)
+            if code and title and source in sources and points is not None:
+                out.append(RuleDef(code, title, source, points))
+        return tuple(out)
+
+    def vetoes(self, data: dict[str, Any]) -> tuple[VetoDef, ...]:
+        items = self.tables(data, "vetoes", ())
+        self.unique_codes(items, "一票否决规则代码")
+        out = []
+        for where, item in items:
+            code, title = self.item(where, item, {"code", "title"}, ("code", "title"))
+            if code and title:
+                out.append(VetoDef(code, title))
+        return tuple(out)
+
+    def stages(self, data: dict[str, Any]) -> tuple[StageDef, ...]:
+        items = self.tables(data, "stages", ())
+        self.unique_codes(items, "阶段代码")
+        out = []
+        for where, item in items:
+            code, title = self.item(
+                where,
+                item,
+                {"code", "title", "starts", "ends"},
+                ("code", "title", "starts", "ends"),
+            )
+            starts, ends = self.date(item, "starts", where), self.date(item, "ends", where)
+            if starts and ends and starts > ends:
+                self.add(
+                    (*where, "ends"),
+                    f"阶段“{code or title}”的开始日期 {starts} 晚于结束日期 {ends}",
+                )
+            elif code and title and starts and ends:
+                out.append(StageDef(code, title, starts, ends))
+        return tuple(out)
+
+    def grading(self, data: dict[str, Any]) -> GradingDef:
+        table = self.table(data, "grading", ())
+        if table is None:
+            return GradingDef()
+        path: Path = ("grading",)
+        known = {"excellent", "unsatisfactory", "watchlist"}
+        self.keys(table, path, known, ())
+        numbers = {key: self.integer(table, key, path, low=0, high=1000) for key in sorted(known)}
+        return GradingDef(**{key: value or 0 for key, value in numbers.items()})
+
+
+def _raw_codes(items: Any) -> set[str]:
+    if not isinstance(items, list):
+        return set()
+    return {i["code"] for i in items if isinstance(i, dict) and isinstance(i.get("code"), str)}
