@@ -1,0 +1,391 @@
+"""Results as the fixed JSON contract, as CSV for Chinese Excel, and as an XLSX workbook.
+
+Only here are exact figures rounded for people (S-5): every number leaves as a
+2-decimal figure rounded half-up, and JSON numbers are numbers (86.4, not "86.40").
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import unicodedata
+from collections.abc import Iterator
+from decimal import Decimal
+from fractions import Fraction
+from typing import IO, Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from minping.scoring.engine import (
+    EXCELLENT,
+    SCORES,
+    UNSATISFACTORY,
+    MethodFigure,
+    Results,
+    UnitResult,
+    round2,
+)
+
+GRADE_LABELS = {EXCELLENT: "优秀", UNSATISFACTORY: "不满意"}
+SOURCE_LABELS = {"ballots": "本单位答卷", "parts": "下属单位平均", "scores": "录入得分"}
+
+
+def number(x: Fraction | Decimal | None) -> float | None:
+    """A figure for JSON: rounded half-up to 2 decimals, as a number."""
+    return None if x is None else float(round2(x))
+
+
+# --- JSON ---------------------------------------------------------------------
+
+
+def _method_json(method_input: str, figure: MethodFigure | None) -> dict[str, Any]:
+    if method_input == SCORES:
+        return {"score": number(figure.score) if figure else None}
+    if figure is None:
+        return {"score": None, "ballots": 0, "satisfaction_rate": None}
+    return {
+        "score": number(figure.score),
+        "ballots": figure.ballots,
+        "satisfaction_rate": number(figure.satisfaction_rate),
+        "source": figure.source,
+    }
+
+
+def unit_json(results: Results, unit: UnitResult) -> dict[str, Any]:
+    """One unit as in DESIGN.md "Results JSON"."""
+    return {
+        "unit": unit.unit,
+        "name": unit.name,
+        "group": unit.group,
+        "methods": {
+            m.code: _method_json(m.input, unit.methods.get(m.code))
+            for m in results.campaign.methods
+        },
+        "method_ranks": dict(unit.method_ranks),
+        "weighted": number(unit.weighted),
+        "deductions": {code: number(total) for code, total in unit.deductions.items()},
+        "composite": number(unit.composite),
+        "rank": unit.rank,
+        "vetoed": unit.vetoed,
+        "grade": unit.grade,
+        "watchlist": list(unit.watchlist),
+        "baseline": number(unit.baseline),
+        "change": number(unit.change),
+    }
+
+
+def results_json(results: Results, *, breakdown: bool = False) -> dict[str, Any]:
+    """The results contract, with the campaign's groups, methods and missing inputs."""
+    campaign = results.campaign
+    data: dict[str, Any] = {
+        "campaign": campaign.code,
+        "title": campaign.title,
+        "complete": results.complete,
+        "groups": [{"code": g.code, "name": g.name} for g in campaign.groups],
+        "methods": [
+            {"code": m.code, "title": m.title, "weight": float(m.weight), "input": m.input}
+            for m in campaign.methods
+        ],
+        "deduction_sources": [
+            {"code": s.code, "title": s.title, "cap": None if s.cap is None else float(s.cap)}
+            for s in campaign.sources
+        ],
+        "baseline_campaign": (
+            {"campaign": results.baseline.campaign, "source": results.baseline.source}
+            if results.baseline
+            else None
+        ),
+        "units": [unit_json(results, u) for u in results.units],
+        "missing": [
+            {
+                "unit": m.unit,
+                "name": m.name,
+                "group": m.group,
+                "method": m.method,
+                "reason": m.reason,
+                "message": m.message,
+                "blocks_composite": m.blocks_composite,
+            }
+            for m in results.missing
+        ],
+        "notes": list(results.notes),
+    }
+    if breakdown:
+        data["breakdown"] = breakdown_json(results)
+    return data
+
+
+def _figure_breakdown(figure: MethodFigure) -> dict[str, Any]:
+    return {
+        "unit": figure.unit,
+        "name": figure.unit_name,
+        "source": figure.source,
+        "score": number(figure.score),
+        "satisfaction_rate": number(figure.satisfaction_rate),
+        "ballots": figure.ballots,
+        "answers": figure.answers,
+        "satisfied_answers": figure.satisfied_answers,
+        "formula": figure.formula,
+        "indicators": [
+            {
+                "indicator": i.indicator,
+                "weight": float(i.weight),
+                "levels": {lc.label: lc.count for lc in i.levels},
+                "answers": i.answers,
+                "points_sum": number(i.points_sum),
+                "score": number(i.score),
+                "formula": i.formula,
+            }
+            for i in figure.indicators
+        ],
+        "parts": [_figure_breakdown(p) for p in figure.parts],
+        "parts_without_data": list(figure.parts_without_data),
+    }
+
+
+def breakdown_json(results: Results) -> dict[str, Any]:
+    """Every figure's working, per unit: what a person needs to check it by hand."""
+    units = {}
+    for unit in results.units:
+        units[unit.unit] = {
+            "methods": {
+                code: (_figure_breakdown(f) if f is not None else None)
+                for code, f in unit.methods.items()
+            },
+            "weighted": unit.weighted_formula,
+            "deductions": [
+                {
+                    "id": d.id,
+                    "rule": d.rule,
+                    "title": d.rule_title,
+                    "source": d.source,
+                    "date": d.date.isoformat(),
+                    "count": d.count,
+                    "points": float(d.points),
+                    "amount": number(d.amount),
+                    "counted": d.counted,
+                    "reason": d.reason,
+                    "evidence": d.evidence,
+                }
+                for d in unit.deduction_lines
+            ],
+            "sources": [
+                {
+                    "source": t.source,
+                    "title": t.title,
+                    "raw": number(t.raw),
+                    "cap": None if t.cap is None else float(t.cap),
+                    "total": number(t.total),
+                    "formula": t.formula,
+                }
+                for t in unit.source_totals
+            ],
+            "vetoes": [
+                {
+                    "id": v.id,
+                    "rule": v.rule,
+                    "title": v.rule_title,
+                    "date": v.date.isoformat(),
+                    "evidence": v.evidence,
+                }
+                for v in unit.vetoes
+            ],
+            "composite": unit.composite_formula,
+            "grade": unit.grade_reason,
+        }
+    return {"units": units, "notes": list(results.notes)}
+
+
+def dumps(data: dict[str, Any]) -> str:
+    return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+
+
+# --- table (CSV and XLSX) ------------------------------------------------------------
+
+
+def table_header(results: Results) -> list[str]:
+    """Column titles, Chinese then the English key, so both kinds of reader find their way."""
+    header = ["组别 group", "排名 rank", "单位代码 unit", "单位名称 name"]
+    for m in results.campaign.methods:
+        header.append(f"{m.title}得分 {m.code}.score")
+        if m.input != SCORES:
+            header += [f"{m.title}答卷数 {m.code}.ballots", f"{m.title}满意率 {m.code}.rate"]
+        header.append(f"{m.title}排名 {m.code}.rank")
+    header.append("加权得分 weighted")
+    header += [f"{s.title}减分 deduction.{s.code}" for s in results.campaign.sources]
+    header += [
+        "综合得分 composite",
+        "一票否决 vetoed",
+        "等次 grade",
+        "重点跟踪 watchlist",
+        "上年 baseline",
+        "变化 change",
+    ]
+    return header
+
+
+def table_row(results: Results, unit: UnitResult) -> list[Any]:
+    """One unit's row; figures as rounded Decimals, empty where there is none."""
+    groups = {g.code: g.name for g in results.campaign.groups}
+    titles = {m.code: m.title for m in results.campaign.methods}
+    row: list[Any] = [groups.get(unit.group, unit.group), unit.rank, unit.unit, unit.name]
+    for m in results.campaign.methods:
+        f = unit.methods.get(m.code)
+        row.append(round2(f.score) if f else None)
+        if m.input != SCORES:
+            row.append(f.ballots if f else 0)
+            rate = f.satisfaction_rate if f else None
+            row.append(round2(rate) if rate is not None else None)
+        row.append(unit.method_ranks.get(m.code))
+    row.append(round2(unit.weighted) if unit.weighted is not None else None)
+    row += [round2(unit.deductions.get(s.code, Fraction(0))) for s in results.campaign.sources]
+    row += [
+        round2(unit.composite) if unit.composite is not None else None,
+        "是" if unit.vetoed else "否",
+        GRADE_LABELS.get(unit.grade or "", ""),
+        "、".join(titles[c] for c in unit.watchlist),
+        unit.baseline,
+        unit.change,
+    ]
+    return row
+
+
+def write_csv(results: Results, out: IO[str]) -> None:
+    """One row per unit, UTF-8 with BOM so Chinese Excel opens it as UTF-8."""
+    out.write("\ufeff")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(table_header(results))
+    for unit in results.units:
+        writer.writerow(["" if v is None else v for v in table_row(results, unit)])
+
+
+def csv_text(results: Results) -> str:
+    buffer = io.StringIO()
+    write_csv(results, buffer)
+    return buffer.getvalue()
+
+
+def breakdown_rows(results: Results) -> Iterator[list[str]]:
+    """The breakdown flattened to (unit, name, item, working) rows for a sheet."""
+    for unit in results.units:
+        u, n = unit.unit, unit.name
+        for code, figure in unit.methods.items():
+            if figure is None:
+                yield [u, n, f"{code} 得分", "无数据(见“缺少数据”)"]
+                continue
+            yield from _figure_rows(u, n, code, figure, depth=0)
+        yield [u, n, "加权得分", unit.weighted_formula]
+        for d in unit.deduction_lines:
+            status = "计入" if d.counted else f"不计入:{d.reason}"
+            yield [
+                u,
+                n,
+                f"减分 #{d.id}",
+                f"{d.date} {d.rule_title} {d.points}×{d.count} = {round2(d.amount)}({status})"
+                + (f" 依据:{d.evidence}" if d.evidence else ""),
+            ]
+        for t in unit.source_totals:
+            yield [u, n, f"{t.title}减分合计", t.formula]
+        for v in unit.vetoes:
+            yield [
+                u,
+                n,
+                "一票否决",
+                f"{v.date} {v.rule_title}" + (f" 依据:{v.evidence}" if v.evidence else ""),
+            ]
+        yield [u, n, "综合得分", unit.composite_formula]
+        if unit.grade_reason:
+            yield [u, n, "等次", f"{GRADE_LABELS.get(unit.grade or '', '')}:{unit.grade_reason}"]
+        if unit.change is not None:
+            yield [
+                u,
+                n,
+                "同比变化",
+                f"{round2(unit.composite or 0)} − {unit.baseline} = {unit.change}",
+            ]
+    for note in results.notes:
+        yield ["", "", "说明", note]
+
+
+def _figure_rows(
+    unit: str, name: str, method: str, figure: MethodFigure, depth: int
+) -> Iterator[list[str]]:
+    indent = "  " * depth
+    who = "" if depth == 0 else f"{figure.unit_name}({figure.unit}) "
+    yield [
+        unit,
+        name,
+        f"{indent}{who}{method} 得分({SOURCE_LABELS[figure.source]})",
+        figure.formula,
+    ]
+    for i in figure.indicators:
+        yield [unit, name, f"{indent}  指标 {i.indicator}", i.formula]
+    for part in figure.parts:
+        yield from _figure_rows(unit, name, method, part, depth + 1)
+
+
+# --- XLSX -------------------------------------------------------------------------
+
+_BAD_SHEET_CHARS = str.maketrans({c: "_" for c in "[]:*?/\\"})
+
+
+def _sheet_title(name: str, taken: set[str]) -> str:
+    title = name.translate(_BAD_SHEET_CHARS)[:31] or "组别"
+    base, n = title, 2
+    while title in taken:
+        title = f"{base[:28]}({n})"
+        n += 1
+    taken.add(title)
+    return title
+
+
+def _display_width(value: Any) -> int:
+    text = "" if value is None else str(value)
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _fill_sheet(ws: Worksheet, header: list[str], rows: list[list[Any]]) -> None:
+    """Bold header, frozen header row, two-decimal figures, widths that fit the content."""
+    ws.append(header)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+    for row in rows:
+        ws.append([float(v) if isinstance(v, Decimal) else v for v in row])
+        for cell, value in zip(ws[ws.max_row], row, strict=True):
+            if isinstance(value, Decimal):
+                cell.number_format = "0.00"
+    ws.freeze_panes = "A2"
+    for index, title in enumerate(header, start=1):
+        widest = max([_display_width(r[index - 1]) for r in rows] + [8])
+        head = max(_display_width(part) for part in title.split(" "))
+        ws.column_dimensions[get_column_letter(index)].width = min(max(widest, head) + 2, 80)
+
+
+def write_xlsx(results: Results, out: IO[bytes] | str) -> None:
+    """A workbook: one ranking sheet per group, the breakdown, and missing inputs if any."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    taken: set[str] = set()
+    header = table_header(results)
+    for group in results.campaign.groups:
+        ws = wb.create_sheet(_sheet_title(group.name, taken))
+        rows = [table_row(results, u) for u in results.units if u.group == group.code]
+        _fill_sheet(ws, header, rows)
+    ws = wb.create_sheet(_sheet_title("计算明细", taken))
+    _fill_sheet(ws, ["单位代码", "单位名称", "项目", "计算过程"], list(breakdown_rows(results)))
+    if results.missing:
+        ws = wb.create_sheet(_sheet_title("缺少数据", taken))
+        _fill_sheet(
+            ws,
+            ["单位代码", "单位名称", "组别", "评议方法", "原因", "影响综合得分"],
+            [
+                [m.unit, m.name, m.group, m.method, m.message, "是" if m.blocks_composite else "否"]
+                for m in results.missing
+            ],
+        )
+    wb.save(out)

@@ -1,0 +1,151 @@
+"""Reading a campaign from the database into the engine's input.
+
+The database does the counting (DESIGN principle 1): one ``GROUP BY`` over
+answers for (method, unit, indicator, level) and one over ballots for
+(method, unit), both filtered by campaign, with no join and no per-unit
+query. Python only maps the ids of the few resulting groups to codes.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.db.models import Count
+
+from minping.campaigns.models import Campaign, Method, MethodScore
+from minping.orgs.models import Group, Unit
+from minping.oversight.models import Deduction, Veto
+from minping.scoring import engine
+from minping.scoring.models import ResultSnapshot
+from minping.surveys.models import Answer, Ballot
+
+# Rows fetched per round trip when streaming the GROUP BY results.
+CHUNK = 5000
+
+
+def campaign_def(campaign: Campaign) -> engine.CampaignDef:
+    """The campaign's published rules as the engine takes them."""
+    names = dict(Group.objects.filter(code__in=campaign.groups).values_list("code", "name"))
+    sources = list(campaign.deduction_sources.order_by("order"))
+    source_codes = {s.pk: s.code for s in sources}
+    return engine.CampaignDef(
+        code=campaign.code,
+        title=campaign.title,
+        groups=tuple(engine.GroupDef(code, names.get(code, code)) for code in campaign.groups),
+        levels=tuple(
+            engine.Level(lv.label, lv.points, lv.satisfied)
+            for lv in campaign.levels.order_by("order")
+        ),
+        indicators=tuple(
+            engine.IndicatorDef(i.code, i.title, i.weight)
+            for i in campaign.indicators.order_by("order")
+        ),
+        methods=tuple(
+            engine.MethodDef(m.code, m.title, m.weight, m.input)
+            for m in campaign.methods.order_by("order")
+        ),
+        exclude=frozenset(campaign.exclude),
+        sources=tuple(engine.SourceDef(s.code, s.title, s.cap) for s in sources),
+        rules=tuple(
+            engine.RuleDef(r.code, r.title, source_codes[r.source_id], r.points)
+            for r in campaign.deduction_rules.order_by("order")
+        ),
+        veto_rules=tuple(
+            engine.VetoRuleDef(v.code, v.title) for v in campaign.veto_rules.order_by("order")
+        ),
+        deductions_from=campaign.deductions_from,
+        deductions_to=campaign.deductions_to,
+        excellent=campaign.excellent,
+        unsatisfactory=campaign.unsatisfactory,
+        watchlist=campaign.watchlist,
+    )
+
+
+def read_tallies(campaign: Campaign) -> engine.Tallies:
+    """The unit tree and everything counted or recorded for ``campaign``."""
+    rows = list(Unit.objects.values_list("pk", "code", "name", "parent_id", "group__code"))
+    unit_codes: dict[int, str] = {pk: code for pk, code, *_ in rows}
+    units = tuple(
+        engine.UnitDef(code, name, unit_codes[parent] if parent else None, group)
+        for _, code, name, parent, group in rows
+    )
+    methods = dict(Method.objects.filter(campaign=campaign).values_list("pk", "code"))
+    indicators = dict(campaign.indicators.values_list("pk", "code"))
+    levels = dict(campaign.levels.values_list("pk", "label"))
+
+    answers = tuple(
+        engine.AnswerCount(methods[m], unit_codes[u], indicators[i], levels[lv], n)
+        for m, u, i, lv, n in Answer.objects.filter(campaign=campaign)
+        .values_list("method_id", "unit_id", "indicator_id", "level_id")
+        .annotate(n=Count("*"))
+        .order_by()
+        .iterator(chunk_size=CHUNK)
+    )
+    ballots = tuple(
+        engine.BallotCount(methods[m], unit_codes[u], n)
+        for m, u, n in Ballot.objects.filter(campaign=campaign)
+        .values_list("method_id", "unit_id")
+        .annotate(n=Count("*"))
+        .order_by()
+        .iterator(chunk_size=CHUNK)
+    )
+    scores = tuple(
+        engine.ScoreInput(methods[m], unit_codes[u], score)
+        for m, u, score in MethodScore.objects.filter(campaign=campaign).values_list(
+            "method_id", "unit_id", "score"
+        )
+    )
+    deductions = tuple(
+        engine.DeductionInput(pk, unit_codes[u], rule, day, count, signed, evidence)
+        for pk, u, rule, day, count, signed, evidence in Deduction.objects.filter(
+            campaign=campaign
+        ).values_list("pk", "unit_id", "rule__code", "date", "count", "signed_off", "evidence")
+    )
+    vetoes = tuple(
+        engine.VetoInput(pk, unit_codes[u], rule, day, evidence)
+        for pk, u, rule, day, evidence in Veto.objects.filter(campaign=campaign).values_list(
+            "pk", "unit_id", "rule__code", "date", "evidence"
+        )
+    )
+    return engine.Tallies(units, answers, ballots, scores, deductions, vetoes)
+
+
+def read_baseline(campaign: Campaign) -> engine.Baseline | None:
+    """Last year's composites (S-7, R-25), or ``None`` when the campaign names no baseline.
+
+    The latest *published* snapshot of the baseline campaign is used when there
+    is one: the comparison is with the figures that were announced, and they must
+    not move if last year's data are touched later. Without one, the baseline is
+    computed now with the same engine, and the source says so.
+    """
+    code = campaign.baseline_code
+    if not code:
+        return None
+    base = Campaign.objects.filter(code=code).first()
+    if base is None:
+        return engine.Baseline(code, {}, source=f"上年度活动 {code} 不存在,无法比较")
+    snapshot = (
+        ResultSnapshot.objects.filter(campaign=base, published=True)
+        .order_by("-computed_at", "-pk")
+        .first()
+    )
+    if snapshot is not None:
+        composites = {
+            u["unit"]: None if u.get("composite") is None else Decimal(str(u["composite"]))
+            for u in snapshot.results.get("units", [])
+        }
+        return engine.Baseline(
+            code,
+            composites,
+            source=f"{code} 已发布结果(快照 #{snapshot.pk},{snapshot.computed_at:%Y-%m-%d})",
+        )
+    results = engine.compute(campaign_def(base), read_tallies(base))
+    composites = {
+        u.unit: None if u.composite is None else engine.round2(u.composite) for u in results.units
+    }
+    return engine.Baseline(code, composites, source=f"{code} 尚无已发布结果,按现有数据计算")
+
+
+def load_results(campaign: Campaign) -> engine.Results:
+    """Compute the campaign's results from the database, without storing anything."""
+    return engine.compute(campaign_def(campaign), read_tallies(campaign), read_baseline(campaign))
