@@ -1,0 +1,509 @@
+"""State changes of a campaign: loading (creating or updating) it from its definition.
+
+Rows are matched by code (scale levels by label): unchanged rows are left alone,
+changed ones updated in place, new ones created and removed ones deleted, so that
+ballots, scores and deductions keep pointing at the same rows across reloads.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db import models, transaction
+from django.db.models import F
+
+from minping.audit.log import record
+from minping.campaigns.definition import CampaignDefinition
+from minping.campaigns.models import (
+    Campaign,
+    DeductionRule,
+    DeductionSource,
+    Indicator,
+    Method,
+    ScaleLevel,
+    Stage,
+    VetoRule,
+)
+from minping.lib.errors import ProblemCollector
+from minping.orgs.models import Group
+
+# Rows that only describe the campaign; anything else pointing at them is data.
+DEFINITION_MODELS: tuple[type[models.Model], ...] = (
+    Campaign,
+    ScaleLevel,
+    Indicator,
+    Method,
+    Stage,
+    DeductionSource,
+    DeductionRule,
+    VetoRule,
+)
+
+CAMPAIGN_FIELDS = (
+    "title",
+    "year",
+    "groups",
+    "exclude",
+    "publish",
+    "baseline_code",
+    "deductions_from",
+    "deductions_to",
+    "excellent",
+    "unsatisfactory",
+    "watchlist",
+)
+
+# Changing these never changes a score, so a published campaign may change them freely.
+COSMETIC_FIELDS = {"title", "order"}
+
+
+@dataclass(frozen=True)
+class _Kind:
+    name: str  # as in the definition file and the audit diff
+    label: str  # as a user calls it
+    model: type[models.Model]
+    related_name: str
+    key: str = "code"
+    cosmetic: bool = False  # no field of it affects a score (stages)
+
+
+# In the order they are written: sources before the rules that point at them.
+KINDS = (
+    _Kind("scale", "评价等级", ScaleLevel, "levels", key="label"),
+    _Kind("indicators", "评议内容", Indicator, "indicators"),
+    _Kind("methods", "评议方法", Method, "methods"),
+    _Kind("sources", "减分来源", DeductionSource, "deduction_sources"),
+    _Kind("rules", "减分规则", DeductionRule, "deduction_rules"),
+    _Kind("vetoes", "一票否决规则", VetoRule, "veto_rules"),
+    _Kind("stages", "阶段", Stage, "stages", cosmetic=True),
+)
+
+
+@dataclass
+class LoadOutcome:
+    """What loading did. ``changes`` is the compact diff written to the audit log."""
+
+    campaign: Campaign
+    created: bool
+    changes: dict[str, Any] = field(default_factory=dict)
+    forced: bool = False
+
+    @property
+    def unchanged(self) -> bool:
+        return not self.created and not self.changes
+
+
+def do_load_campaign(
+    definition: CampaignDefinition,
+    source_text: str,
+    *,
+    actor: Any = None,
+    force: bool = False,
+) -> tuple[Campaign, bool]:
+    """Create or update the campaign from its definition; return it and whether it is new."""
+    outcome = load_campaign(definition, source_text, actor=actor, force=force)
+    return outcome.campaign, outcome.created
+
+
+def load_campaign(
+    definition: CampaignDefinition,
+    source_text: str,
+    *,
+    actor: Any = None,
+    force: bool = False,
+) -> LoadOutcome:
+    """Like ``do_load_campaign``, telling also what changed.
+
+    Raises InvalidInput, changing nothing, when a removed row still has data
+    (ballots, answers, scores, deductions, vetoes) or when the rules of a
+    published campaign would change and ``force`` is not given.
+    An identical reload changes nothing and writes no audit row: the log records
+    changes, and a no-op entry per scheduled reload would only bury them.
+    """
+    with transaction.atomic():
+        campaign = Campaign.objects.select_for_update().filter(code=definition.code).first()
+        created = campaign is None
+        if campaign is None:
+            campaign = Campaign(code=definition.code)
+        wanted = _wanted_rows(definition)
+        current = _current_rows(campaign) if not created else {k.name: {} for k in KINDS}
+        changes = _diff(campaign, definition, source_text, wanted, current, created)
+        if not created and not changes:
+            return LoadOutcome(campaign, created=False)
+
+        forced = False
+        problems = ProblemCollector()
+        if not created:
+            _check_data_kept(wanted, current, problems)
+            if campaign.is_published and _rules_changed(changes):
+                if force:
+                    forced = True
+                else:
+                    problems.add(_published_message(campaign, changes))
+        problems.raise_if_any(f"评议活动 {definition.code}")
+
+        _apply(campaign, definition, source_text, wanted, current)
+        detail: dict[str, Any] = {"sha256": hashlib.sha256(source_text.encode()).hexdigest()}
+        if created:
+            detail["counts"] = {k.name: len(wanted[k.name]) for k in KINDS}
+        if changes:
+            detail["changes"] = changes
+        if forced:
+            detail["forced"] = True
+        record(
+            "campaign.load" if created else "campaign.update",
+            actor=actor,
+            obj=campaign,
+            campaign_code=campaign.code,
+            detail=detail,
+        )
+        return LoadOutcome(campaign, created, changes, forced)
+
+
+# --- what the definition wants, what is there, and the difference -------------------
+
+
+def _wanted_rows(definition: CampaignDefinition) -> dict[str, dict[str, dict[str, Any]]]:
+    """For each kind: key → field values, ``order`` counting from 1 as written."""
+    rows: dict[str, list[tuple[str, dict[str, Any]]]] = {
+        "scale": [
+            (lv.label, {"points": lv.points, "satisfied": lv.satisfied}) for lv in definition.levels
+        ],
+        "indicators": [
+            (i.code, {"title": i.title, "weight": i.weight}) for i in definition.indicators
+        ],
+        "methods": [
+            (m.code, {"title": m.title, "weight": m.weight, "input": m.input})
+            for m in definition.methods
+        ],
+        "sources": [(s.code, {"title": s.title, "cap": s.cap}) for s in definition.sources],
+        "rules": [
+            (r.code, {"title": r.title, "source": r.source, "points": r.points})
+            for r in definition.rules
+        ],
+        "vetoes": [(v.code, {"title": v.title}) for v in definition.vetoes],
+        "stages": [
+            (s.code, {"title": s.title, "starts": s.starts, "ends": s.ends})
+            for s in definition.stages
+        ],
+    }
+    return {
+        name: {key: {"order": n, **values} for n, (key, values) in enumerate(items, start=1)}
+        for name, items in rows.items()
+    }
+
+
+def _current_rows(campaign: Campaign) -> dict[str, dict[str, models.Model]]:
+    current = {}
+    for kind in KINDS:
+        manager = getattr(campaign, kind.related_name)
+        if kind.model is DeductionRule:
+            manager = manager.select_related("source")
+        current[kind.name] = {getattr(obj, kind.key): obj for obj in manager.all()}
+    return current
+
+
+def _field_value(obj: models.Model, name: str) -> Any:
+    if name == "source":
+        return obj.source.code  # type: ignore[attr-defined]
+    return getattr(obj, name)
+
+
+def _campaign_values(definition: CampaignDefinition) -> dict[str, Any]:
+    return {
+        "title": definition.title,
+        "year": definition.year,
+        "groups": definition.group_codes,
+        "exclude": list(definition.exclude),
+        "publish": definition.publish,
+        "baseline_code": definition.baseline,
+        "deductions_from": definition.deductions_from,
+        "deductions_to": definition.deductions_to,
+        "excellent": definition.grading.excellent,
+        "unsatisfactory": definition.grading.unsatisfactory,
+        "watchlist": definition.grading.watchlist,
+    }
+
+
+def _shown(value: Any) -> Any:
+    """A value as the audit log and the user see it: 25, not Decimal('25.0000')."""
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _diff(
+    campaign: Campaign,
+    definition: CampaignDefinition,
+    source_text: str,
+    wanted: dict[str, dict[str, dict[str, Any]]],
+    current: dict[str, dict[str, models.Model]],
+    created: bool,
+) -> dict[str, Any]:
+    """What loading would change, compactly: {"campaign": {field: [old, new]}, kind: {...}}."""
+    changes: dict[str, Any] = {}
+    if not created:
+        fields = {
+            name: [_shown(getattr(campaign, name)), _shown(value)]
+            for name, value in _campaign_values(definition).items()
+            if getattr(campaign, name) != value
+        }
+        if fields:
+            changes["campaign"] = fields
+    for kind in KINDS:
+        want, have = wanted[kind.name], current[kind.name]
+        kind_changes: dict[str, Any] = {}
+        if added := [key for key in want if key not in have]:
+            kind_changes["added"] = added
+        if removed := [key for key in have if key not in want]:
+            kind_changes["removed"] = removed
+        changed = {}
+        for key, values in want.items():
+            if key in have:
+                obj = have[key]
+                fields = {
+                    name: [_shown(_field_value(obj, name)), _shown(value)]
+                    for name, value in values.items()
+                    if _field_value(obj, name) != value
+                }
+                if fields:
+                    changed[key] = fields
+        if changed:
+            kind_changes["changed"] = changed
+        if kind_changes and not created:
+            changes[kind.name] = kind_changes
+    if group_changes := _group_changes(definition):
+        changes["group_names"] = group_changes
+    if not created and campaign.definition != source_text and not changes:
+        changes["text"] = "只改了注释或格式"
+    return changes
+
+
+def _group_changes(definition: CampaignDefinition) -> dict[str, Any]:
+    existing = dict(
+        Group.objects.filter(code__in=definition.group_codes).values_list("code", "name")
+    )
+    changes: dict[str, Any] = {}
+    if added := [g.code for g in definition.groups if g.code not in existing]:
+        changes["added"] = added
+    renamed = {
+        g.code: [existing[g.code], g.title]
+        for g in definition.groups
+        if g.code in existing and g.title and existing[g.code] != g.title
+    }
+    if renamed:
+        changes["renamed"] = renamed
+    return changes
+
+
+def _rules_changed(changes: dict[str, Any]) -> bool:
+    """Whether a change could alter a published score, rank or grade."""
+    kinds = {kind.name: kind for kind in KINDS}
+    for name, change in changes.items():
+        if name == "campaign":
+            if set(change) - {"title"}:
+                return True
+        elif name in kinds and not kinds[name].cosmetic:
+            if change.get("added") or change.get("removed"):
+                return True
+            if any(set(fields) - COSMETIC_FIELDS for fields in change.get("changed", {}).values()):
+                return True
+    return False
+
+
+# --- refusing to lose data ------------------------------------------------------------
+
+
+def dependants(obj: models.Model) -> list[str]:
+    """Data (not definition rows) pointing at ``obj``, e.g. ["答卷 120 条"]; empty if none.
+
+    Walks every reverse relation, hidden ones too (an answer's method has no
+    reverse name), so a table added later by another app is covered without change here.
+    """
+    found = []
+    for relation in obj._meta.get_fields(include_hidden=True):
+        if not relation.auto_created or relation.concrete:
+            continue
+        related = relation.related_model
+        if related is None or related in DEFINITION_MODELS:
+            continue
+        field_name = relation.field.name  # type: ignore[union-attr]
+        count = related._base_manager.filter(**{field_name: obj}).count()
+        if count:
+            found.append(f"{related._meta.verbose_name} {count} 条")
+    return sorted(set(found))
+
+
+def _check_data_kept(
+    wanted: dict[str, dict[str, dict[str, Any]]],
+    current: dict[str, dict[str, models.Model]],
+    problems: ProblemCollector,
+) -> None:
+    for kind in KINDS:
+        for key, obj in current[kind.name].items():
+            if key not in wanted[kind.name]:
+                if data := dependants(obj):
+                    problems.add(
+                        f"定义文件删去了{kind.label}“{key}”,但它已有数据({'、'.join(data)}),"
+                        "删除会丢失这些数据。如确需删除,请先删除或改挂这些数据。"
+                    )
+            elif kind.name == "methods":
+                new_input = wanted["methods"][key]["input"]
+                if obj.input != new_input and (data := dependants(obj)):  # type: ignore[attr-defined]
+                    problems.add(
+                        f"评议方法“{key}”已有数据({'、'.join(data)}),"
+                        f"不能把数据来源 input 从“{obj.input}”改为“{new_input}”。"  # type: ignore[attr-defined]
+                    )
+
+
+def _published_message(campaign: Campaign, changes: dict[str, Any]) -> str:
+    when = campaign.published_at.date().isoformat() if campaign.published_at else ""
+    return (
+        f"评议活动 {campaign.code} 的结果已于 {when} 发布,本次改动会影响评分规则"
+        f"({';'.join(describe_changes(changes))})。"
+        "如确需改动,请强制执行(命令行加 --force),改动会记入审计日志。"
+    )
+
+
+# --- writing ---------------------------------------------------------------------------
+
+
+def _apply(
+    campaign: Campaign,
+    definition: CampaignDefinition,
+    source_text: str,
+    wanted: dict[str, dict[str, dict[str, Any]]],
+    current: dict[str, dict[str, models.Model]],
+) -> None:
+    for name, value in _campaign_values(definition).items():
+        setattr(campaign, name, value)
+    campaign.definition = source_text
+    campaign.save()
+    _ensure_groups(definition)
+
+    sources: dict[str, DeductionSource] = {}
+    for kind in KINDS:
+        have = current[kind.name]
+        if kind.model is DeductionSource:
+            # Removed sources go after the rules, which may move to another source.
+            sources = _upsert(campaign, kind, wanted[kind.name], have, {})  # type: ignore[assignment]
+            continue
+        for key, obj in have.items():
+            if key not in wanted[kind.name]:
+                obj.delete()
+        if kind.model is ScaleLevel and have:
+            # (campaign, order) is unique: move the kept levels clear before renumbering.
+            ScaleLevel.objects.filter(campaign=campaign).update(order=F("order") + 1000)
+            for obj in have.values():
+                obj.refresh_from_db(fields=["order"])
+        _upsert(campaign, kind, wanted[kind.name], have, sources)
+    for key, source in current["sources"].items():
+        if key not in wanted["sources"]:
+            source.delete()
+
+
+def _upsert(
+    campaign: Campaign,
+    kind: _Kind,
+    want: dict[str, dict[str, Any]],
+    have: dict[str, models.Model],
+    sources: dict[str, DeductionSource],
+) -> dict[str, models.Model]:
+    """Create or update each wanted row; return them all by key."""
+    rows = {}
+    for key, values in want.items():
+        values = dict(values)
+        if "source" in values:
+            values["source"] = sources[values["source"]]
+        obj = have.get(key)
+        if obj is None:
+            obj = kind.model(campaign=campaign, **{kind.key: key}, **values)
+            obj.save()
+        else:
+            changed = [
+                name for name, value in values.items() if _field_value(obj, name) != _code(value)
+            ]
+            for name in changed:
+                setattr(obj, name, values[name])
+            if changed:
+                obj.save(update_fields=changed)
+        rows[key] = obj
+    return rows
+
+
+def _code(value: Any) -> Any:
+    return value.code if isinstance(value, DeductionSource) else value
+
+
+def _ensure_groups(definition: CampaignDefinition) -> None:
+    for group in definition.groups:
+        obj, created = Group.objects.get_or_create(
+            code=group.code, defaults={"name": group.title or group.code}
+        )
+        if not created and group.title and obj.name != group.title:
+            obj.name = group.title
+            obj.save(update_fields=["name"])
+
+
+# --- telling the user ----------------------------------------------------------------------
+
+_FIELD_LABELS = {
+    "title": "名称",
+    "year": "年度",
+    "groups": "参评组别",
+    "exclude": "不参评单位",
+    "publish": "结果公开",
+    "baseline_code": "上年度活动",
+    "deductions_from": "减分起始日",
+    "deductions_to": "减分截止日",
+    "excellent": "优秀名额",
+    "unsatisfactory": "不满意名额",
+    "watchlist": "重点跟踪名额",
+    "order": "顺序",
+    "points": "分值",
+    "satisfied": "计入满意",
+    "weight": "权重",
+    "input": "数据来源",
+    "cap": "减分上限",
+    "source": "减分来源",
+    "starts": "开始日期",
+    "ends": "结束日期",
+}
+
+
+def describe_changes(changes: dict[str, Any]) -> list[str]:
+    """The diff as short Chinese lines, one per part of the campaign."""
+
+    def fields(values: dict[str, list[Any]]) -> str:
+        return ",".join(
+            f"{_FIELD_LABELS.get(name, name)} {old} → {new}" for name, (old, new) in values.items()
+        )
+
+    lines = []
+    if "campaign" in changes:
+        lines.append(f"活动:{fields(changes['campaign'])}")
+    for kind in KINDS:
+        change = changes.get(kind.name)
+        if not change:
+            continue
+        parts = []
+        if change.get("added"):
+            parts.append(f"新增 {'、'.join(change['added'])}")
+        if change.get("removed"):
+            parts.append(f"删除 {'、'.join(change['removed'])}")
+        for key, values in change.get("changed", {}).items():
+            parts.append(f"{key}({fields(values)})")
+        lines.append(f"{kind.label}:{';'.join(parts)}")
+    if groups := changes.get("group_names"):
+        parts = [f"新建 {'、'.join(groups['added'])}"] if groups.get("added") else []
+        parts += [f"{code} 改名为“{new}”" for code, (_, new) in groups.get("renamed", {}).items()]
+        lines.append(f"排名组别:{';'.join(parts)}")
+    if "text" in changes:
+        lines.append(f"定义文件:{changes['text']}")
+    return lines
