@@ -738,12 +738,20 @@ class _Reader:
         self.unique((((*where, "code"), item.get("code")) for where, item in items), what)
 
     def item(
-        self, where: Path, item: dict[str, Any], known: set[str], required: tuple[str, ...]
+        self,
+        where: Path,
+        item: dict[str, Any],
+        known: set[str],
+        required: tuple[str, ...],
+        title_length: int = 300,
     ) -> tuple[str | None, str | None]:
-        """Check an array-table entry's keys; return its code and title."""
+        """Check an array-table entry's keys; return its code and title.
+
+        ``title_length`` is the database column's: PostgreSQL refuses longer text.
+        """
         self.keys(item, where, known, required)
         code = self.code(item["code"], (*where, "code")) if "code" in item else None
-        title = self.string(item, "title", where, max_length=300)
+        title = self.string(item, "title", where, max_length=title_length)
         return code, title
 
     def scale(self, data: dict[str, Any]) -> tuple[LevelDef, ...]:
@@ -826,7 +834,7 @@ class _Reader:
         out, weights = [], []
         for where, item in items:
             code, title = self.item(
-                where, item, {"code", "title", "weight", "input"}, ("code", "title", "weight")
+                where, item, {"code", "title", "weight", "input"}, ("code", "title", "weight"), 200
             )
             weight = self.decimal(item, "weight", where, places=4, high=100)
             kind = item.get("input", BALLOTS)
@@ -874,7 +882,7 @@ class _Reader:
         self.unique_codes(items, "减分来源代码")
         out = []
         for where, item in items:
-            code, title = self.item(where, item, {"code", "title", "cap"}, ("code", "title"))
+            code, title = self.item(where, item, {"code", "title", "cap"}, ("code", "title"), 200)
             cap = self.decimal(item, "cap", where, places=3, high=1000)
             if code and title:
                 out.append(SourceDef(code, title, cap))
@@ -926,6 +934,7 @@ class _Reader:
                 item,
                 {"code", "title", "starts", "ends"},
                 ("code", "title", "starts", "ends"),
+                200,
             )
             starts, ends = self.date(item, "starts", where), self.date(item, "ends", where)
             if starts and ends and starts > ends:

@@ -319,6 +319,10 @@ class ValueTests(DefinitionTestCase):
             ],
         )
 
+    def test_title_longer_than_the_database_column(self) -> None:
+        text = edit(YINCHUAN, 'title = "网络评议"', f'title = "{"网" * 201}"')
+        self.assertProblem(text, line_of(text, "网网网"), "methods[4].title 太长:最多 200 个字")
+
     def test_too_many_decimal_places(self) -> None:
         text = edit(YINCHUAN, "points = 0.5", "points = 0.0005")
         self.assertProblem(text, line_of(text, "points = 0.0005"), "最多 3 位小数")
