@@ -1,0 +1,86 @@
+"""Importing 0–100 scores for methods whose input is scores: one transaction, one audit entry."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+from django.db import transaction
+
+from minping.campaigns.importers import COLUMNS, ScoreReader
+from minping.campaigns.models import Campaign, MethodScore
+from minping.lib.errors import ProblemCollector
+from minping.lib.imports import ImportSummary, check_not_imported, record_import, summary
+from minping.lib.progress import Progress
+from minping.lib.tabular import open_table
+
+
+def do_import_scores(
+    campaign: Campaign,
+    path: Path | str,
+    *,
+    actor: Any = None,
+    progress: Progress | None = None,
+    force: bool = False,
+) -> ImportSummary:
+    """Set each (method, unit) score the file gives; a score given before is corrected.
+
+    The audit entry lists every corrected score with its old and new value.
+    Raises InvalidInput listing every bad row; then nothing is stored.
+    """
+    problems = ProblemCollector()
+    with open_table(path, COLUMNS) as table, transaction.atomic():
+        check_not_imported("scores", campaign, table, force=force)
+        rows = list(ScoreReader(campaign, table, problems).read(progress))
+        problems.raise_if_any(table.name)
+        existing = {
+            (score.method_id, score.unit_id): score
+            for score in MethodScore.objects.filter(campaign=campaign)
+        }
+        new: list[MethodScore] = []
+        changed: list[MethodScore] = []
+        corrections: list[dict[str, str]] = []
+        for row in rows:
+            stored = existing.get((row.method.pk, row.unit_id))
+            if stored is None:
+                new.append(
+                    MethodScore(
+                        campaign=campaign, method=row.method, unit_id=row.unit_id, score=row.score
+                    )
+                )
+            elif stored.score != row.score:
+                corrections.append(
+                    {
+                        "method": row.method.code,
+                        "unit": row.unit_code,
+                        "old": _plain(stored.score),
+                        "new": _plain(row.score),
+                    }
+                )
+                stored.score = row.score
+                changed.append(stored)
+        MethodScore.objects.bulk_create(new)
+        MethodScore.objects.bulk_update(changed, ["score"])
+        counts = {
+            "created": len(new),
+            "corrected": len(changed),
+            "unchanged": len(rows) - len(new) - len(changed),
+        }
+        batch = record_import(
+            "scores",
+            campaign,
+            table,
+            actor=actor,
+            counts=counts,
+            detail={"corrections": corrections},
+        )
+    methods = "、".join(sorted({row.method.title for row in rows}))
+    text = f"已导入 {len(rows):,} 个得分到 {campaign.code} / {methods}:新增 {len(new):,}"
+    text += f",更正 {len(changed):,},未变 {counts['unchanged']:,}"
+    return summary("scores", campaign, table, batch, text, counts)
+
+
+def _plain(value: Decimal) -> str:
+    """86.5 rather than 86.5000 or 1E+2."""
+    return format(value.normalize(), "f")
