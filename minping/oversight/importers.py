@@ -1,0 +1,109 @@
+"""Reading deductions and vetoes files.
+
+deductions: ``unit,rule,date,count,evidence,signed_off``; vetoes: ``unit,rule,date,evidence``.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator
+
+from minping.campaigns.models import Campaign, DeductionRule, VetoRule
+from minping.lib.errors import ProblemCollector
+from minping.lib.imports import CampaignUnits, Lookup, read_cell
+from minping.lib.progress import Progress
+from minping.lib.tabular import Column, Row, Table, parse_date, parse_positive_int, parse_yes_no
+from minping.oversight.models import Deduction, Veto
+
+UNIT = Column("unit", ("单位", "单位代码", "评议对象", "参评单位"))
+DATE = Column("date", ("日期", "事件日期", "发生日期"))
+EVIDENCE = Column("evidence", ("依据", "文号", "证据", "依据(文号或材料)"), required=False)
+
+DEDUCTION_COLUMNS = (
+    UNIT,
+    Column("rule", ("规则", "减分规则", "减分事项", "规则代码")),
+    DATE,
+    Column("count", ("次数", "件数"), required=False),
+    EVIDENCE,
+    Column("signed_off", ("已签字", "签字", "是否签字", "负责人签字", "签批")),
+)
+VETO_COLUMNS = (
+    UNIT,
+    Column("rule", ("规则", "否决规则", "否决事项", "规则代码")),
+    DATE,
+    EVIDENCE,
+)
+
+
+class DeductionReader:
+    """Checks every row of a deductions table; yields unsaved Deductions for the good ones.
+
+    A date outside the campaign's deduction window is not an error: the scoring
+    engine leaves such a deduction out and says why. They are counted so that
+    the user is warned.
+    """
+
+    def __init__(self, campaign: Campaign, table: Table, problems: ProblemCollector) -> None:
+        self.campaign = campaign
+        self.table = table
+        self.problems = problems
+        self.rules = Lookup(DeductionRule.objects.filter(campaign=campaign), "减分规则")
+        self.units = CampaignUnits(campaign)
+        self.outside_window = 0
+
+    def read(self, progress: Progress | None = None) -> Iterator[Deduction]:
+        for row in self.table.rows(progress):
+            deduction = self.check(row)
+            if deduction is not None:
+                yield deduction
+
+    def check(self, row: Row) -> Deduction | None:
+        problems, table = self.problems, self.table
+        unit_id = read_cell(problems, table, row, "unit", self.units.resolve)
+        rule = read_cell(problems, table, row, "rule", self.rules.resolve)
+        date = read_cell(problems, table, row, "date", parse_date)
+        count = read_cell(problems, table, row, "count", parse_positive_int) if row["count"] else 1
+        signed_off = read_cell(problems, table, row, "signed_off", parse_yes_no)
+        if unit_id is None or rule is None or date is None or count is None or signed_off is None:
+            return None
+        if not self.in_window(date):
+            self.outside_window += 1
+        return Deduction(
+            campaign=self.campaign,
+            unit_id=unit_id,
+            rule=rule,
+            date=date,
+            count=count,
+            evidence=row["evidence"],
+            signed_off=signed_off,
+        )
+
+    def in_window(self, date: datetime.date) -> bool:
+        start, end = self.campaign.deductions_from, self.campaign.deductions_to
+        return (start is None or start <= date) and (end is None or date <= end)
+
+
+class VetoReader:
+    """Checks every row of a vetoes table; yields unsaved Vetoes for the good ones."""
+
+    def __init__(self, campaign: Campaign, table: Table, problems: ProblemCollector) -> None:
+        self.campaign = campaign
+        self.table = table
+        self.problems = problems
+        self.rules = Lookup(VetoRule.objects.filter(campaign=campaign), "一票否决规则")
+        self.units = CampaignUnits(campaign)
+
+    def read(self, progress: Progress | None = None) -> Iterator[Veto]:
+        problems, table = self.problems, self.table
+        for row in table.rows(progress):
+            unit_id = read_cell(problems, table, row, "unit", self.units.resolve)
+            rule = read_cell(problems, table, row, "rule", self.rules.resolve)
+            date = read_cell(problems, table, row, "date", parse_date)
+            if unit_id is not None and rule is not None and date is not None:
+                yield Veto(
+                    campaign=self.campaign,
+                    unit_id=unit_id,
+                    rule=rule,
+                    date=date,
+                    evidence=row["evidence"],
+                )
