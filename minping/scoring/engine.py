@@ -7,6 +7,24 @@ figures are rounded half-up to 2 decimals only when they are shown or ranked.
 
 Everything here is keyed by codes, never database ids, so results can be
 checked by hand against the published rules and compared across campaigns.
+
+Where the rules are silent, these choices were made:
+
+- A ranked unit without a figure on a weighted method (no answers anywhere in
+  its subtree, or no imported score) is never scored as zero: it is listed in
+  ``Results.missing``, gets no weighted/composite/rank, and only a veto can grade
+  it. A method of weight 0 (ranked on its own, R-19) blocks nothing.
+- Parts (S-2) are children with no group that are not excluded; a part with no
+  data is skipped in the mean. Imported scores are not averaged over parts.
+- Grading (S-6): vetoed units are always unsatisfactory and never excellent;
+  excellent is decided next, and unsatisfactory only takes units not already
+  excellent, so a small group is never graded twice. Vetoed units keep the rank
+  their score earns.
+- Deductions and vetoes apply to the unit they are recorded against; those
+  against a unit not ranked in the campaign are noted, not moved to a parent.
+  Vetoes are not limited to the deduction window. Without a window, all dates count.
+- Change (S-7) = rounded composite − the baseline's published (rounded)
+  composite, so it equals the difference of the two printed figures.
 """
 
 from __future__ import annotations
@@ -668,6 +686,21 @@ def _score_unit(
     )
 
 
+def _stray_answers(campaign: CampaignDef, tallies: Tallies) -> list[str]:
+    """Answers naming a method, indicator or level the campaign lacks: left out, and said so."""
+    methods = {m.code for m in campaign.methods if m.input != SCORES}
+    indicators = {i.code for i in campaign.indicators}
+    levels = {lv.label for lv in campaign.levels}
+    stray = sum(
+        a.count
+        for a in tallies.answers
+        if a.method not in methods or a.indicator not in indicators or a.level not in levels
+    )
+    if not stray:
+        return []
+    return [f"{stray} 条答案的评议方法、指标或等级不属于本次活动(或该方法按录入得分计),未计入"]
+
+
 def compute(campaign: CampaignDef, tallies: Tallies, baseline: Baseline | None = None) -> Results:
     """Apply S-1..S-7 to one campaign. Deterministic whatever the order of the input rows."""
     figures = _Figures(campaign, tallies)
@@ -694,6 +727,7 @@ def compute(campaign: CampaignDef, tallies: Tallies, baseline: Baseline | None =
         else:
             notes.append(f"一票否决 #{v.id}({v.unit},{v.date})所记单位不参加本次排名,未计入")
 
+    notes += _stray_answers(campaign, tallies)
     missing: list[MissingInput] = []
     scored: list[_Scored] = []
     for unit in ranked:

@@ -74,7 +74,14 @@ def read_tallies(campaign: Campaign) -> engine.Tallies:
     levels = dict(campaign.levels.values_list("pk", "label"))
 
     answers = tuple(
-        engine.AnswerCount(methods[m], unit_codes[u], indicators[i], levels[lv], n)
+        # An id outside this campaign (bad data) keeps a visible code; the engine reports it.
+        engine.AnswerCount(
+            methods.get(m, f"#{m}"),
+            unit_codes[u],
+            indicators.get(i, f"#{i}"),
+            levels.get(lv, f"#{lv}"),
+            n,
+        )
         for m, u, i, lv, n in Answer.objects.filter(campaign=campaign)
         .values_list("method_id", "unit_id", "indicator_id", "level_id")
         .annotate(n=Count("*"))
@@ -82,7 +89,7 @@ def read_tallies(campaign: Campaign) -> engine.Tallies:
         .iterator(chunk_size=CHUNK)
     )
     ballots = tuple(
-        engine.BallotCount(methods[m], unit_codes[u], n)
+        engine.BallotCount(methods.get(m, f"#{m}"), unit_codes[u], n)
         for m, u, n in Ballot.objects.filter(campaign=campaign)
         .values_list("method_id", "unit_id")
         .annotate(n=Count("*"))

@@ -434,3 +434,24 @@ class DecimalInputsTestCase(TestCase):
         )
         assert figure is not None
         self.assertEqual(figure.score, Fraction("99.9"))
+
+
+class NotesTestCase(TestCase):
+    def test_inputs_that_apply_to_no_ranked_unit_are_noted(self) -> None:
+        # 好×1 counts (100.00); 2 answers at a level the scale lacks are left out, and said so.
+        # A deduction recorded against a window (not ranked) is not moved to its parent.
+        defn = campaign(
+            sources=(SourceDef("media", "媒体"),),
+            rules=(RuleDef("no_interview", "不配合采访", "media", D("0.1")),),
+        )
+        answers, ballots = votes("survey", "gaj", "a", {"好": 1, "非常好": 2})
+        t = tallies(
+            [*units("gaj"), UnitDef("gaj-w1", "窗口", "gaj")],
+            (answers, ballots),
+            deductions=[DeductionInput(7, "gaj-w1", "no_interview", date(2018, 1, 1), 1, True)],
+        )
+        result = compute(defn, t)
+        self.assertEqual(result.units[0].composite, 100)
+        self.assertEqual(len(result.notes), 2)
+        self.assertIn("减分 #7(gaj-w1,2018-01-01)所记单位不参加本次排名", result.notes[0])
+        self.assertIn("2 条答案", result.notes[1])
