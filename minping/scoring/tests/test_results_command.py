@@ -215,6 +215,19 @@ class ResultsCommandTestCase(BaseTestCase):
         self.assertFalse(data["complete"])
         self.assertEqual({m["method"] for m in data["missing"]}, {"survey", "online"})
 
+    def test_xlsx_lists_missing_inputs_on_their_own_sheet(self) -> None:
+        Unit.objects.create(code="jtj", name="交通局", group=self.agencies)
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "results.xlsx"
+            self.run_command("yc-2018", "-o", str(path), "--allow-missing")
+            wb = load_workbook(path)
+        self.assertEqual(wb.sheetnames[-1], "缺少数据")
+        rows = [[c.value for c in r] for r in wb["缺少数据"].iter_rows(min_row=2)]
+        self.assertEqual([(r[0], r[3]) for r in rows], [("jtj", "survey"), ("jtj", "online")])
+        # The unit stays in its group's table, with no composite and no rank.
+        last = [c.value for c in list(wb["机关单位"].iter_rows())[-1]]
+        self.assertEqual(last[1:3], [None, "jtj"])
+
     def test_save_stores_a_snapshot_through_the_action(self) -> None:
         _, err = self.run_command("yc-2018", "--save")
         snapshot = ResultSnapshot.objects.get()
