@@ -7,6 +7,7 @@ reports nowhere, so tests, the web app and piped output stay quiet.
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from typing import Any, TextIO
 
@@ -37,6 +38,8 @@ class BarProgress(Progress):
     def start(self, total: int | None, unit: str) -> None:
         self.finish()
         in_bytes = unit == "B"
+        # A terminal that reports no size (some ptys) would make tqdm hide the bar.
+        size = shutil.get_terminal_size()
         self.bar = tqdm(
             total=total,
             unit=unit,
@@ -45,7 +48,8 @@ class BarProgress(Progress):
             desc=self.desc,
             file=self.stream,
             leave=False,
-            dynamic_ncols=True,
+            ncols=min(size.columns, 100),
+            nrows=size.lines,
             mininterval=0.5,
         )
 

@@ -25,6 +25,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any, BinaryIO
 
+import openpyxl
 import python_calamine
 
 from minping.lib.errors import InputProblem, InvalidInput
@@ -37,6 +38,10 @@ PROGRESS_EVERY = 2000
 ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the pre-2007 .xls format
 UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+# calamine holds a whole sheet in memory, about 50 MB for 100,000 rows (2 MB of
+# .xlsx); above this size a workbook is streamed with openpyxl instead, about
+# three times slower but in flat memory.
+XLSX_STREAM_ABOVE = 5 * 2**20
 
 
 @dataclass(frozen=True)
@@ -99,6 +104,7 @@ class Table:
         self._index: list[tuple[str, int]] = []  # (column name, cell position)
         self._binary: BinaryIO | None = None
         self._workbook: python_calamine.CalamineWorkbook | None = None
+        self._streamed: Any = None  # an openpyxl read-only workbook
         self._records: Iterator[list[Any]] = iter(())
         self._line = 0
         self.data_rows = 0
@@ -112,11 +118,15 @@ class Table:
         self.kind = suffix[1:]
         if not self.path.is_file():
             raise FileNotFoundError(2, "No such file", str(self.path))
-        if self.kind == "csv":
-            self._open_csv()
-        else:
-            self._open_xlsx()
-        self._read_header()
+        try:
+            if self.kind == "csv":
+                self._open_csv()
+            else:
+                self._open_xlsx()
+            self._read_header()
+        except BaseException:
+            self.close()
+            raise
 
     # -- opening -------------------------------------------------------------------------
 
@@ -135,6 +145,9 @@ class Table:
             raise problem("这是旧版 Excel(.xls)文件,请在 Excel 中另存为 .xlsx 或 CSV", self.name)
         if not magic.startswith(ZIP_MAGIC):
             raise problem("文件不是有效的 Excel(.xlsx)文件,无法打开", self.name)
+        if self.path.stat().st_size > XLSX_STREAM_ABOVE:
+            self._open_xlsx_streamed()
+            return
         try:
             workbook = python_calamine.CalamineWorkbook.from_path(str(self.path))
             if not workbook.sheet_names:
@@ -149,6 +162,22 @@ class Table:
         self.total, self.unit = (end[0] + 1 if end else 0), "行"
         self._records = iter(sheet.iter_rows())
         self._workbook = workbook  # kept open while its rows are read
+
+    def _open_xlsx_streamed(self) -> None:
+        """A large workbook, read row by row with openpyxl: slower, but memory stays flat."""
+        try:
+            workbook = openpyxl.load_workbook(self.path, read_only=True, data_only=True)
+            if not workbook.worksheets:
+                raise problem("Excel 文件中没有工作表", self.name)
+            sheet = workbook.worksheets[0]
+            records = sheet.iter_rows(min_row=1, values_only=True)
+        except InvalidInput:
+            raise
+        except Exception:  # openpyxl raises many kinds (zip, XML, key errors) for a bad file
+            raise problem("文件不是有效的 Excel(.xlsx)文件,无法打开", self.name) from None
+        self.total, self.unit = sheet.max_row or 0, "行"
+        self._records = (list(record) for record in records)
+        self._streamed = workbook
 
     def _next_record(self) -> list[str] | None:
         """The next record as text cells, or None at the end; counts lines."""
@@ -228,7 +257,7 @@ class Table:
     def rows(self, progress: Progress | None = None) -> Iterator[Row]:
         """Every data row after the header; blank rows are skipped but keep their line."""
         if progress is not None:
-            progress.start(self.total, self.unit)
+            progress.start(self.total or None, self.unit)
         index = self._index
         while (record := self._next_record()) is not None:
             width = len(record)
@@ -251,6 +280,9 @@ class Table:
             self._binary = None
         self._records = iter(())
         self._workbook = None
+        if self._streamed is not None:
+            self._streamed.close()
+            self._streamed = None
 
     def __enter__(self) -> Table:
         return self

@@ -1,7 +1,9 @@
 import codecs
 import datetime
 import hashlib
+from unittest import mock
 
+from minping.lib import tabular
 from minping.lib.errors import InvalidInput
 from minping.lib.progress import Progress
 from minping.lib.tabular import (
@@ -85,6 +87,31 @@ class ReadTest(FilesMixin):
                 (4, {"unit": "1", "score": "90", "note": "true"}),
             ],
         )
+
+    def test_large_xlsx_is_streamed_with_the_same_lines_and_values(self) -> None:
+        path = self.xlsx_file(
+            [
+                [],
+                ["单位代码", "得分", "备注"],
+                ["gaj", 86.45, datetime.datetime(2018, 11, 30)],
+                [],
+                [1, 90, True],
+            ]
+        )
+        expected = [
+            (3, {"unit": "gaj", "score": "86.45", "note": "2018-11-30"}),
+            (5, {"unit": "1", "score": "90", "note": "true"}),
+        ]
+        self.assertEqual(self.read(open_table(path, COLUMNS)), expected)
+        with mock.patch.object(tabular, "XLSX_STREAM_ABOVE", 0):
+            table = open_table(path, COLUMNS)
+            self.assertIsNotNone(table._streamed)
+            self.assertEqual(self.read(table), expected)
+            self.assertIsNone(table._streamed)
+            bad = self.dir / "bad.xlsx"
+            bad.write_bytes(b"PK\x03\x04" + bytes(100))
+            with self.assertRaisesMessage(InvalidInput, "bad.xlsx 有 1 处错误"):
+                open_table(bad, COLUMNS)
 
     def test_blank_rows_keep_their_line_and_quoted_line_breaks_do_not_add_one(self) -> None:
         path = self.dir / "x.csv"
