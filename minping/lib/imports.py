@@ -51,12 +51,17 @@ class AlreadyImported(InvalidInput):
 
     def __init__(self, batch: ImportBatch, source: str) -> None:
         when = timezone.localtime(batch.created).strftime("%Y-%m-%d %H:%M")
+        effect = "不会有任何变化" if batch.kind == "units" else "会重复计数"
         message = (
             f"这个文件已于 {when} 导入过(导入记录 #{batch.pk},{batch.rows} 行),"
-            "再次导入会重复计数;确需再次导入请加 --force"
+            f"再次导入{effect};确需再次导入请加 --force"
         )
         self.batch = batch
         super().__init__([InputProblem(message)], source=source)
+
+    def summary(self) -> str:
+        name = f"{self.source} " if self.source else "这个文件"
+        return f"{name}以前导入过,未作任何改动。"
 
 
 def check_not_imported(

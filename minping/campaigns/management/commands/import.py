@@ -18,6 +18,14 @@ from minping.orgs.actions import do_import_units
 from minping.oversight.actions import do_import_deductions, do_import_vetoes
 from minping.surveys.actions import do_import_ballots
 
+DESCRIPTIONS = {
+    "ballots": "每行一条答案,“答卷”相同的行是同一份答卷(须为同一方法、同一单位,每个指标至多一次)。"
+    "答卷另行编号,不保存文件中的答卷编号;日期为导入当天,除非文件给出。",
+    "scores": "每个方法和单位一个 0–100 的得分,最多 4 位小数;再次导入即更正,新旧得分记入审计日志。",
+    "deductions": "“已签字”填 是/否;次数空着为 1;日期不在减分期间内的照样导入,但不计分并提示。",
+    "vetoes": "每行一条一票否决。",
+}
+
 FORMATS = {
     "units": "code,name,parent,group(代码,名称,上级,组别)",
     "ballots": "ballot,method,unit,indicator,level(答卷,方法,单位,指标,等级),"
@@ -57,11 +65,12 @@ class Command(BaseCommand):
         )
         units.add_argument("file", metavar="FILE", help=FILE_HELP)
         units.add_argument("--force", action="store_true", help=FORCE_HELP)
-        for kind, action in CAMPAIGN_ACTIONS.items():
+        for kind in CAMPAIGN_ACTIONS:
             sub = kinds.add_parser(
                 kind,
                 help=f"{KIND_NAMES[kind]}:{FORMATS[kind]}",
-                description=f"把{KIND_NAMES[kind]}导入评议活动:{FORMATS[kind]}。{action.__doc__}",
+                description=f"把{KIND_NAMES[kind]}导入评议活动:{FORMATS[kind]}。{DESCRIPTIONS[kind]}"
+                "有任何错误时逐行列出,不作任何改动。",
             )
             sub.add_argument("campaign", metavar="CAMPAIGN", help="评议活动代码,如 yc-2018")
             sub.add_argument("file", metavar="FILE", help=FILE_HELP)
