@@ -1,10 +1,12 @@
 import datetime
+import tracemalloc
 import uuid
 from io import StringIO
 from pathlib import Path
 from typing import Any
 from unittest import mock
 
+import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
@@ -136,6 +138,28 @@ class BallotImportTest(FilesMixin, BaseTestCase):
             sorted(Ballot.objects.values_list("answers__indicator__code", "unit__code")),
             sorted([(i, u) for u in ("gaj", "water") for i in ("fuwu", "sanbuwei", "sifeng")]),
         )
+
+    def test_false_positives_of_the_seen_filter_change_nothing(self) -> None:
+        a, b = questionnaire("A"), questionnaire("B", unit="water")
+        path = self.csv_file([HEADER, a[0], *b, a[1], a[2], *questionnaire("C")])
+        with mock.patch.object(importers.SeenFilter, "__contains__", return_value=True):
+            summary = do_import_ballots(self.campaign, path)
+        self.assertEqual(summary.counts, {"ballots": 3, "answers": 9})
+        self.assertEqual(
+            sorted(Ballot.objects.values_list("unit__code", flat=True)), ["gaj", "gaj", "water"]
+        )
+        for ballot in Ballot.objects.all():
+            self.assertEqual(ballot.answers.count(), 3)
+
+    def test_the_seen_filter_remembers_what_it_was_given(self) -> None:
+        seen = importers.SeenFilter(1 << 20)
+        self.assertEqual(len(seen.bits), (1 << 20) // 8)
+        numbers = [int.from_bytes(uuid.uuid4().bytes, "little") for _ in range(1000)]
+        for number in numbers[:500]:
+            seen.add(number)
+        self.assertTrue(all(n in seen for n in numbers[:500]))
+        self.assertLess(sum(n in seen for n in numbers[500:]), 5)
+        self.assertEqual(len(importers.SeenFilter(10**12).bits), 1 << 24)  # 16 MiB at most
 
     def test_a_returning_ballot_must_keep_its_unit_and_answer_each_indicator_once(self) -> None:
         a = questionnaire("A")
@@ -300,6 +324,29 @@ class BallotImportTest(FilesMixin, BaseTestCase):
         self.assertIn("9 月只有 30 天", problems[0][2])
 
 
+@pytest.mark.slow
+class LargeFileTest(FilesMixin, BaseTestCase):
+    def test_memory_stays_small_for_a_large_file(self) -> None:
+        campaign = make_campaign()
+        path = self.dir / "large.csv"
+        with path.open("w", encoding="utf-8") as f:
+            f.write(",".join(HEADER) + "\n")
+            for n in range(20_000):
+                unit = ("gaj", "water", "gaj-w1")[n % 3]
+                for indicator in ("sifeng", "sanbuwei", "fuwu"):
+                    f.write(f"Q{n},online,{unit},{indicator},较好\n")
+        tracemalloc.start()
+        try:
+            summary = do_import_ballots(campaign, path)
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        self.assertEqual(summary.counts, {"ballots": 20_000, "answers": 60_000})
+        self.assertEqual(Answer.objects.count(), 60_000)
+        # Measured about 5 MB; holding every row or ballot would take tens of MB.
+        self.assertLess(peak, 12 * 2**20)
+
+
 class ImportCommandTest(FilesMixin, BaseTestCase):
     def setUp(self) -> None:
         super().setUp()
@@ -315,7 +362,7 @@ class ImportCommandTest(FilesMixin, BaseTestCase):
         out, err = self.call("ballots", "yc-2018", str(path))
         self.assertEqual(out.strip(), "已导入 2 份答卷(6 条答案)到 yc-2018 / 第三方测评")
         self.assertEqual(err, "")
-        with self.assertRaisesMessage(CommandError, "有 1 处错误,未作任何改动"):
+        with self.assertRaisesMessage(CommandError, "data.csv 以前导入过,未作任何改动。"):
             self.call("ballots", "yc-2018", str(path))
         out, _ = self.call("ballots", "yc-2018", str(path), "--force")
         self.assertIn("已导入 2 份答卷", out)
