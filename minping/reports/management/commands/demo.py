@@ -1,0 +1,102 @@
+"""``minping demo``: a realistic campaign from every seed document, served locally."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import User
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from minping.campaigns.models import Campaign
+from minping.scoring.actions import do_compute_results, do_publish_results
+
+EXAMPLES = settings.BASE_DIR / "examples"
+DEMO_USER, DEMO_PASSWORD = "demo", "minping-demo"
+# The order an office follows: inputs after the rules they are scored by.
+INPUT_KINDS = ["ballots", "scores", "deductions", "vetoes"]
+
+
+def example_dirs() -> list[Path]:
+    return sorted(p.parent for p in EXAMPLES.glob("*/campaign.toml"))
+
+
+class Command(BaseCommand):
+    help = (
+        "演示:建立 SQLite 数据库,载入 examples/ 中依据五份真实工作方案编制的评议活动和模拟数据,"
+        "计算结果,然后在本机地址上启动网站。"
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--port", type=int, default=8000, help="端口,默认 8000")
+        parser.add_argument("--host", default="127.0.0.1", help="地址,默认 127.0.0.1")
+        parser.add_argument("--no-serve", action="store_true", help="只准备数据,不启动网站")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        self.stdout.write("正在建立数据库 …")
+        call_command("migrate", interactive=False, verbosity=0)
+        for folder in example_dirs():
+            self.load_example(folder)
+        self.compute_results()
+        self.ensure_demo_user()
+        if options["no_serve"]:
+            return
+        address = f"http://{options['host']}:{options['port']}/"
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"\n演示已就绪:{address}\n"
+                f"管理后台:{address}admin/  用户名 {DEMO_USER}  密码 {DEMO_PASSWORD}\n"
+                "按 Ctrl+C 停止。\n"
+            )
+        )
+        call_command(
+            "runserver",
+            f"{options['host']}:{options['port']}",
+            use_reloader=False,
+            insecure_serving=True,
+        )
+
+    def load_example(self, folder: Path) -> None:
+        code = self.campaign_code(folder)
+        if Campaign.objects.filter(code=code).exists():
+            self.stdout.write(f"已载入,跳过:{code}")
+            return
+        self.stdout.write(f"正在载入示例 {folder.name} …")
+        units = folder / "units.csv"
+        if units.exists():
+            call_command("import", "units", str(units), stdout=self.stdout)
+        call_command("load", str(folder / "campaign.toml"), stdout=self.stdout)
+        for kind in INPUT_KINDS:
+            path = folder / f"{kind}.csv"
+            if path.exists():
+                call_command("import", kind, code, str(path), stdout=self.stdout)
+
+    def campaign_code(self, folder: Path) -> str:
+        with open(folder / "campaign.toml", "rb") as f:
+            code = tomllib.load(f).get("code")
+        if not isinstance(code, str):
+            raise CommandError(f"{folder / 'campaign.toml'} 缺少 code")
+        return code
+
+    def compute_results(self) -> None:
+        """Compute every campaign; publish those whose plan says the public sees results (R-37)."""
+        for campaign in Campaign.objects.order_by("year", "code"):
+            if campaign.snapshots.exists():
+                continue
+            snapshot = do_compute_results(campaign)
+            if campaign.publish and snapshot.results.get("complete", False):
+                do_publish_results(snapshot)
+                self.stdout.write(f"已计算并发布结果:{campaign.code}")
+            else:
+                self.stdout.write(f"已计算结果(不公开):{campaign.code}")
+
+    def ensure_demo_user(self) -> None:
+        user, created = User.objects.get_or_create(
+            username=DEMO_USER, defaults={"is_staff": True, "is_superuser": True}
+        )
+        if created:
+            user.set_password(DEMO_PASSWORD)
+            user.save()
