@@ -20,9 +20,10 @@ class Ballot(models.Model):
     """One completed questionnaire (答卷) about one unit on one method."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    campaign = models.ForeignKey(Campaign, models.CASCADE, related_name="ballots")
-    method = models.ForeignKey(Method, models.CASCADE, related_name="ballots")
-    unit = models.ForeignKey(Unit, models.PROTECT, related_name="ballots")
+    # One composite index serves every lookup; an index per key would only slow imports.
+    campaign = models.ForeignKey(Campaign, models.CASCADE, related_name="ballots", db_index=False)
+    method = models.ForeignKey(Method, models.CASCADE, related_name="ballots", db_index=False)
+    unit = models.ForeignKey(Unit, models.PROTECT, related_name="ballots", db_index=False)
     date = models.DateField("日期")
     channel = models.CharField("渠道", max_length=20, default="import")
     category = models.CharField("评议主体类别", max_length=40, blank=True)
@@ -39,18 +40,25 @@ class Ballot(models.Model):
 class Answer(models.Model):
     """One answer on a ballot: the level chosen for one indicator."""
 
-    ballot = models.ForeignKey(Ballot, models.CASCADE, related_name="answers")
-    campaign = models.ForeignKey(Campaign, models.CASCADE, related_name="+")
-    method = models.ForeignKey(Method, models.CASCADE, related_name="+")
-    unit = models.ForeignKey(Unit, models.PROTECT, related_name="+")
-    indicator = models.ForeignKey(Indicator, models.CASCADE, related_name="answers")
-    level = models.ForeignKey(ScaleLevel, models.PROTECT, related_name="answers")
+    # Millions of rows: the unique constraint covers ``ballot`` and the tally index
+    # covers the rest, so the keys get no index of their own (each would slow imports).
+    ballot = models.ForeignKey(Ballot, models.CASCADE, related_name="answers", db_index=False)
+    campaign = models.ForeignKey(Campaign, models.CASCADE, related_name="+", db_index=False)
+    method = models.ForeignKey(Method, models.CASCADE, related_name="+", db_index=False)
+    unit = models.ForeignKey(Unit, models.PROTECT, related_name="+", db_index=False)
+    indicator = models.ForeignKey(Indicator, models.CASCADE, related_name="answers", db_index=False)
+    level = models.ForeignKey(ScaleLevel, models.PROTECT, related_name="answers", db_index=False)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["ballot", "indicator"], name="one_answer_per_indicator")
         ]
-        indexes = [models.Index(fields=["campaign", "method", "unit"], name="answer_cmu")]
+        # Covers the scoring GROUP BY, so the database can count from the index alone.
+        indexes = [
+            models.Index(
+                fields=["campaign", "method", "unit", "indicator", "level"], name="answer_tally"
+            )
+        ]
         verbose_name = "答案"
         verbose_name_plural = "答案"
 
