@@ -104,3 +104,11 @@ class ResultsPageTestCase(BaseTestCase):
         html = self.client.get("/c/t-2026/").content.decode()
         self.assertNotIn("http://", html.replace("http://testserver", ""))
         self.assertNotIn("https://", html)
+
+
+def test_short_title_drops_the_bracketed_explanation() -> None:
+    from minping.reports.templatetags.minping_text import short_title
+
+    assert short_title("问卷评议(集中评议阶段现场评议会问卷,不少于500份)") == "问卷评议"
+    assert short_title("第三方测评(国家统计局银川调查队)") == "第三方测评"
+    assert short_title("网络评议") == "网络评议"
