@@ -19,8 +19,10 @@ from minping.scoring import engine
 from minping.scoring.models import ResultSnapshot
 from minping.surveys.models import Answer, Ballot
 
-# Rows fetched per round trip when streaming the GROUP BY results.
-CHUNK = 5000
+# The grouped rows are few (units × methods × indicators × levels), so they are
+# fetched whole: .iterator() would open a server-side cursor on PostgreSQL, whose
+# planner then optimises for the first rows and gives up the parallel hash
+# aggregate (measured 13× slower than the bare count on 1.5 million answers).
 
 
 def campaign_def(campaign: Campaign) -> engine.CampaignDef:
@@ -86,7 +88,6 @@ def read_tallies(campaign: Campaign) -> engine.Tallies:
         .values_list("method_id", "unit_id", "indicator_id", "level_id")
         .annotate(n=Count("*"))
         .order_by()
-        .iterator(chunk_size=CHUNK)
     )
     ballots = tuple(
         engine.BallotCount(methods.get(m, f"#{m}"), unit_codes[u], n)
@@ -94,7 +95,6 @@ def read_tallies(campaign: Campaign) -> engine.Tallies:
         .values_list("method_id", "unit_id")
         .annotate(n=Count("*"))
         .order_by()
-        .iterator(chunk_size=CHUNK)
     )
     scores = tuple(
         engine.ScoreInput(methods[m], unit_codes[u], score)
