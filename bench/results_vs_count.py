@@ -178,7 +178,8 @@ def main() -> None:
     if url.startswith("postgres"):
         name = url.rsplit("/", 1)[1]
         admin = url.rsplit("/", 1)[0] + "/postgres"
-        subprocess.run(["psql", admin, "-qc", f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"], check=True)
+        drop = f"DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+        subprocess.run(["psql", admin, "-qc", drop], check=True)
         subprocess.run(["psql", admin, "-qc", f"CREATE DATABASE {name}"], check=True)
     subprocess.run([*MINPING, "migrate", "-v0"], env=env, check=True)
     setup_django(url)
