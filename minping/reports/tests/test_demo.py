@@ -13,6 +13,7 @@ from django.core.management.base import CommandError
 from django.test import TestCase
 
 from minping.audit.log import verify
+from minping.audit.models import AuditEntry
 from minping.campaigns.models import Campaign
 from minping.scoring.models import ResultSnapshot
 
@@ -80,6 +81,7 @@ class DemoTestCase(TestCase):
 
     def test_the_audit_chain_holds_after_the_demo(self) -> None:
         self.assertEqual(verify(), [])
+        self.assertTrue(AuditEntry.objects.filter(action="demo.create_user").exists())
 
     def test_running_the_demo_again_changes_nothing(self) -> None:
         before = ResultSnapshot.objects.count()

@@ -10,7 +10,9 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
 
+from minping.audit.log import record
 from minping.campaigns.models import Campaign
 from minping.scoring.actions import do_compute_results, do_publish_results
 
@@ -93,6 +95,7 @@ class Command(BaseCommand):
             else:
                 self.stdout.write(f"已计算结果(不公开):{campaign.code}")
 
+    @transaction.atomic
     def ensure_demo_user(self) -> None:
         user, created = User.objects.get_or_create(
             username=DEMO_USER, defaults={"is_staff": True, "is_superuser": True}
@@ -100,3 +103,4 @@ class Command(BaseCommand):
         if created:
             user.set_password(DEMO_PASSWORD)
             user.save()
+            record("demo.create_user", obj=user, detail={"username": DEMO_USER})
