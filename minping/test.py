@@ -1,15 +1,16 @@
-"""The base test case: an organiser, a unit liaison and an outsider, and a small unit tree."""
+"""The base test case: an organiser, a leader, a unit liaison and an outsider, and a unit tree."""
 
 from __future__ import annotations
 
 from django.contrib.auth.models import User
 from django.test import TestCase
 
-from minping.orgs.models import Group, Unit
+from minping.orgs.models import Group, Membership, Role, Unit
 
 
 class BaseTestCase(TestCase):
     organiser: User
+    leader: User
     liaison: User
     outsider: User
     agencies: Group
@@ -23,6 +24,7 @@ class BaseTestCase(TestCase):
         cls.organiser = User.objects.create_user("organiser", password="password-organiser")
         cls.organiser.is_staff = cls.organiser.is_superuser = True
         cls.organiser.save()
+        cls.leader = User.objects.create_user("leader", password="password-leader")
         cls.liaison = User.objects.create_user("liaison", password="password-liaison")
         cls.outsider = User.objects.create_user("outsider", password="password-outsider")
         cls.agencies = Group.objects.create(code="agencies", name="机关单位")
@@ -30,3 +32,7 @@ class BaseTestCase(TestCase):
         cls.gaj = Unit.objects.create(code="gaj", name="公安局", group=cls.agencies)
         cls.gaj_window = Unit.objects.create(code="gaj-w1", name="户政窗口", parent=cls.gaj)
         cls.water = Unit.objects.create(code="water", name="水务集团", group=cls.industries)
+        Membership.objects.create(user=cls.organiser, role=Role.ORGANISER)
+        Membership.objects.create(user=cls.leader, role=Role.LEADER)
+        # The liaison of the police bureau sees it and its window, never the water company.
+        Membership.objects.create(user=cls.liaison, role=Role.LIAISON, unit=cls.gaj)

@@ -7,5 +7,6 @@ admin.site.index_title = "评议活动管理"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("", include("minping.orgs.urls")),
     path("", include("minping.reports.urls")),
 ]

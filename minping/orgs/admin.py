@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from minping.orgs.models import Group, Unit
+from minping.orgs.models import Group, Membership, Unit
 
 
 @admin.register(Group)
@@ -15,3 +15,11 @@ class UnitAdmin(admin.ModelAdmin):
     list_filter = ["group"]
     search_fields = ["code", "name"]
     raw_id_fields = ["parent"]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "role", "unit", "source_code"]
+    list_filter = ["role"]
+    search_fields = ["user__username", "unit__name", "source_code"]
+    raw_id_fields = ["user", "unit"]

@@ -69,3 +69,61 @@ class Unit(models.Model):
         while unit is not None:
             yield unit
             unit = unit.parent
+
+
+class Role(models.TextChoices):
+    """What a person does in the appraisal; each role sees and does only its part."""
+
+    ORGANISER = "organiser", "组织单位(纠风办)"
+    LEADER = "leader", "领导(只读)"
+    LIAISON = "liaison", "单位联络员"
+    INSPECTOR = "inspector", "评议员/监督员"
+    SOURCE_MEMBER = "source_member", "减分提出单位经办人"
+    SOURCE_HEAD = "source_head", "减分提出单位负责人"
+    INTERVIEWER = "interviewer", "调查机构访问员"
+
+
+class Membership(models.Model):
+    """One role held by one user, scoped to a unit or a deduction source where the role needs it.
+
+    A liaison holds it for a unit and sees that unit and all its parts; a
+    deduction source's people hold it for the source's code (such as
+    ``media``), which is the same across campaigns.
+    """
+
+    user = models.ForeignKey(
+        "auth.User", models.CASCADE, related_name="memberships", verbose_name="用户"
+    )
+    role = models.CharField("角色", max_length=20, choices=Role.choices)
+    unit = models.ForeignKey(
+        Unit,
+        models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="memberships",
+        verbose_name="单位",
+    )
+    source_code = models.SlugField("减分提出单位代码", max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = "角色"
+        verbose_name_plural = "角色"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "role", "unit", "source_code"], name="membership_unique"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(role="liaison") | models.Q(unit__isnull=False),
+                name="membership_liaison_has_unit",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(role__in=["source_member", "source_head"])
+                | ~models.Q(source_code=""),
+                name="membership_source_has_code",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        scope = self.unit.name if self.unit_id and self.unit else self.source_code
+        label = self.get_role_display()
+        return f"{self.user} · {label}" + (f" · {scope}" if scope else "")

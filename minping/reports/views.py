@@ -10,14 +10,16 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from minping.campaigns.models import Campaign
-from minping.orgs.models import Group
+from minping.orgs.access import has_role, public
+from minping.orgs.models import Group, Role
 from minping.scoring.models import ResultSnapshot
 
 GRADE_LABELS = {"excellent": "优秀", "unsatisfactory": "不满意"}
 
 
 def may_see_everything(request: HttpRequest) -> bool:
-    return bool(request.user.is_authenticated and request.user.is_staff)
+    """Organisers and leaders see every campaign's results, published or not."""
+    return has_role(request.user, Role.ORGANISER, Role.LEADER)
 
 
 def visible_campaigns(request: HttpRequest) -> list[Campaign]:
@@ -64,10 +66,12 @@ def group_tables(campaign: Campaign, results: dict[str, Any]) -> list[GroupTable
     return [t for t in tables.values() if t.rows]
 
 
+@public
 def index(request: HttpRequest) -> HttpResponse:
     return render(request, "reports/index.html", {"campaigns": visible_campaigns(request)})
 
 
+@public
 def campaign_results(request: HttpRequest, code: str) -> HttpResponse:
     campaign = get_object_or_404(Campaign, code=code)
     if not may_see_everything(request) and not (campaign.publish and campaign.is_published):

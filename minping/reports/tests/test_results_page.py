@@ -67,7 +67,7 @@ class ResultsPageTestCase(BaseTestCase):
     def test_public_is_sent_to_sign_in_before_publication(self) -> None:
         r = self.client.get("/c/t-2026/")
         self.assertEqual(r.status_code, 302)
-        self.assertIn("/admin/login/", r["Location"])
+        self.assertIn("/login/?next=", r["Location"])
 
     def test_signed_in_non_staff_gets_not_published(self) -> None:
         self.client.force_login(self.outsider)
