@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "axes",
+    "ninja",  # serves the API docs page from local static files, not a CDN
     "django_tasks",
     "django_tasks_db",
     "minping.lib",
@@ -42,6 +43,9 @@ INSTALLED_APPS = [
     "minping.oversight",
     "minping.scoring",
     "minping.reports",
+    "minping.cases",
+    "minping.console",
+    "minping.api",
 ]
 
 MIDDLEWARE = [

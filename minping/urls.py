@@ -1,12 +1,18 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from minping.api.api import api
+
 admin.site.site_header = "民评 minping 管理后台"
 admin.site.site_title = "民评"
 admin.site.index_title = "评议活动管理"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/", api.urls),
     path("", include("minping.orgs.urls")),
+    path("console/", include("minping.console.urls")),
+    path("cases/", include("minping.cases.urls")),
+    path("s/", include("minping.surveys.urls")),
     path("", include("minping.reports.urls")),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterable
 from itertools import islice
 from pathlib import Path
@@ -9,11 +10,13 @@ from typing import Any, TypeVar
 
 from django.db import models, transaction
 
-from minping.campaigns.models import Campaign
+from minping.audit import log
+from minping.campaigns.models import Campaign, DeductionRule
 from minping.lib.errors import ProblemCollector
 from minping.lib.imports import ImportSummary, check_not_imported, record_import, summary
 from minping.lib.progress import Progress
 from minping.lib.tabular import open_table
+from minping.orgs.models import Unit
 from minping.oversight.importers import (
     DEDUCTION_COLUMNS,
     VETO_COLUMNS,
@@ -87,3 +90,38 @@ def store_in_batches(model: type[M], objects: Iterable[M]) -> int:
         model._default_manager.bulk_create(batch)
         stored += len(batch)
     return stored
+
+
+def do_propose_deduction(
+    *,
+    campaign: Campaign,
+    unit: Unit,
+    rule: DeductionRule,
+    date: datetime.date,
+    count: int = 1,
+    evidence: str = "",
+    actor: Any = None,
+) -> Deduction:
+    """Record a proposed deduction; it does not count until it has been signed off.
+
+    Other apps (a confirmed repeat complaint, an inspection finding) propose
+    deductions only through this function.
+    """
+    with transaction.atomic():
+        deduction = Deduction.objects.create(
+            campaign=campaign,
+            unit=unit,
+            rule=rule,
+            date=date,
+            count=count,
+            evidence=evidence,
+            signed_off=False,
+        )
+        log.record(
+            "deduction.propose",
+            actor=actor,
+            obj=deduction,
+            campaign_code=campaign.code,
+            detail={"unit": unit.code, "rule": rule.code, "date": date, "count": count},
+        )
+    return deduction
