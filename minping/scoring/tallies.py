@@ -91,7 +91,7 @@ def read_tallies(campaign: Campaign) -> engine.Tallies:
     )
     ballots = tuple(
         engine.BallotCount(methods.get(m, f"#{m}"), unit_codes[u], n)
-        for m, u, n in Ballot.objects.filter(campaign=campaign)
+        for m, u, n in Ballot.objects.filter(campaign=campaign, status=Ballot.Status.ACCEPTED)
         .values_list("method_id", "unit_id")
         .annotate(n=Count("*"))
         .order_by()

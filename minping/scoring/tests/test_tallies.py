@@ -17,6 +17,7 @@ from minping.scoring.actions import PublishRefused, do_compute_results, do_publi
 from minping.scoring.engine import AnswerCount, BallotCount, round2
 from minping.scoring.tallies import load_results, read_baseline, read_tallies
 from minping.scoring.tests.db import cast, make_campaign, score
+from minping.surveys.models import Ballot
 from minping.test import BaseTestCase
 
 
@@ -50,6 +51,15 @@ class TalliesTestCase(BaseTestCase):
         )
         Deduction.objects.create(
             campaign=c, unit=cls.mzj, rule=rule, date=date(2018, 6, 1), count=10, signed_off=False
+        )
+        # A ballot held for review has no answers yet and must not count as a questionnaire.
+        Ballot.objects.create(
+            campaign=c,
+            method=c.methods.get(code="survey"),
+            unit=cls.water,
+            date=date(2018, 6, 2),
+            status=Ballot.Status.QUARANTINED,
+            held_answers={"a": "差", "b": "差"},
         )
         # Another campaign's ballots about the same window must not leak in.
         other = make_campaign("other-2018")
