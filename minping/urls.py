@@ -10,6 +10,7 @@ admin.site.index_title = "评议活动管理"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
+    path("", include("minping.lib.urls")),
     path("", include("minping.orgs.urls")),
     path("console/", include("minping.console.urls")),
     path("cases/", include("minping.cases.urls")),
