@@ -8,22 +8,37 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, TypeVar
 
+from django.core.files.uploadedfile import UploadedFile
 from django.db import models, transaction
+from django.utils import timezone
 
 from minping.audit import log
-from minping.campaigns.models import Campaign, DeductionRule
-from minping.lib.errors import ProblemCollector
+from minping.campaigns.models import Campaign, DeductionRule, VetoRule
+from minping.lib.errors import InputProblem, InvalidInput, ProblemCollector
 from minping.lib.imports import ImportSummary, check_not_imported, record_import, summary
 from minping.lib.progress import Progress
 from minping.lib.tabular import open_table
-from minping.orgs.models import Unit
+from minping.orgs.access import has_role, source_codes
+from minping.orgs.models import Role, Unit
 from minping.oversight.importers import (
     DEDUCTION_COLUMNS,
     VETO_COLUMNS,
     DeductionReader,
     VetoReader,
 )
-from minping.oversight.models import Deduction, Veto
+from minping.oversight.models import (
+    ContactCard,
+    Deduction,
+    Ineligibility,
+    Review,
+    ReviewedItem,
+    Submission,
+    SubmissionRequirement,
+    Veto,
+    Visit,
+    VisitPhoto,
+    VisitPlan,
+)
 
 M = TypeVar("M", bound=models.Model)
 BATCH = 1000
@@ -92,6 +107,46 @@ def store_in_batches(model: type[M], objects: Iterable[M]) -> int:
     return stored
 
 
+class NotAllowed(Exception):
+    """A step the workflow or the actor's role does not allow; the message says why, in Chinese."""
+
+
+def _check_may_propose(actor: Any, source: str) -> None:
+    """Members and heads of a source propose for it; the organiser and the system may too."""
+    if actor is None or has_role(actor, Role.ORGANISER):
+        return
+    if source not in source_codes(actor):
+        raise NotAllowed(f"只有减分提出单位“{source}”的工作人员可以提出。")
+
+
+def _item_label(item: ReviewedItem) -> str:
+    return "减分" if isinstance(item, Deduction) else "一票否决"
+
+
+def _source_of(item: ReviewedItem) -> str:
+    if isinstance(item, Deduction):
+        return item.rule.source.code
+    assert isinstance(item, Veto)
+    return item.source_code
+
+
+def _audit_name(item: ReviewedItem) -> str:
+    return "deduction" if isinstance(item, Deduction) else "veto"
+
+
+def _check_window(campaign: Campaign, date: datetime.date) -> None:
+    start, end = campaign.deductions_from, campaign.deductions_to
+    if (start and date < start) or (end and date > end):
+        raise InvalidInput(
+            [
+                InputProblem(
+                    f"事件日期 {date} 不在本活动的减分期间({start or '不限'} 至 {end or '不限'})内",
+                    column="事件日期",
+                )
+            ]
+        )
+
+
 def do_propose_deduction(
     *,
     campaign: Campaign,
@@ -101,27 +156,438 @@ def do_propose_deduction(
     count: int = 1,
     evidence: str = "",
     actor: Any = None,
+    document_number: str = "",
+    attachment: UploadedFile | None = None,
 ) -> Deduction:
-    """Record a proposed deduction; it does not count until it has been signed off.
+    """Record a proposed deduction; it does not count until signed off and accepted (R-21).
 
     Other apps (a confirmed repeat complaint, an inspection finding) propose
-    deductions only through this function.
+    deductions only through this function. Raises NotAllowed when ``actor``
+    neither acts for the rule's source nor is an organiser.
     """
+    if rule.campaign_id != campaign.pk:
+        raise NotAllowed("减分规则不属于这个评议活动。")
+    _check_may_propose(actor, rule.source.code)
+    if count < 1:
+        raise InvalidInput([InputProblem("次数至少为 1", column="次数")])
     with transaction.atomic():
-        deduction = Deduction.objects.create(
+        deduction = Deduction(
             campaign=campaign,
             unit=unit,
             rule=rule,
             date=date,
             count=count,
             evidence=evidence,
-            signed_off=False,
+            document_number=document_number,
+            status=Review.PROPOSED,
+            proposed_by=actor if getattr(actor, "pk", None) else None,
         )
+        if attachment is not None:
+            deduction.attachment.save(attachment.name or "附件", attachment, save=False)
+        deduction.save()
         log.record(
             "deduction.propose",
             actor=actor,
             obj=deduction,
             campaign_code=campaign.code,
-            detail={"unit": unit.code, "rule": rule.code, "date": date, "count": count},
+            detail={
+                "unit": unit.code,
+                "rule": rule.code,
+                "date": date,
+                "count": count,
+                "document_number": document_number,
+            },
         )
     return deduction
+
+
+def do_propose_veto(
+    *,
+    campaign: Campaign,
+    unit: Unit,
+    rule: VetoRule,
+    date: datetime.date,
+    source_code: str,
+    evidence: str = "",
+    document_number: str = "",
+    attachment: UploadedFile | None = None,
+    actor: Any = None,
+) -> Veto:
+    """A discipline body proposes a veto (R-22); its head signs off, the organiser decides.
+
+    An organiser may record one with an empty ``source_code``: there is no head
+    to sign, so it goes straight to review.
+    """
+    if rule.campaign_id != campaign.pk:
+        raise NotAllowed("一票否决规则不属于这个评议活动。")
+    if source_code:
+        _check_may_propose(actor, source_code)
+    elif actor is not None and not has_role(actor, Role.ORGANISER):
+        raise NotAllowed("请选择提出单位。")
+    with transaction.atomic():
+        veto = Veto(
+            campaign=campaign,
+            unit=unit,
+            rule=rule,
+            date=date,
+            source_code=source_code,
+            evidence=evidence,
+            document_number=document_number,
+            status=Review.PROPOSED if source_code else Review.SIGNED_OFF,
+            proposed_by=actor if getattr(actor, "pk", None) else None,
+        )
+        if attachment is not None:
+            veto.attachment.save(attachment.name or "附件", attachment, save=False)
+        veto.save()
+        log.record(
+            "veto.propose",
+            actor=actor,
+            obj=veto,
+            campaign_code=campaign.code,
+            detail={"unit": unit.code, "rule": rule.code, "date": date, "source": source_code},
+        )
+    return veto
+
+
+def _locked(item: ReviewedItem) -> ReviewedItem:
+    """The item re-read under a row lock, so two reviewers never both decide it."""
+    model = type(item)
+    return model._default_manager.select_for_update().get(pk=item.pk)
+
+
+def do_sign_off(item: ReviewedItem, *, actor: Any) -> ReviewedItem:
+    """The proposing body's head signs a proposed deduction or veto (R-21)."""
+    label = _item_label(item)
+    with transaction.atomic():
+        item = _locked(item)
+        source = _source_of(item)
+        if source not in source_codes(actor, Role.SOURCE_HEAD):
+            raise NotAllowed(f"只有提出单位“{source or '组织单位'}”的负责人可以签字。")
+        if item.status != Review.PROPOSED:
+            raise NotAllowed(f"这条{label}{item.get_status_display()},不能再签字。")
+        item.status = Review.SIGNED_OFF
+        item.signed_off_by = actor
+        item.signed_off_at = timezone.now()
+        item.save(update_fields=["status", "signed_off_by", "signed_off_at"])
+        log.record(
+            f"{_audit_name(item)}.sign_off",
+            actor=actor,
+            obj=item,
+            campaign_code=item.campaign.code,
+            detail={"unit": item.unit.code, "source": source},
+        )
+    return item
+
+
+def do_accept(item: ReviewedItem, *, actor: Any, reason: str = "") -> ReviewedItem:
+    """The organiser accepts a signed-off deduction or veto: from now on it counts."""
+    return _decide(item, actor=actor, reason=reason, accept=True)
+
+
+def do_reject(item: ReviewedItem, *, actor: Any, reason: str) -> ReviewedItem:
+    """Refuse a deduction or veto, with the reason (R-21).
+
+    The organiser rejects one awaiting review; the proposing body's head may
+    decline to sign one still proposed.
+    """
+    return _decide(item, actor=actor, reason=reason, accept=False)
+
+
+def _decide(item: ReviewedItem, *, actor: Any, reason: str, accept: bool) -> ReviewedItem:
+    label = _item_label(item)
+    reason = reason.strip()
+    if not accept and not reason:
+        raise InvalidInput([InputProblem("不采纳必须写明理由", column="审核意见")])
+    with transaction.atomic():
+        item = _locked(item)
+        source = _source_of(item)
+        organiser = has_role(actor, Role.ORGANISER)
+        head_declines = (
+            not accept
+            and item.status == Review.PROPOSED
+            and source in source_codes(actor, Role.SOURCE_HEAD)
+        )
+        if not organiser and not head_declines:
+            raise NotAllowed(f"只有组织单位可以审核{label}。")
+        if not head_declines and item.status != Review.SIGNED_OFF:
+            if item.status == Review.PROPOSED:
+                raise NotAllowed(f"这条{label}还没有经提出单位负责人签字,不能审核。")
+            raise NotAllowed(f"这条{label}{item.get_status_display()},不能再审核。")
+        item.status = Review.ACCEPTED if accept else Review.REJECTED
+        item.decided_by = actor
+        item.decided_at = timezone.now()
+        item.reason = reason
+        item.save(update_fields=["status", "decided_by", "decided_at", "reason"])
+        log.record(
+            f"{_audit_name(item)}.{'accept' if accept else 'reject'}",
+            actor=actor,
+            obj=item,
+            campaign_code=item.campaign.code,
+            detail={"unit": item.unit.code, "reason": reason},
+        )
+    return item
+
+
+# --- R-39: award eligibility -------------------------------------------------------------
+
+
+def do_withdraw_eligibility(
+    campaign: Campaign, unit: Unit, *, reason: str, actor: Any
+) -> Ineligibility:
+    """A unit caught canvassing or faking material cannot be graded excellent (R-39)."""
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput([InputProblem("请写明取消评优资格的原因", column="原因")])
+    with transaction.atomic():
+        if Ineligibility.objects.filter(campaign=campaign, unit=unit).exists():
+            raise NotAllowed(f"{unit.name}在本活动中已被取消评优资格。")
+        item = Ineligibility.objects.create(
+            campaign=campaign, unit=unit, reason=reason, created_by=actor
+        )
+        log.record(
+            "eligibility.withdraw",
+            actor=actor,
+            obj=item,
+            campaign_code=campaign.code,
+            detail={"unit": unit.code, "reason": reason},
+        )
+    return item
+
+
+def do_restore_eligibility(item: Ineligibility, *, reason: str, actor: Any) -> None:
+    """Undo a withdrawal made in error; the reason is kept in the log."""
+    reason = reason.strip()
+    if not reason:
+        raise InvalidInput([InputProblem("请写明恢复评优资格的原因", column="原因")])
+    with transaction.atomic():
+        log.record(
+            "eligibility.restore",
+            actor=actor,
+            obj=item,
+            campaign_code=item.campaign.code,
+            detail={"unit": item.unit.code, "reason": reason, "was": item.reason},
+        )
+        item.delete()
+
+
+# --- R-35: what units submit ---------------------------------------------------------------
+
+
+def do_set_requirement(
+    campaign: Campaign,
+    *,
+    kind: str,
+    title: str,
+    due: datetime.date,
+    actor: Any,
+    requirement: SubmissionRequirement | None = None,
+) -> SubmissionRequirement:
+    """Create a submission requirement, or change an existing one's title and deadline."""
+    title = title.strip()
+    if not title:
+        raise InvalidInput([InputProblem("请填写名称", column="名称")])
+    with transaction.atomic():
+        clash = SubmissionRequirement.objects.filter(campaign=campaign, kind=kind, title=title)
+        if requirement is not None:
+            clash = clash.exclude(pk=requirement.pk)
+        if clash.exists():
+            raise InvalidInput([InputProblem(f"已有同名的报送要求“{title}”", column="名称")])
+        created = requirement is None
+        if requirement is None:
+            requirement = SubmissionRequirement(campaign=campaign)
+        old = {"title": requirement.title, "due": requirement.due}
+        requirement.kind, requirement.title, requirement.due = kind, title, due
+        requirement.save()
+        log.record(
+            "requirement.create" if created else "requirement.update",
+            actor=actor,
+            obj=requirement,
+            campaign_code=campaign.code,
+            detail={"kind": kind, "title": title, "due": due, **({} if created else {"old": old})},
+        )
+    return requirement
+
+
+def do_submit(
+    requirement: SubmissionRequirement,
+    unit: Unit,
+    *,
+    actor: Any,
+    text: str = "",
+    file: UploadedFile | None = None,
+) -> Submission:
+    """A unit hands in (or replaces) what a requirement asks for; lateness is noted, not refused."""
+    text = text.strip()
+    if requirement.wants_text and not text:
+        raise InvalidInput([InputProblem("请填写内容", column="内容")])
+    if not requirement.wants_text and file is None:
+        raise InvalidInput([InputProblem("请选择要上传的文件", column="文件")])
+    with transaction.atomic():
+        submission = (
+            Submission.objects.select_for_update()
+            .filter(requirement=requirement, unit=unit)
+            .first()
+        )
+        replaced = submission is not None
+        if submission is None:
+            submission = Submission(requirement=requirement, unit=unit)
+        submission.text = text
+        submission.submitted_at = timezone.now()
+        submission.submitted_by = actor
+        if file is not None:
+            submission.file.save(file.name or "材料", file, save=False)
+        submission.save()
+        log.record(
+            "submission.replace" if replaced else "submission.submit",
+            actor=actor,
+            obj=submission,
+            campaign_code=requirement.campaign.code,
+            detail={
+                "unit": unit.code,
+                "requirement": requirement.title,
+                "late": submission.late,
+                "file": submission.file.name if submission.file else "",
+            },
+        )
+    return submission
+
+
+# --- R-15, R-36: inspectors ------------------------------------------------------------------
+
+
+def do_plan_visit(
+    *,
+    campaign: Campaign,
+    unit: Unit,
+    year: int,
+    quarter: int,
+    kind: str,
+    focus: str = "",
+    actor: Any,
+) -> VisitPlan:
+    if quarter not in (1, 2, 3, 4):
+        raise InvalidInput([InputProblem("季度只能是 1 至 4", column="季度")])
+    with transaction.atomic():
+        plan = VisitPlan.objects.create(
+            campaign=campaign,
+            inspector=actor,
+            unit=unit,
+            year=year,
+            quarter=quarter,
+            kind=kind,
+            focus=focus.strip(),
+        )
+        log.record(
+            "visit.plan",
+            actor=actor,
+            obj=plan,
+            campaign_code=campaign.code,
+            detail={"unit": unit.code, "year": year, "quarter": quarter, "kind": kind},
+        )
+    return plan
+
+
+def do_record_visit(
+    *,
+    campaign: Campaign,
+    unit: Unit,
+    date: datetime.date,
+    kind: str,
+    findings: str,
+    score: Any = None,
+    plan: VisitPlan | None = None,
+    photos: Iterable[UploadedFile] = (),
+    actor: Any,
+) -> Visit:
+    """Record a visit with its findings, an optional 0–100 score and photos."""
+    findings = findings.strip()
+    problems = ProblemCollector()
+    if not findings:
+        problems.add("请填写发现的问题(没有问题也请写明)", column="发现的问题")
+    if score is not None and not (0 <= score <= 100):
+        problems.add("评分应在 0 到 100 之间", column="评分")
+    problems.raise_if_any()
+    with transaction.atomic():
+        visit = Visit.objects.create(
+            campaign=campaign,
+            plan=plan,
+            inspector=actor,
+            unit=unit,
+            date=date,
+            kind=kind,
+            findings=findings,
+            score=score,
+        )
+        names = []
+        for photo in photos:
+            stored = VisitPhoto(visit=visit)
+            stored.file.save(photo.name or "照片", photo, save=True)
+            names.append(stored.file.name)
+        log.record(
+            "visit.record",
+            actor=actor,
+            obj=visit,
+            campaign_code=campaign.code,
+            detail={"unit": unit.code, "date": date, "kind": kind, "score": score, "photos": names},
+        )
+    return visit
+
+
+def do_visit_to_case(visit: Visit, *, actor: Any) -> Any:
+    """Turn a visit's findings into a case for the unit to rectify (R-15, R-26).
+
+    The cases app registers it; the visit remembers the case so it is not turned twice.
+    """
+    from minping.cases.actions import do_register_case
+
+    if visit.case_reference:
+        raise NotAllowed(f"这次走访发现的问题已转为问题线索 {visit.case_reference}。")
+    with transaction.atomic():
+        case = do_register_case(
+            source="inspection",
+            summary=visit.findings,
+            unit=visit.unit,
+            campaign=visit.campaign,
+            actor=actor,
+        )
+        visit.case_reference = case.number
+        visit.save(update_fields=["case_reference"])
+        log.record(
+            "visit.to_case",
+            actor=actor,
+            obj=visit,
+            campaign_code=visit.campaign.code,
+            detail={"case": visit.case_reference},
+        )
+    return case
+
+
+def do_save_contact_card(
+    *,
+    unit: Unit,
+    contact_name: str,
+    contact_phone: str = "",
+    notes: str = "",
+    actor: Any,
+    card: ContactCard | None = None,
+) -> ContactCard:
+    """Create or update an inspector's contact card (联系卡, R-36) with a unit."""
+    contact_name = contact_name.strip()
+    if not contact_name:
+        raise InvalidInput([InputProblem("请填写单位联系人", column="单位联系人")])
+    with transaction.atomic():
+        created = card is None
+        if card is None:
+            card = ContactCard(inspector=actor, unit=unit)
+        card.unit = unit
+        card.contact_name = contact_name
+        card.contact_phone = contact_phone.strip()
+        card.notes = notes.strip()
+        card.save()
+        log.record(
+            "contact_card.create" if created else "contact_card.update",
+            actor=actor,
+            obj=card,
+            detail={"unit": unit.code, "contact": contact_name},
+        )
+    return card

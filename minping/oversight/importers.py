@@ -1,6 +1,12 @@
 """Reading deductions and vetoes files.
 
 deductions: ``unit,rule,date,count,evidence,signed_off``; vetoes: ``unit,rule,date,evidence``.
+
+Only an organiser imports, and the file records decisions already taken on
+paper: ``signed_off`` yes (是) means signed off by the proposing body's head
+*and* accepted by the organiser, so the deduction is stored as accepted and
+counts; no (否) stores it as proposed, to go through sign-off and review
+(R-21). An imported veto is stored as accepted.
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ from minping.lib.errors import ProblemCollector
 from minping.lib.imports import CampaignUnits, Lookup, read_cell
 from minping.lib.progress import Progress
 from minping.lib.tabular import Column, Row, Table, parse_date, parse_positive_int, parse_yes_no
-from minping.oversight.models import Deduction, Veto
+from minping.oversight.models import Deduction, Review, Veto
 
 UNIT = Column("unit", ("单位", "单位代码", "评议对象", "参评单位"))
 DATE = Column("date", ("日期", "事件日期", "发生日期"))
@@ -75,7 +81,7 @@ class DeductionReader:
             date=date,
             count=count,
             evidence=row["evidence"],
-            signed_off=signed_off,
+            status=Review.ACCEPTED if signed_off else Review.PROPOSED,
         )
 
     def in_window(self, date: datetime.date) -> bool:
@@ -106,4 +112,5 @@ class VetoReader:
                     rule=rule,
                     date=date,
                     evidence=row["evidence"],
+                    status=Review.ACCEPTED,
                 )

@@ -20,6 +20,8 @@ Where the rules are silent, these choices were made:
   excellent is decided next, and unsatisfactory only takes units not already
   excellent, so a small group is never graded twice. Vetoed units keep the rank
   their score earns.
+- A unit that lost award eligibility (R-39) keeps its score and rank but is
+  never excellent; the excellent places go to the next eligible units.
 - Deductions and vetoes apply to the unit they are recorded against; those
   against a unit not ranked in the campaign are noted, not moved to a parent.
   Vetoes are not limited to the deduction window. Without a window, all dates count.
@@ -168,8 +170,10 @@ class DeductionInput:
     rule: str
     date: date
     count: int
-    signed_off: bool
+    signed_off: bool  # signed off by the source's head and accepted by the organiser (R-21)
     evidence: str = ""
+    # Why it does not count yet when ``signed_off`` is false, e.g. "待组织单位审核".
+    pending: str = "未签字"
 
 
 @dataclass(frozen=True)
@@ -191,6 +195,8 @@ class Tallies:
     scores: tuple[ScoreInput, ...] = ()
     deductions: tuple[DeductionInput, ...] = ()
     vetoes: tuple[VetoInput, ...] = ()
+    # Codes of units that lost award eligibility (R-39): never graded excellent.
+    ineligible: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -324,6 +330,7 @@ class UnitResult:
     vetoes: tuple[VetoLine, ...] = ()
     composite_formula: str = ""
     grade_reason: str = ""
+    eligible: bool = True  # False: lost award eligibility (R-39)
 
 
 @dataclass(frozen=True)
@@ -579,7 +586,7 @@ def deduction_line(campaign: CampaignDef, d: DeductionInput) -> DeductionLine:
     if rule is None:
         reasons.append(f"减分规则 {d.rule} 不在本次活动中")
     if not d.signed_off:
-        reasons.append("未签字")
+        reasons.append(d.pending or "未签字")
     outside = (campaign.deductions_from is not None and d.date < campaign.deductions_from) or (
         campaign.deductions_to is not None and d.date > campaign.deductions_to
     )
@@ -759,7 +766,7 @@ def compute(campaign: CampaignDef, tallies: Tallies, baseline: Baseline | None =
     results: list[UnitResult] = []
     for group in group_codes:
         members = [p for p in scored if p.unit.group == group]
-        results.extend(_rank_group(campaign, members, baseline))
+        results.extend(_rank_group(campaign, members, baseline, tallies.ineligible))
 
     missing.sort(
         key=lambda m: (
@@ -779,16 +786,20 @@ def compute(campaign: CampaignDef, tallies: Tallies, baseline: Baseline | None =
 
 
 def _rank_group(
-    campaign: CampaignDef, members: list[_Scored], baseline: Baseline | None
+    campaign: CampaignDef,
+    members: list[_Scored],
+    baseline: Baseline | None,
+    ineligible: frozenset[str] = frozenset(),
 ) -> list[UnitResult]:
     """S-5 and S-6 within one group: ranks, grades, method ranks and the watchlist."""
     composites = {p.unit.code: round2(p.composite) for p in members if p.composite is not None}
     ranks = competition_ranks(composites)
     vetoed = {p.unit.code for p in members if p.vetoes}
 
-    # Excellent first: a vetoed unit never is, and a unit is never graded twice.
+    # Excellent first: a vetoed unit never is, nor one that lost eligibility (R-39);
+    # the places go to the next units. A unit is never graded twice.
     excellent = with_ties(
-        {c: v for c, v in composites.items() if c not in vetoed},
+        {c: v for c, v in composites.items() if c not in vetoed and c not in ineligible},
         campaign.excellent,
         lowest=False,
     )
@@ -823,6 +834,8 @@ def _rank_group(
         elif code in lowest:
             grade = UNSATISFACTORY
             reason = f"本组综合得分后 {campaign.unsatisfactory} 名(含否决单位与并列)"
+        if code in ineligible and grade != UNSATISFACTORY:
+            reason = "已取消评优资格(拉票或弄虚作假),不参加优秀评定"
         base: Decimal | None = None
         change: Decimal | None = None
         if baseline is not None:
@@ -852,6 +865,7 @@ def _rank_group(
                 vetoes=p.vetoes,
                 composite_formula=p.composite_formula,
                 grade_reason=reason,
+                eligible=code not in ineligible,
             )
         )
     # Ranked units by rank; units without a composite last, by code.

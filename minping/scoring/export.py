@@ -75,6 +75,7 @@ def unit_json(results: Results, unit: UnitResult) -> dict[str, Any]:
         "watchlist": list(unit.watchlist),
         "baseline": number(unit.baseline),
         "change": number(unit.change),
+        "eligible": unit.eligible,
     }
 
 

@@ -39,7 +39,8 @@ class DeductionImportTest(FilesMixin, BaseTestCase):
         )
         summary = do_import_deductions(self.campaign, path, actor=self.organiser)
         stored = {
-            d.unit.code: (d.rule.code, d.date, d.count, d.evidence, d.signed_off)
+            # 是 in signed_off: decided on paper, so accepted; 否: proposed, to be reviewed.
+            d.unit.code: (d.rule.code, d.date, d.count, d.evidence, d.status == "accepted")
             for d in Deduction.objects.select_related("unit", "rule")
         }
         self.assertEqual(

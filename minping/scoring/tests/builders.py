@@ -64,5 +64,5 @@ def tallies(
         units=tuple(units),
         answers=tuple(answers),
         ballots=tuple(ballots),
-        **{k: tuple(v) for k, v in rest.items()},
+        **{k: tuple(v) for k, v in rest.items()},  # type: ignore[arg-type]
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
@@ -340,6 +341,35 @@ class RankingTestCase(TestCase):
         )
         result = by_code(compute(defn, t))
         self.assertEqual([result[c].grade for c in "abc"], [UNSATISFACTORY, UNSATISFACTORY, None])
+
+    def test_r39_ineligible_unit_is_never_excellent(self) -> None:
+        # a 95 canvassed for votes: it keeps rank 1 but loses the excellent place.
+        # excellent = 2 among the eligible: b 90 and c 85 → excellent; d 80 is not.
+        # unsatisfactory = 1: the lowest, e 70.
+        pairs = [("a", "95"), ("b", "90"), ("c", "85"), ("d", "80"), ("e", "70")]
+        defn = campaign(methods=(ONLINE,), excellent=2, unsatisfactory=1)
+        t = replace(
+            tallies(units(*[c for c, _ in pairs]), scores=scored(*pairs)),
+            ineligible=frozenset({"a"}),
+        )
+        result = by_code(compute(defn, t))
+        self.assertEqual(
+            [result[c].grade for c in "abcde"], [None, EXCELLENT, EXCELLENT, None, UNSATISFACTORY]
+        )
+        self.assertEqual(result["a"].rank, 1)
+        self.assertFalse(result["a"].eligible)
+        self.assertTrue(result["b"].eligible)
+        self.assertIn("取消评优资格", result["a"].grade_reason)
+
+    def test_r39_ineligible_lowest_unit_is_still_unsatisfactory(self) -> None:
+        # Losing eligibility never shields a unit from the bottom places: c 70 is the lowest.
+        pairs = [("a", "95"), ("b", "90"), ("c", "70")]
+        defn = campaign(methods=(ONLINE,), excellent=1, unsatisfactory=1)
+        t = replace(
+            tallies(units("a", "b", "c"), scores=scored(*pairs)), ineligible=frozenset({"c"})
+        )
+        result = by_code(compute(defn, t))
+        self.assertEqual([result[c].grade for c in "abc"], [EXCELLENT, None, UNSATISFACTORY])
 
     def test_small_group_is_not_graded_twice(self) -> None:
         # 3 units, 2 excellent + 2 unsatisfactory: a, b excellent; only c is left for

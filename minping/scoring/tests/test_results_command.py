@@ -17,13 +17,14 @@ from openpyxl import load_workbook
 
 from minping.campaigns.models import Campaign, DeductionRule
 from minping.orgs.models import Unit
-from minping.oversight.models import Deduction
+from minping.oversight.models import Deduction, Review
 from minping.scoring.models import ResultSnapshot
 from minping.scoring.tests.db import cast, make_campaign, score
 from minping.test import BaseTestCase
 
 # DESIGN.md "Results JSON": every unit carries exactly these keys (more may be added).
 UNIT_KEYS = {
+    "eligible",  # added for R-39; the contract allows more keys
     "unit",
     "name",
     "group",
@@ -61,7 +62,12 @@ class ResultsCommandTestCase(BaseTestCase):
         score(c, cls.water, "70")
         rule = DeductionRule.objects.get(campaign=c, code="no_interview")
         Deduction.objects.create(
-            campaign=c, unit=cls.gaj, rule=rule, date=date(2018, 5, 1), count=3, signed_off=True
+            campaign=c,
+            unit=cls.gaj,
+            rule=rule,
+            date=date(2018, 5, 1),
+            count=3,
+            status=Review.ACCEPTED,
         )
         # gaj: 95 × 0.4 + 90 × 0.6 = 38 + 54 = 92.00; media 3 × 0.1 = 0.30 → 91.70
         # mzj: 60 × 0.4 + 85 × 0.6 = 24 + 51 = 75.00
@@ -106,6 +112,7 @@ class ResultsCommandTestCase(BaseTestCase):
                 "watchlist": [],
                 "baseline": None,
                 "change": None,
+                "eligible": True,
             },
         )
         mzj = data["units"][1]

@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from minping.audit.models import AuditEntry
 from minping.campaigns.models import Campaign, DeductionRule, VetoRule
 from minping.orgs.models import Unit
-from minping.oversight.models import Deduction, Veto
+from minping.oversight.models import Deduction, Review, Veto
 from minping.scoring.actions import PublishRefused, do_compute_results, do_publish_results
 from minping.scoring.engine import AnswerCount, BallotCount, round2
 from minping.scoring.tallies import load_results, read_baseline, read_tallies
@@ -47,10 +47,20 @@ class TalliesTestCase(BaseTestCase):
         score(c, cls.water, "70")
         rule = DeductionRule.objects.get(campaign=c, code="no_interview")
         Deduction.objects.create(
-            campaign=c, unit=cls.gaj, rule=rule, date=date(2018, 6, 1), count=60, signed_off=True
+            campaign=c,
+            unit=cls.gaj,
+            rule=rule,
+            date=date(2018, 6, 1),
+            count=60,
+            status=Review.ACCEPTED,
         )
         Deduction.objects.create(
-            campaign=c, unit=cls.mzj, rule=rule, date=date(2018, 6, 1), count=10, signed_off=False
+            campaign=c,
+            unit=cls.mzj,
+            rule=rule,
+            date=date(2018, 6, 1),
+            count=10,
+            status=Review.PROPOSED,
         )
         # A ballot held for review has no answers yet and must not count as a questionnaire.
         Ballot.objects.create(
@@ -126,7 +136,13 @@ class TalliesTestCase(BaseTestCase):
 
     def test_vetoes_are_read(self) -> None:
         rule = VetoRule.objects.create(campaign=self.campaign, order=0, code="case", title="立案")
-        Veto.objects.create(campaign=self.campaign, unit=self.gaj, rule=rule, date=date(2018, 3, 1))
+        Veto.objects.create(
+            campaign=self.campaign,
+            unit=self.gaj,
+            rule=rule,
+            date=date(2018, 3, 1),
+            status=Review.ACCEPTED,
+        )
         gaj = next(u for u in load_results(self.campaign).units if u.unit == "gaj")
         self.assertTrue(gaj.vetoed)
         self.assertEqual(gaj.grade, "unsatisfactory")
