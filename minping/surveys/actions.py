@@ -2,17 +2,45 @@
 
 from __future__ import annotations
 
+import datetime
+import secrets
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import F, QuerySet
+from django.utils import timezone
 
-from minping.campaigns.models import Campaign
-from minping.lib.errors import ProblemCollector
+from minping.audit import log
+from minping.campaigns.models import Campaign, Method
+from minping.lib.errors import InputProblem, InvalidInput, ProblemCollector
 from minping.lib.imports import ImportSummary, check_not_imported, record_import, summary
 from minping.lib.progress import Progress
 from minping.lib.tabular import open_table
+from minping.orgs.models import Unit
 from minping.surveys.importers import COLUMNS, BallotImporter
+from minping.surveys.models import (
+    Answer,
+    Ballot,
+    Channel,
+    Comment,
+    Invitation,
+    Kiosk,
+    Questionnaire,
+    SubmissionKey,
+    WindowLink,
+)
+from minping.surveys.questionnaires import (
+    UnitResponse,
+    build_spec,
+    check_responses,
+    closed_reason,
+    settings_for,
+)
+from minping.surveys.tokens import code_hash, holder_key, new_code, new_token, token_hash
 
 
 def do_import_ballots(
@@ -54,3 +82,445 @@ def do_import_ballots(
         f"到 {campaign.code} / {methods}"
     )
     return summary("ballots", campaign, table, batch, text, counts)
+
+
+# --- Collection -----------------------------------------------------------------------------
+#
+# Casting a ballot writes NO audit entry and nothing that orders ballots against the
+# invitations they consumed (docs/collection.md, "Anonymity"): the organiser's actions
+# around collection are audited instead.
+
+
+class CastRefused(Exception):
+    """A ballot that may not be stored, with a reason code and a message for the respondent."""
+
+    def __init__(self, reason: str, message: str) -> None:
+        self.reason = reason
+        self.message = message
+        super().__init__(message)
+
+
+class Claim(Protocol):
+    """Something a ballot uses up in the ballot's own transaction (an invitation, a phone)."""
+
+    def consume(self, today: datetime.date) -> None:
+        """Mark it used; raise CastRefused if it cannot be."""
+
+
+@dataclass(frozen=True)
+class InvitationClaim:
+    invitation_id: uuid.UUID
+
+    def consume(self, today: datetime.date) -> None:
+        # A conditional UPDATE under the row lock: of two concurrent submissions
+        # exactly one sees used=False, whatever the isolation level.
+        taken = Invitation.objects.filter(
+            id=self.invitation_id, used=False, expires__gte=today
+        ).update(used=True)
+        if taken == 1:
+            return
+        invitation = Invitation.objects.filter(id=self.invitation_id).first()
+        if invitation is None:
+            raise CastRefused("unknown", "没有找到这个邀请码。")
+        if invitation.used:
+            raise CastRefused("used", "这个邀请码已经使用过了,每个邀请码只能提交一次。")
+        raise CastRefused("expired", f"这个邀请码已于 {invitation.expires:%Y年%m月%d日} 过期。")
+
+
+@dataclass(frozen=True)
+class CastResult:
+    ballots: int
+    # True when the form had been taken before: nothing new was stored.
+    replayed: bool = False
+
+
+def submission_key_taken(key: str) -> bool:
+    return bool(key) and SubmissionKey.objects.filter(key=key).exists()
+
+
+def do_cast_ballot(
+    *,
+    questionnaire: Questionnaire,
+    channel: str,
+    responses: list[UnitResponse],
+    category: str = "",
+    round: int | None = None,
+    status: str = Ballot.Status.ACCEPTED,
+    key: str = "",
+    claims: Sequence[Claim] = (),
+    today: datetime.date | None = None,
+) -> CastResult:
+    """Store one respondent's ballots (one per unit answered), exactly once.
+
+    Every channel comes through here. In one transaction: the form's key is
+    taken (a retry with the same key stores nothing and reports ``replayed``),
+    each claim is consumed, and the ballots, their answers (only if accepted;
+    a quarantined ballot keeps them in ``held_answers``) and comments are
+    written. Raises InvalidInput for answers that do not fit the questionnaire
+    and CastRefused when collection is closed, the channel does not apply or a
+    claim was used up; then nothing is stored.
+
+    The caller resolves the units and must only pass units the respondent may
+    rate through its channel (the link's unit, or one of ``pickable_units``).
+    """
+    today = today or timezone.localdate()
+    if submission_key_taken(key):
+        return CastResult(0, replayed=True)
+    method = questionnaire.method
+    settings = settings_for(method)
+    if channel not in (Channel.IMPORT, *settings.channels):
+        raise CastRefused("channel", "这项评议不接受这种方式提交。")
+    if reason := closed_reason(settings, today):
+        raise CastRefused("closed", reason)
+    spec = questionnaire.spec
+    problems = check_responses(spec, responses, category)
+    if problems:
+        raise InvalidInput([InputProblem(text) for text in problems])
+    campaign = questionnaire.campaign
+    indicators = dict(campaign.indicators.values_list("code", "id"))
+    levels = dict(campaign.levels.values_list("label", "id"))
+    if any(i["code"] not in indicators for i in spec["indicators"]) or any(
+        label not in levels for label in spec["levels"]
+    ):
+        raise CastRefused("changed", "问卷已经更新,请刷新页面后重新填写。")
+    accepted = status == Ballot.Status.ACCEPTED
+    round = round if round is not None else settings.current_round
+    with transaction.atomic():
+        if key:
+            try:
+                with transaction.atomic():
+                    SubmissionKey.objects.create(key=key, date=today)
+            except IntegrityError:
+                return CastResult(0, replayed=True)
+        for claim in claims:
+            claim.consume(today)
+        ballots: list[Ballot] = []
+        answers: list[Answer] = []
+        comments: list[Comment] = []
+        for response in responses:
+            ballot = Ballot(
+                campaign=campaign,
+                method=method,
+                unit=response.unit,
+                date=today,
+                channel=channel,
+                category=category,
+                status=status,
+                questionnaire=questionnaire,
+                round=round,
+                held_answers=None if accepted else dict(response.levels),
+            )
+            ballots.append(ballot)
+            if accepted:
+                answers.extend(
+                    Answer(
+                        ballot=ballot,
+                        campaign=campaign,
+                        method=method,
+                        unit=response.unit,
+                        indicator_id=indicators[code],
+                        level_id=levels[label],
+                    )
+                    for code, label in response.levels.items()
+                )
+            if text := response.comment.strip():
+                comments.append(
+                    Comment(
+                        ballot=ballot, campaign=campaign, unit=response.unit, date=today, text=text
+                    )
+                )
+        Ballot.objects.bulk_create(ballots)
+        Answer.objects.bulk_create(answers)
+        Comment.objects.bulk_create(comments)
+    return CastResult(len(ballots))
+
+
+def do_freeze_questionnaire(actor: Any, method: Method) -> Questionnaire:
+    """Open collection for a method: freeze its questionnaire as a new version if it changed.
+
+    Ballots already cast keep the version they answered.
+    """
+    if method.input != Method.BALLOTS:
+        raise InvalidInput([InputProblem(f"“{method.title}”直接录入得分,没有问卷。")])
+    with transaction.atomic():
+        settings = settings_for(method)
+        spec = build_spec(method, settings)
+        if not spec["indicators"] or not spec["levels"]:
+            raise InvalidInput([InputProblem("活动还没有评议内容或评价等级,不能生成问卷。")])
+        latest = (
+            Questionnaire.objects.select_for_update()
+            .filter(method=method)
+            .order_by("-version")
+            .first()
+        )
+        if latest is not None and latest.spec == spec:
+            return latest
+        questionnaire = Questionnaire.objects.create(
+            campaign=method.campaign,
+            method=method,
+            version=(latest.version + 1) if latest else 1,
+            spec=spec,
+            created=timezone.localdate(),
+        )
+        log.record(
+            "questionnaire.freeze",
+            actor=actor,
+            obj=questionnaire,
+            campaign_code=method.campaign.code,
+            detail={"method": method.code, "version": questionnaire.version, "spec": spec},
+        )
+    return questionnaire
+
+
+@dataclass(frozen=True)
+class Holder:
+    """A person to invite, as the organiser listed them; only a keyed hash of ``identity`` stays."""
+
+    name: str
+    identity: str
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class IssuedInvitation:
+    """The plain secrets of one invitation: shown to the organiser once, never stored."""
+
+    names: tuple[str, ...]
+    token: str
+    code: str
+    expires: datetime.date
+
+
+@dataclass
+class IssueResult:
+    issued: list[IssuedInvitation]
+    # Names of holders who already had an invitation in this campaign (R-13).
+    already: list[str]
+
+
+def do_issue_invitations(
+    actor: Any,
+    method: Method,
+    holders: list[Holder],
+    *,
+    expires: datetime.date,
+    unit: Unit | None = None,
+    category: str = "",
+) -> IssueResult:
+    """Issue one single-use invitation per person (by identity) for ``method``'s campaign.
+
+    The same identity listed twice (a deputy who is also a CPPCC member) gets
+    one invitation; a person who already holds one in this campaign gets none.
+    """
+    today = timezone.localdate()
+    problems = ProblemCollector()
+    if expires < today:
+        problems.add("有效期不能早于今天。", column="有效期至")
+    for holder in holders:
+        if not holder.identity.strip():
+            problems.add("缺少身份标识(如手机号或证件号)。", holder.line, "身份标识")
+    if not holders:
+        problems.add("名单是空的。")
+    problems.raise_if_any()
+    by_key: dict[str, list[str]] = {}
+    for holder in holders:
+        by_key.setdefault(holder_key(holder.identity), []).append(holder.name.strip())
+    campaign = method.campaign
+    with transaction.atomic():
+        existing = set(
+            Invitation.objects.filter(campaign=campaign, holder_key__in=by_key).values_list(
+                "holder_key", flat=True
+            )
+        )
+        issued: list[IssuedInvitation] = []
+        rows: list[Invitation] = []
+        for key, names in by_key.items():
+            if key in existing:
+                continue
+            token, code = new_token(), new_code()
+            rows.append(
+                Invitation(
+                    campaign=campaign,
+                    method=method,
+                    unit=unit,
+                    category=category,
+                    token_hash=token_hash(token),
+                    code_hash=code_hash(code),
+                    holder_key=key,
+                    issued=today,
+                    expires=expires,
+                )
+            )
+            issued.append(IssuedInvitation(tuple(dict.fromkeys(names)), token, code, expires))
+        Invitation.objects.bulk_create(rows)
+        log.record(
+            "invitation.issue",
+            actor=actor,
+            obj=method,
+            campaign_code=campaign.code,
+            detail={
+                "method": method.code,
+                "issued": len(rows),
+                "already_invited": len(existing),
+                "unit": unit.code if unit else None,
+                "category": category,
+                "expires": expires,
+            },
+        )
+    already = [name for key, names in by_key.items() if key in existing for name in names]
+    return IssueResult(issued, already)
+
+
+def do_create_window_links(actor: Any, method: Method, units: list[Unit]) -> list[WindowLink]:
+    """A QR link for each window of ``units`` that has none yet; all links are returned."""
+    campaign = method.campaign
+    with transaction.atomic():
+        have = set(WindowLink.objects.filter(method=method).values_list("unit_id", flat=True))
+        new = [
+            WindowLink(campaign=campaign, method=method, unit=unit, slug=secrets.token_urlsafe(9))
+            for unit in units
+            if unit.pk not in have
+        ]
+        WindowLink.objects.bulk_create(new)
+        if new:
+            log.record(
+                "window_link.create",
+                actor=actor,
+                obj=method,
+                campaign_code=campaign.code,
+                detail={"method": method.code, "units": [link.unit.code for link in new]},
+            )
+    return list(WindowLink.objects.filter(method=method).select_related("unit"))
+
+
+def do_register_kiosk(actor: Any, window: WindowLink, name: str) -> tuple[Kiosk, str]:
+    """Register a tablet for a window; returns the kiosk and its one-time pairing token."""
+    name = name.strip()
+    if not name or len(name) > 100:
+        raise InvalidInput([InputProblem("请填写设备名称(不超过 100 字)。", column="设备名称")])
+    token = new_token()
+    with transaction.atomic():
+        kiosk = Kiosk.objects.create(
+            window=window, name=name, pairing_hash=token_hash(token), created=timezone.localdate()
+        )
+        log.record(
+            "kiosk.register",
+            actor=actor,
+            obj=kiosk,
+            campaign_code=window.campaign.code,
+            detail={"window": window.unit.code, "name": name},
+        )
+    return kiosk, token
+
+
+def do_pair_kiosk(token: str) -> Kiosk | None:
+    """Use a pairing token once: the device that opens it becomes the window's kiosk."""
+    with transaction.atomic():
+        kiosk = (
+            Kiosk.objects.select_for_update()
+            .select_related("window__campaign", "window__unit")
+            .filter(pairing_hash=token_hash(token), paired=False, revoked=False)
+            .first()
+        )
+        if kiosk is None:
+            return None
+        kiosk.paired = True
+        kiosk.save(update_fields=["paired"])
+        log.record(
+            "kiosk.pair",
+            obj=kiosk,
+            campaign_code=kiosk.window.campaign.code,
+            detail={"window": kiosk.window.unit.code, "name": kiosk.name},
+        )
+    return kiosk
+
+
+def do_revoke_kiosk(actor: Any, kiosk: Kiosk) -> None:
+    with transaction.atomic():
+        Kiosk.objects.filter(pk=kiosk.pk).update(revoked=True)
+        log.record(
+            "kiosk.revoke",
+            actor=actor,
+            obj=kiosk,
+            campaign_code=kiosk.window.campaign.code,
+            detail={"window": kiosk.window.unit.code, "name": kiosk.name},
+        )
+
+
+def do_mark_comment(actor: Any, comment: Comment, follow_up: bool) -> Comment:
+    """Mark a comment as a problem to follow up (R-26); the cases app registers it."""
+    with transaction.atomic():
+        Comment.objects.filter(pk=comment.pk).update(follow_up=follow_up)
+        comment.follow_up = follow_up
+        log.record(
+            "comment.mark" if follow_up else "comment.unmark",
+            actor=actor,
+            obj=comment,
+            campaign_code=comment.campaign.code,
+            detail={"unit": comment.unit.code, "follow_up": follow_up},
+        )
+    return comment
+
+
+def do_decide_quarantined(actor: Any, ballot: Ballot, accept: bool) -> Ballot:
+    """Release a ballot held for review into the count, or reject it (kept, never deleted)."""
+    with transaction.atomic():
+        ballot = Ballot.objects.select_for_update().get(pk=ballot.pk)
+        if ballot.status != Ballot.Status.QUARANTINED:
+            raise InvalidInput([InputProblem("这份答卷不在待复核状态。")])
+        if accept:
+            indicators = dict(ballot.campaign.indicators.values_list("code", "id"))
+            levels = dict(ballot.campaign.levels.values_list("label", "id"))
+            Answer.objects.bulk_create(
+                Answer(
+                    ballot=ballot,
+                    campaign_id=ballot.campaign_id,
+                    method_id=ballot.method_id,
+                    unit_id=ballot.unit_id,
+                    indicator_id=indicators[code],
+                    level_id=levels[label],
+                )
+                for code, label in (ballot.held_answers or {}).items()
+                if code in indicators and label in levels
+            )
+            ballot.status, ballot.held_answers = Ballot.Status.ACCEPTED, None
+        else:
+            ballot.status = Ballot.Status.REJECTED
+        ballot.save(update_fields=["status", "held_answers"])
+        log.record(
+            "ballot.accept" if accept else "ballot.reject",
+            actor=actor,
+            obj=ballot,
+            campaign_code=ballot.campaign.code,
+            detail={"unit": ballot.unit.code, "method": ballot.method.code},
+        )
+    return ballot
+
+
+def do_scrub_collection_order(since: datetime.date | None = None) -> int:
+    """Rewrite the period's ballots and all used invitations together, so no write order survives.
+
+    Each ballot and the invitation it consumed were written in one transaction,
+    so on PostgreSQL they share ``xmin``, and their new row versions were
+    placed in the same order. Rewriting, in one transaction and one row at a
+    time in the order of their random ids, every ballot dated ``since`` or
+    later (default: yesterday), every used invitation, their comments and the
+    form keys gives them all one ``xmin`` and an order that is random. Form
+    keys older than ``since`` are deleted: a retry never comes that late.
+    Run it daily (``minping scrub_collection``). Returns the rows rewritten.
+    """
+    since = since or timezone.localdate() - datetime.timedelta(days=1)
+    with transaction.atomic():
+        SubmissionKey.objects.filter(date__lt=since).delete()
+        count = 0
+        work: list[tuple[QuerySet[Any], str]] = [
+            (Ballot.objects.filter(date__gte=since).exclude(channel=Channel.IMPORT), "date"),
+            (Invitation.objects.filter(used=True), "used"),
+            (Comment.objects.filter(date__gte=since), "date"),
+            (SubmissionKey.objects.all(), "date"),
+        ]
+        for rows, column in work:
+            for pk in rows.order_by("pk").values_list("pk", flat=True):
+                # Assigning a column itself still writes a new row version in PostgreSQL.
+                count += rows.model.objects.filter(pk=pk).update(**{column: F(column)})
+    return count

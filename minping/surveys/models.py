@@ -48,6 +48,18 @@ class Ballot(models.Model):
     )
     # {indicator code: level label} while the ballot waits for review, else null.
     held_answers = models.JSONField("待复核的答案", null=True, blank=True)
+    # The frozen questionnaire the respondent saw; null for imported ballots.
+    questionnaire = models.ForeignKey(
+        "Questionnaire",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="ballots",
+        db_index=False,
+        verbose_name="问卷版本",
+    )
+    # The survey round (R-10: two rounds of 100); null where the method has no rounds.
+    round = models.PositiveSmallIntegerField("轮次", null=True, blank=True)
 
     class Meta:
         indexes = [
@@ -114,3 +126,192 @@ class Comment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit} · {self.text[:20]}"
+
+
+class Channel(models.TextChoices):
+    """How a ballot reached us; a method's collection settings say which apply."""
+
+    INVITATION = "invitation", "邀请码"
+    WINDOW = "window", "窗口扫码"
+    KIOSK = "kiosk", "窗口评价终端"
+    ONLINE = "online", "网上公开评议"
+    INTERVIEWER = "interviewer", "访问员代录"
+    IMPORT = "import", "文件导入"
+
+
+# R-18: the respondent categories the source documents name.
+DEFAULT_CATEGORIES = [
+    "办事群众",
+    "企业办事人员",
+    "社区居民",
+    "农村居民",
+    "机关干部",
+    "市场主体",
+    "两代表一委员",
+]
+
+
+def default_categories() -> list[str]:
+    return list(DEFAULT_CATEGORIES)
+
+
+class CollectionSettings(models.Model):
+    """How one ballot method collects (kept here so the campaigns app stays the definition).
+
+    ``channels`` lists :class:`Channel` values; targets are ballots per unit.
+    """
+
+    method = models.OneToOneField(
+        Method, models.CASCADE, related_name="collection", verbose_name="评议方法"
+    )
+    channels = models.JSONField("适用渠道", default=list, blank=True)
+    categories = models.JSONField("评议主体类别", default=default_categories, blank=True)
+    ask_comment = models.BooleanField("附意见建议栏", default=True)
+    target = models.PositiveIntegerField("每个单位的目标答卷数", default=0)
+    rounds = models.PositiveSmallIntegerField("调查轮次", default=1)
+    round_target = models.PositiveIntegerField("每轮每单位目标答卷数", default=0)
+    current_round = models.PositiveSmallIntegerField("当前轮次", default=1)
+    opens = models.DateField("开始日期", null=True, blank=True)
+    closes = models.DateField("截止日期", null=True, blank=True)
+    closed = models.BooleanField("已停止收集", default=False)
+    # 一次一评 at a window: one ballot per address (or per kiosk) per this many seconds.
+    window_interval = models.PositiveIntegerField("扫码评价间隔(秒)", default=120)
+    kiosk_interval = models.PositiveIntegerField("评价终端间隔(秒)", default=15)
+
+    class Meta:
+        verbose_name = "收集设置"
+        verbose_name_plural = "收集设置"
+
+    def __str__(self) -> str:
+        return f"{self.method} · {'、'.join(self.channels) or '未开通渠道'}"
+
+    def accepts(self, channel: str) -> bool:
+        return channel in self.channels
+
+
+class Questionnaire(models.Model):
+    """A frozen version of a method's questionnaire (问卷), made when collection opens.
+
+    ``spec`` holds what respondents see and what a ballot is checked against:
+    ``{"title", "indicators": [{"code", "title"}], "levels": [label, ...],
+    "categories": [...], "comment": bool}``. It never changes: a change to the
+    campaign makes a new version, and ballots keep the version they answered.
+    """
+
+    campaign = models.ForeignKey(Campaign, models.CASCADE, related_name="questionnaires")
+    method = models.ForeignKey(Method, models.CASCADE, related_name="questionnaires")
+    version = models.PositiveSmallIntegerField("版本")
+    spec = models.JSONField("问卷内容")
+    created = models.DateField("生成日期")
+
+    class Meta:
+        ordering = ["method", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["method", "version"], name="questionnaire_version")
+        ]
+        verbose_name = "问卷版本"
+        verbose_name_plural = "问卷版本"
+
+    def __str__(self) -> str:
+        return f"{self.method} 第 {self.version} 版"
+
+    @property
+    def indicator_codes(self) -> list[str]:
+        return [item["code"] for item in self.spec["indicators"]]
+
+
+class Invitation(models.Model):
+    """A single-use invitation (邀请码) to answer one method's questionnaire.
+
+    Only hashes are kept: of the link token, of the short code, and of the
+    holder's identity (so one person holding several representative roles
+    gets one invitation per campaign, R-13). Dates only, and no used date at
+    all: it would equal the ballot's date. Nothing here names a ballot.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    campaign = models.ForeignKey(Campaign, models.CASCADE, related_name="invitations")
+    method = models.ForeignKey(Method, models.CASCADE, related_name="invitations")
+    # Null: the respondent picks the unit(s) they dealt with.
+    unit = models.ForeignKey(
+        Unit, models.PROTECT, null=True, blank=True, related_name="invitations"
+    )
+    # Fixed for the holder (such as 两代表一委员); blank: the respondent says.
+    category = models.CharField("评议主体类别", max_length=40, blank=True)
+    token_hash = models.CharField("链接摘要", max_length=64, unique=True)
+    code_hash = models.CharField("短码摘要", max_length=64, unique=True)
+    holder_key = models.CharField("持有人摘要", max_length=64)
+    issued = models.DateField("发放日期")
+    expires = models.DateField("有效期至")
+    used = models.BooleanField("已使用", default=False)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "holder_key"], name="one_invitation_per_holder"
+            )
+        ]
+        verbose_name = "邀请码"
+        verbose_name_plural = "邀请码"
+
+    def __str__(self) -> str:
+        return f"{self.method} · 有效期至 {self.expires}"
+
+
+class SubmissionKey(models.Model):
+    """A form's one-time key, stored with the ballot it brought: a retry finds it and stops.
+
+    The key names no ballot; a retry only learns that its form was taken.
+    """
+
+    key = models.CharField(primary_key=True, max_length=64)
+    date = models.DateField()
+
+    class Meta:
+        verbose_name = "已提交的表单"
+        verbose_name_plural = "已提交的表单"
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class WindowLink(models.Model):
+    """The QR code on a service window's sheet (R-12): anyone who did business there rates it."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    campaign = models.ForeignKey(Campaign, models.CASCADE, related_name="window_links")
+    method = models.ForeignKey(Method, models.CASCADE, related_name="window_links")
+    unit = models.ForeignKey(Unit, models.PROTECT, related_name="window_links")
+    slug = models.CharField("链接码", max_length=32, unique=True)
+    active = models.BooleanField("启用", default=True)
+
+    class Meta:
+        ordering = ["unit__code"]
+        constraints = [
+            models.UniqueConstraint(fields=["method", "unit"], name="window_link_per_unit")
+        ]
+        verbose_name = "窗口评价码"
+        verbose_name_plural = "窗口评价码"
+
+    def __str__(self) -> str:
+        return f"{self.unit} · {self.method}"
+
+
+class Kiosk(models.Model):
+    """A tablet at a window, locked to it by a signed cookie set through a one-time pairing link."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    window = models.ForeignKey(WindowLink, models.CASCADE, related_name="kiosks")
+    name = models.CharField("设备名称", max_length=100)
+    pairing_hash = models.CharField("配对链接摘要", max_length=64, unique=True)
+    paired = models.BooleanField("已配对", default=False)
+    revoked = models.BooleanField("已停用", default=False)
+    created = models.DateField("登记日期")
+
+    class Meta:
+        ordering = ["window", "name"]
+        verbose_name = "评价终端"
+        verbose_name_plural = "评价终端"
+
+    def __str__(self) -> str:
+        return f"{self.name} · {self.window.unit}"

@@ -1,3 +1,29 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from minping.surveys import views
+
+app_name = "surveys"
+
+urlpatterns = [
+    # Respondents: open to everyone.
+    path("i/<str:token>/", views.invitation, name="invitation"),
+    path("code/", views.code_entry, name="code"),
+    path("w/<str:slug>/", views.window, name="window"),
+    path("kiosk/", views.kiosk, name="kiosk"),
+    path("kiosk/thanks/", views.kiosk_thanks, name="kiosk_thanks"),
+    path("kiosk/pair/<str:token>/", views.kiosk_pair, name="kiosk_pair"),
+    path("thanks/", views.thanks, name="thanks"),
+    path("language/", views.language, name="language"),
+    # The organiser (leaders read).
+    path("manage/", views.manage, name="manage"),
+    path("manage/<slug:code>/", views.campaign, name="campaign"),
+    path("manage/<slug:code>/comments/", views.comments, name="comments"),
+    path("manage/<slug:code>/<slug:method>/freeze/", views.freeze, name="freeze"),
+    path("manage/<slug:code>/<slug:method>/windows/", views.create_windows, name="windows"),
+    path("manage/<slug:code>/<slug:method>/invite/", views.invite, name="invite"),
+    path("manage/<slug:code>/<slug:method>/categories/", views.categories, name="categories"),
+    path("window/<uuid:pk>/sheet.pdf", views.window_sheet, name="window_sheet"),
+    path("window/<uuid:pk>/kiosk/", views.register_kiosk, name="register_kiosk"),
+    path("kiosk/<uuid:pk>/revoke/", views.revoke_kiosk, name="revoke_kiosk"),
+    path("comment/<uuid:pk>/mark/", views.mark_comment, name="mark_comment"),
+]

@@ -1,0 +1,122 @@
+"""Reading the forms of the surveys pages; every problem becomes a sentence for the user."""
+
+from __future__ import annotations
+
+import datetime
+import re
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+from django import forms
+from django.http import QueryDict
+from django.utils import timezone
+
+from minping.orgs.models import Unit
+from minping.surveys.actions import Holder
+from minping.surveys.questionnaires import UnitResponse
+
+KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+MAX_PICKED = 100
+
+
+def new_form_key() -> str:
+    """The one-time key hidden in each rendered questionnaire (idempotency, DESIGN issue 3)."""
+    return secrets.token_urlsafe(24)
+
+
+def valid_key(key: str) -> bool:
+    return bool(KEY_PATTERN.match(key))
+
+
+@dataclass
+class Answers:
+    """A questionnaire post as read: what the respondent chose, and the form's key."""
+
+    responses: list[UnitResponse]
+    category: str
+    key: str
+    chosen: dict[str, str] = field(default_factory=dict)
+
+
+def field_name(index: int, indicator: str) -> str:
+    return f"u{index}-{indicator}"
+
+
+def read_answers(post: QueryDict, spec: dict[str, Any], units: list[Unit]) -> Answers:
+    """Take the posted answers for ``units`` (in the order they were shown)."""
+    responses, chosen = [], {}
+    for index, unit in enumerate(units):
+        levels = {}
+        for item in spec["indicators"]:
+            name = field_name(index, item["code"])
+            value = str(post.get(name, ""))[:50]
+            chosen[name] = value
+            if value:
+                levels[item["code"]] = value
+        comment = str(post.get(f"u{index}-comment", "")) if spec.get("comment") else ""
+        chosen[f"u{index}-comment"] = comment[:5000]
+        responses.append(UnitResponse(unit, levels, comment))
+    category = str(post.get("category", ""))[:40]
+    chosen["category"] = category
+    return Answers(responses, category, str(post.get("key", ""))[:100], chosen)
+
+
+def read_picked(values: list[str], pickable: dict[str, Unit]) -> tuple[list[Unit], str]:
+    """The units a respondent ticked, or an error message."""
+    codes = list(dict.fromkeys(v for v in values if v))
+    if not codes:
+        return [], "请至少选择一个您办过事的单位。"
+    if len(codes) > MAX_PICKED:
+        return [], f"一次最多评价 {MAX_PICKED} 个单位。"
+    if any(code not in pickable for code in codes):
+        return [], "所选单位不在本次评议范围内,请重新选择。"
+    return [pickable[code] for code in codes], ""
+
+
+class IssueInvitationsForm(forms.Form):
+    holders = forms.CharField(
+        label="名单",
+        widget=forms.Textarea(attrs={"rows": 10}),
+        max_length=500_000,
+        help_text="每行一人:姓名,身份标识(手机号或证件号),可从表格直接粘贴。"
+        "同一身份标识出现多次(如既是人大代表又是政协委员)只发一个邀请码。",
+    )
+    expires = forms.DateField(label="有效期至", help_text="格式 2026-12-31")
+    unit = forms.CharField(
+        label="评议对象代码(可不填)",
+        required=False,
+        max_length=64,
+        help_text="填写则只评这个单位;不填则由受邀人选择自己办过事的单位。",
+    )
+    category = forms.CharField(
+        label="评议主体类别(可不填)",
+        required=False,
+        max_length=40,
+        help_text="如“两代表一委员”;不填则由受邀人自选。",
+    )
+
+    def clean_expires(self) -> datetime.date:
+        value: datetime.date = self.cleaned_data["expires"]
+        if value < timezone.localdate():
+            raise forms.ValidationError("有效期不能早于今天。")
+        return value
+
+    def holder_list(self) -> tuple[list[Holder], list[str]]:
+        """The listed people, and a message for each line that cannot be read."""
+        holders, problems = [], []
+        for number, line in enumerate(self.cleaned_data["holders"].splitlines(), start=1):
+            if not line.strip():
+                continue
+            parts = [p.strip() for p in re.split(r"[,\t,;;]", line) if p.strip()]
+            if len(parts) < 2:
+                problems.append(f"第 {number} 行:应为“姓名,身份标识”")
+                continue
+            holders.append(Holder(parts[0][:100], parts[1][:200], number))
+        if not holders and not problems:
+            problems.append("名单是空的。")
+        return holders, problems
+
+
+class KioskForm(forms.Form):
+    name = forms.CharField(label="设备名称", max_length=100, help_text="如“户政窗口平板一号”")

@@ -1,0 +1,115 @@
+"""What a questionnaire asks, built from the campaign's definition, and checking answers to it."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils import timezone
+
+from minping.campaigns.models import Campaign, Method
+from minping.lib.imports import CampaignUnits
+from minping.orgs.models import Unit
+from minping.surveys.models import CollectionSettings, Questionnaire
+
+COMMENT_MAX = 2000
+
+
+@dataclass
+class UnitResponse:
+    """The answers about one unit: ``levels`` maps an indicator code to a scale label."""
+
+    unit: Unit
+    levels: dict[str, str]
+    comment: str = ""
+
+
+@dataclass
+class Closed:
+    """Why a method is not collecting today, in words for the respondent."""
+
+    message: str
+
+
+@dataclass
+class Pickable:
+    """The units a respondent may pick from, in the order shown."""
+
+    units: list[Unit] = field(default_factory=list)
+
+    def by_code(self) -> dict[str, Unit]:
+        return {unit.code: unit for unit in self.units}
+
+
+def settings_for(method: Method) -> CollectionSettings:
+    settings, _ = CollectionSettings.objects.get_or_create(method=method)
+    return settings
+
+
+def build_spec(method: Method, settings: CollectionSettings) -> dict[str, Any]:
+    """The questionnaire the campaign's definition implies today (R-06, R-07, R-18)."""
+    campaign = method.campaign
+    return {
+        "title": f"{campaign.title} · {method.title}",
+        "indicators": [
+            {"code": item.code, "title": item.title} for item in campaign.indicators.all()
+        ],
+        "levels": [level.label for level in campaign.levels.all()],
+        "categories": list(settings.categories or []),
+        "comment": settings.ask_comment,
+    }
+
+
+def current_questionnaire(method: Method) -> Questionnaire | None:
+    """The newest frozen version, or None while collection has not been opened."""
+    return Questionnaire.objects.filter(method=method).order_by("-version").first()
+
+
+def closed_reason(settings: CollectionSettings, today: datetime.date | None = None) -> str:
+    """Empty while the method collects; otherwise why not, for the respondent."""
+    today = today or timezone.localdate()
+    if settings.closed:
+        return "本次评议已经结束,感谢您的关注。"
+    if settings.opens and today < settings.opens:
+        return f"本次评议将于 {settings.opens:%Y年%m月%d日} 开始,请届时再来。"
+    if settings.closes and today > settings.closes:
+        return f"本次评议已于 {settings.closes:%Y年%m月%d日} 截止,感谢您的关注。"
+    return ""
+
+
+def pickable_units(campaign: Campaign) -> Pickable:
+    """Ranked units taking part in the campaign: what a respondent may say they dealt with."""
+    taking_part = CampaignUnits(campaign)
+    units = Unit.objects.filter(group__isnull=False).exclude(code__in=taking_part.refusals)
+    if campaign.groups:
+        units = units.filter(group__code__in=campaign.groups)
+    return Pickable(list(units.order_by("group__code", "code")))
+
+
+def check_responses(
+    spec: dict[str, Any], responses: list[UnitResponse], category: str
+) -> list[str]:
+    """Every problem with a set of answers, in words the respondent understands."""
+    problems: list[str] = []
+    if not responses:
+        problems.append("请至少选择一个您办过事的单位。")
+    categories = spec.get("categories") or []
+    if categories and category not in categories:
+        problems.append("请选择您的身份类别。")
+    levels = set(spec["levels"])
+    seen: set[int] = set()
+    for response in responses:
+        if response.unit.pk in seen:
+            problems.append(f"“{response.unit.name}”重复出现。")
+        seen.add(response.unit.pk)
+        for item in spec["indicators"]:
+            chosen = response.levels.get(item["code"], "")
+            if chosen not in levels:
+                problems.append(f"请为“{response.unit.name}”的“{item['title']}”选择一个评价。")
+        extra = set(response.levels) - {item["code"] for item in spec["indicators"]}
+        if extra:
+            problems.append("问卷中有不认识的题目,请刷新页面后重新填写。")
+        if len(response.comment) > COMMENT_MAX:
+            problems.append(f"意见建议请不超过 {COMMENT_MAX} 字。")
+    return problems
