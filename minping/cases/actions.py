@@ -108,6 +108,15 @@ TRANSITIONS: dict[str, Transition] = {
 }
 
 
+# What the timeline calls each event: the transitions, and the steps no one chooses.
+EVENT_LABELS = {
+    "register": "登记",
+    "overdue": "超期",
+    "propose_overdue_deduction": "提出超期减分",
+    **{name: t.label for name, t in TRANSITIONS.items()},
+}
+
+
 def allowed_actions(case: Case, actor: Any) -> list[str]:
     """The actions ``actor`` may take on ``case`` now, for the buttons on its page."""
     return [name for name in TRANSITIONS if _refusal(case, name, actor) is None]

@@ -222,6 +222,12 @@ class CaseEvent(models.Model):
     def __str__(self) -> str:
         return f"{self.case.number} {self.action}"
 
+    @property
+    def label(self) -> str:
+        from minping.cases.actions import EVENT_LABELS
+
+        return EVENT_LABELS.get(self.action, self.action)
+
 
 class Extension(models.Model):
     """A unit's request for more time, decided by the organiser (R-28)."""

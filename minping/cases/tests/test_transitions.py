@@ -12,7 +12,7 @@ from minping.cases import actions
 from minping.cases.actions import TRANSITIONS, CaseActionRefused
 from minping.cases.models import Case, CaseEvent, Extension, State
 from minping.cases.tests.helpers import TODAY, case_in, refresh, register, today
-from minping.orgs.models import Membership, Role
+from minping.orgs.models import Membership, Role, Unit
 from minping.test import BaseTestCase
 
 
@@ -34,11 +34,16 @@ def _confirm_repeat(case: Case, actor: Any) -> Any:
     return actions.do_confirm_repeat(case, previous=previous, actor=actor)
 
 
+def _unit(case: Case) -> Unit:
+    assert case.unit is not None
+    return case.unit
+
+
 # One valid call per action; ``actor`` is whoever the test lets act.
 CALLS: dict[str, Callable[[Case, Any], Any]] = {
     "draft_recommendation": lambda c, a: actions.do_draft_recommendation(c, text="建议", actor=a),
     "approve_recommendation": _approve,
-    "transfer": lambda c, a: actions.do_transfer(c, unit=c.unit, actor=a),
+    "transfer": lambda c, a: actions.do_transfer(c, unit=_unit(c), actor=a),
     "accept": lambda c, a: actions.do_accept(c, actor=a),
     "return": lambda c, a: actions.do_return(c, reason="属水务职责", actor=a),
     "request_extension": lambda c, a: actions.do_request_extension(
@@ -62,6 +67,8 @@ CALLS: dict[str, Callable[[Case, Any], Any]] = {
 
 
 class TransitionTableTest(BaseTestCase):
+    chief: User
+
     @classmethod
     def setUpTestData(cls) -> None:
         super().setUpTestData()
