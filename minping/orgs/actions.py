@@ -1,18 +1,24 @@
-"""State changes of the unit tree: each one function, one transaction, one audit entry."""
+"""State changes of the unit tree, people and roles: each one function, one transaction,
+one audit entry. Passwords and secrets never go into the log."""
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 from typing import Any
 
+from django.contrib.auth.models import User
 from django.db import transaction
+from django.utils import timezone
 
-from minping.lib.errors import ProblemCollector
+from minping.audit.log import record
+from minping.lib.errors import InputProblem, InvalidInput, ProblemCollector
 from minping.lib.imports import ImportSummary, check_not_imported, record_import, summary
 from minping.lib.progress import Progress
 from minping.lib.tabular import open_table
+from minping.orgs import totp
 from minping.orgs.importers import COLUMNS, UnitPlan, UnitReader
-from minping.orgs.models import Group, Unit
+from minping.orgs.models import Group, Membership, Role, TOTPDevice, Unit
 
 # The audit entry lists changes one by one up to this many; the counts are always exact.
 CHANGES_LISTED = 500
@@ -97,3 +103,119 @@ def _describe(unit: Unit) -> dict[str, str]:
         "parent": unit.parent.code if unit.parent else "",
         "group": unit.group.code if unit.group else "",
     }
+
+
+# --- people and roles --------------------------------------------------------------------
+
+# No 0/O or 1/l/I: the password is read out over the phone or copied from paper.
+PASSWORD_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def one_time_password() -> str:
+    return "".join(secrets.choice(PASSWORD_ALPHABET) for _ in range(12))
+
+
+def do_create_user(username: str, *, full_name: str = "", actor: Any) -> tuple[User, str]:
+    """Create an account; return it with its first password, shown once to the organiser."""
+    username = username.strip()
+    if User.objects.filter(username__iexact=username).exists():
+        raise InvalidInput([InputProblem(f"用户名“{username}”已被使用", column="用户名")])
+    password = one_time_password()
+    with transaction.atomic():
+        user = User.objects.create_user(username, password=password, first_name=full_name[:150])
+        record("user.create", actor=actor, obj=user, detail={"username": username})
+    return user, password
+
+
+def do_reset_password(user: User, *, actor: Any) -> str:
+    """An organiser resets a password (intranets often have no mail): a new one, shown once."""
+    password = one_time_password()
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        record("user.reset_password", actor=actor, obj=user, detail={"username": user.username})
+    return password
+
+
+def do_grant_role(
+    user: User, role: str, *, actor: Any, unit: Unit | None = None, source_code: str = ""
+) -> Membership:
+    """Give a user a role; a liaison needs a unit, a deduction source's people its code."""
+    problems = ProblemCollector()
+    if role not in Role.values:
+        problems.add(f"没有“{role}”这个角色", column="角色")
+    if role == Role.LIAISON and unit is None:
+        problems.add("单位联络员必须指定单位", column="单位代码")
+    if role in (Role.SOURCE_MEMBER, Role.SOURCE_HEAD) and not source_code:
+        problems.add("减分提出单位的人员必须指定提出单位代码", column="减分提出单位代码")
+    problems.raise_if_any()
+    if role != Role.LIAISON:
+        unit = None
+    if role not in (Role.SOURCE_MEMBER, Role.SOURCE_HEAD):
+        source_code = ""
+    with transaction.atomic():
+        membership, created = Membership.objects.get_or_create(
+            user=user, role=role, unit=unit, source_code=source_code
+        )
+        if not created:
+            raise InvalidInput([InputProblem("该用户已有这个角色", column="角色")])
+        record(
+            "role.grant",
+            actor=actor,
+            obj=membership,
+            detail={
+                "username": user.username,
+                "role": role,
+                "unit": unit.code if unit else "",
+                "source": source_code,
+            },
+        )
+    return membership
+
+
+def do_revoke_role(membership: Membership, *, actor: Any) -> None:
+    with transaction.atomic():
+        record(
+            "role.revoke",
+            actor=actor,
+            obj=membership,
+            detail={
+                "username": membership.user.username,
+                "role": membership.role,
+                "unit": membership.unit.code if membership.unit else "",
+                "source": membership.source_code,
+            },
+        )
+        membership.delete()
+
+
+def do_begin_totp(user: User, *, actor: Any) -> TOTPDevice:
+    """Start (or restart) enrolment: a fresh secret that counts only once confirmed."""
+    with transaction.atomic():
+        device, _ = TOTPDevice.objects.update_or_create(
+            user=user, defaults={"secret": totp.new_secret(), "confirmed_at": None, "last_step": 0}
+        )
+        record("totp.begin", actor=actor, obj=user, detail={"username": user.username})
+    return device
+
+
+def do_confirm_totp(device: TOTPDevice, code: str, *, actor: Any) -> None:
+    """Turn the second factor on once the user shows a code from the app."""
+    if not totp.check_and_consume(device, code):
+        raise InvalidInput(
+            [InputProblem("验证码不正确,请输入验证器上最新的 6 位数字", column="验证码")]
+        )
+    with transaction.atomic():
+        device.confirmed_at = timezone.now()
+        device.save(update_fields=["confirmed_at"])
+        record(
+            "totp.confirm", actor=actor, obj=device.user, detail={"username": device.user.username}
+        )
+
+
+def do_remove_totp(user: User, *, actor: Any) -> None:
+    """Turn the second factor off (a lost phone: an organiser removes it for the user)."""
+    with transaction.atomic():
+        deleted, _ = TOTPDevice.objects.filter(user=user).delete()
+        if deleted:
+            record("totp.remove", actor=actor, obj=user, detail={"username": user.username})

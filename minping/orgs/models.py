@@ -127,3 +127,22 @@ class Membership(models.Model):
         scope = self.unit.name if self.unit_id and self.unit else self.source_code
         label = self.get_role_display()
         return f"{self.user} · {label}" + (f" · {scope}" if scope else "")
+
+
+class TOTPDevice(models.Model):
+    """An organiser's authenticator app (TOTP): once confirmed, signing in asks for its code."""
+
+    user = models.OneToOneField(
+        "auth.User", models.CASCADE, related_name="totp_device", verbose_name="用户"
+    )
+    secret = models.CharField("密钥", max_length=64)
+    confirmed_at = models.DateTimeField("启用时间", null=True, blank=True)
+    # The last time step accepted, so that a code seen over a shoulder cannot be replayed.
+    last_step = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = "动态口令"
+        verbose_name_plural = "动态口令"
+
+    def __str__(self) -> str:
+        return f"{self.user} · {'已启用' if self.confirmed_at else '待确认'}"

@@ -8,9 +8,14 @@ from django.shortcuts import render
 from django.views.decorators.csrf import requires_csrf_token
 
 from minping.orgs.access import public
+from minping.orgs.forms import SignInForm
 
 login = public(
-    auth_views.LoginView.as_view(template_name="orgs/login.html", redirect_authenticated_user=True)
+    auth_views.LoginView.as_view(
+        template_name="orgs/login.html",
+        authentication_form=SignInForm,
+        redirect_authenticated_user=True,
+    )
 )
 logout = public(auth_views.LogoutView.as_view())
 

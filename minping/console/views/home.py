@@ -1,0 +1,23 @@
+"""The console's front page: what each role does here, as links."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from minping.orgs.access import require, roles_of
+from minping.orgs.models import Role
+from minping.oversight.models import Deduction, Review, Veto
+
+
+@require(*Role.values)
+def home(request: HttpRequest) -> HttpResponse:
+    roles = roles_of(request.user)
+    pending = 0
+    if Role.ORGANISER in roles:
+        pending = (
+            Deduction.objects.filter(status=Review.SIGNED_OFF).count()
+            + Veto.objects.filter(status=Review.SIGNED_OFF).count()
+        )
+    context = {"roles": roles, "Role": Role, "pending": pending}
+    return render(request, "console/home.html", context)

@@ -1,0 +1,56 @@
+"""Sign-in with an optional second factor, and the organiser's user-management forms."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.core.exceptions import ValidationError
+
+from minping.orgs import totp
+from minping.orgs.models import Role
+
+
+class SignInForm(AuthenticationForm):
+    """User name and password, then the authenticator code for accounts that turned it on."""
+
+    otp = forms.CharField(label="动态口令", required=False, max_length=10)
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "otp_required": "此账号已启用动态口令:请输入手机验证器上显示的 6 位数字。",
+        "otp_invalid": "动态口令不正确或已使用过,请输入验证器上最新的 6 位数字。",
+    }
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean()
+        device = totp.confirmed_device(self.get_user())
+        if device is not None:
+            code = (cleaned.get("otp") or "").strip()
+            if not code:
+                raise ValidationError(self.error_messages["otp_required"], code="otp_required")
+            if not totp.check_and_consume(device, code):
+                raise ValidationError(self.error_messages["otp_invalid"], code="otp_invalid")
+        return cleaned
+
+
+class NewUserForm(forms.Form):
+    username = forms.RegexField(
+        label="用户名",
+        regex=r"^[\w.@+-]{2,150}$",
+        error_messages={"invalid": "用户名只能用字母、数字和 . @ + - _,2 到 150 个字符。"},
+    )
+    full_name = forms.CharField(label="姓名", max_length=150, required=False)
+
+
+class GrantForm(forms.Form):
+    role = forms.ChoiceField(label="角色", choices=Role.choices)
+    unit = forms.CharField(label="单位代码(单位联络员必填)", max_length=64, required=False)
+    source_code = forms.SlugField(
+        label="减分提出单位代码(提出单位人员必填,如 media)", max_length=64, required=False
+    )
+
+
+class TOTPConfirmForm(forms.Form):
+    code = forms.CharField(label="验证器上的 6 位数字", max_length=10)
