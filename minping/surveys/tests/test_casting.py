@@ -12,6 +12,7 @@ from minping.lib.errors import InvalidInput
 from minping.lib.tests.import_fixtures import make_campaign
 from minping.surveys.actions import (
     CastRefused,
+    CastResult,
     Holder,
     InvitationClaim,
     do_cast_ballot,
@@ -35,7 +36,7 @@ class CastTest(BaseTestCase):
         self.questionnaire = open_collection(self.campaign)
         self.method = self.questionnaire.method
 
-    def cast(self, *responses: UnitResponse, **options: object) -> object:
+    def cast(self, *responses: UnitResponse, **options: object) -> CastResult:
         values: dict[str, object] = {
             "questionnaire": self.questionnaire,
             "channel": Channel.WINDOW,
@@ -48,7 +49,7 @@ class CastTest(BaseTestCase):
     def test_a_ballot_its_answers_and_its_comment(self) -> None:
         result = self.cast(all_good(self.gaj, self.questionnaire, "  窗口排队太久  "))
         ballot = Ballot.objects.get()
-        self.assertEqual(getattr(result, "ballots", None), 1)
+        self.assertEqual(result.ballots, 1)
         self.assertEqual(
             (ballot.channel, ballot.category, ballot.round, ballot.questionnaire_id),
             ("window", "办事群众", 1, self.questionnaire.pk),
@@ -91,7 +92,7 @@ class CastTest(BaseTestCase):
     def test_the_same_form_key_stores_once(self) -> None:
         first = self.cast(key=KEY)
         second = self.cast(key=KEY)
-        self.assertEqual((getattr(first, "replayed"), getattr(second, "replayed")), (False, True))
+        self.assertEqual((first.replayed, second.replayed), (False, True))
         self.assertEqual(Ballot.objects.count(), 1)
 
     def test_an_invitation_is_consumed_with_its_ballot_and_only_once(self) -> None:

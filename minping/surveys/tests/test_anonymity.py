@@ -1,0 +1,203 @@
+"""DESIGN principle 4: no way back from a ballot to a person.
+
+The schema tests fail as soon as anyone gives a ballot-side table a link, a
+time or an address; the join tests play an organiser with full database
+access who tries to pair ballots with the invitations that brought them.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from typing import Any
+
+from django.db import connection, models
+from django.test import SimpleTestCase, TransactionTestCase
+
+from minping.audit.models import AuditEntry
+from minping.lib.tests.import_fixtures import make_campaign
+from minping.orgs.models import Group, Unit
+from minping.surveys.actions import InvitationClaim, do_cast_ballot, do_scrub_collection_order
+from minping.surveys.models import (
+    Answer,
+    Ballot,
+    Comment,
+    Invitation,
+    Kiosk,
+    Questionnaire,
+    SubmissionKey,
+)
+from minping.surveys.questionnaires import UnitResponse
+from minping.surveys.tests.helpers import issue, open_collection
+from minping.surveys.tokens import token_hash
+
+BALLOT_SIDE: list[type[models.Model]] = [Ballot, Answer, Comment, SubmissionKey]
+PERSON_SIDE: list[type[models.Model]] = [Invitation, Kiosk]
+# What a ballot-side row may point at: the campaign's definition, never a person or device.
+ALLOWED_TARGETS = {
+    "campaigns.campaign",
+    "campaigns.method",
+    "campaigns.indicator",
+    "campaigns.scalelevel",
+    "orgs.unit",
+    "surveys.questionnaire",
+    "surveys.ballot",
+    "surveys.answer",
+    "surveys.comment",
+}
+# Every column, so that a new one has to be argued for here.
+COLUMNS = {
+    Ballot: {
+        "id", "campaign", "method", "unit", "date", "channel", "category", "status",
+        "held_answers", "questionnaire", "round",
+    },
+    Answer: {"id", "ballot", "campaign", "method", "unit", "indicator", "level"},
+    Comment: {"id", "ballot", "campaign", "unit", "date", "text", "follow_up", "case_number"},
+    SubmissionKey: {"key", "date"},
+    Invitation: {
+        "id", "campaign", "method", "unit", "category", "token_hash", "code_hash",
+        "holder_key", "issued", "expires", "used",
+    },
+}  # fmt: skip
+TIMES = (models.DateTimeField, models.TimeField, models.DurationField)
+
+
+def label(model: Any) -> str:
+    return str(model._meta.label_lower)
+
+
+class SchemaTest(SimpleTestCase):
+    def test_ballot_side_tables_link_only_to_the_campaign_definition(self) -> None:
+        for model in BALLOT_SIDE:
+            for field in model._meta.get_fields():
+                if field.is_relation and field.related_model is not None:
+                    target = label(field.related_model)
+                    self.assertIn(target, ALLOWED_TARGETS, f"{label(model)}.{field.name}")
+
+    def test_person_side_tables_never_reach_a_ballot(self) -> None:
+        ballot_side = {label(m) for m in BALLOT_SIDE}
+        for model in PERSON_SIDE:
+            for field in model._meta.get_fields():
+                if field.is_relation and field.related_model is not None:
+                    self.assertNotIn(label(field.related_model), ballot_side, field.name)
+
+    def test_the_columns_are_exactly_these(self) -> None:
+        for model, expected in COLUMNS.items():
+            names = {f.name for f in model._meta.concrete_fields}
+            self.assertEqual(names, expected, label(model))
+
+    def test_no_time_finer_than_a_day_and_no_address(self) -> None:
+        for model in [*BALLOT_SIDE, Invitation, Questionnaire]:
+            for field in model._meta.concrete_fields:
+                self.assertNotIsInstance(field, TIMES, f"{label(model)}.{field.name}")
+                self.assertNotIsInstance(field, models.GenericIPAddressField, field.name)
+                if isinstance(field, models.DateField):
+                    self.assertFalse(field.auto_now or field.auto_now_add, field.name)
+
+    def test_ballot_ids_are_random_uuids(self) -> None:
+        field = Ballot._meta.pk
+        assert field is not None
+        self.assertIsInstance(field, models.UUIDField)
+        ids = {Ballot().pk for _ in range(50)}
+        self.assertEqual({i.version for i in ids}, {4})
+        self.assertEqual(len(ids), 50)
+
+
+class OrganiserCannotJoinTest(TransactionTestCase):
+    """Each cast commits on its own, as in production, so the database's own order is real."""
+
+    COUNT = 12
+
+    def setUp(self) -> None:
+        group = Group.objects.create(code="agencies", name="机关")
+        self.unit = Unit.objects.create(code="gaj", name="公安局", group=group)
+        self.campaign = make_campaign("join-2026", year=2026, groups=["agencies"])
+        self.questionnaire = open_collection(self.campaign)
+        issued = issue(self.questionnaire.method, self.COUNT, unit=self.unit, prefix="rep")
+        self.invitations = [Invitation.objects.get(token_hash=token_hash(i.token)) for i in issued]
+        # Used in an order unrelated to the order of issue; each ballot's answers tell us
+        # (the test, not the organiser) which invitation it came from.
+        self.use_order = list(range(self.COUNT))
+        random.Random(7).shuffle(self.use_order)
+        audit_before = AuditEntry.objects.count()
+        self.truth: dict[str, str] = {}
+        codes = self.questionnaire.indicator_codes
+        levels = self.questionnaire.spec["levels"]
+        for position in self.use_order:
+            pattern = {code: levels[(position >> (2 * i)) % 5] for i, code in enumerate(codes)}
+            do_cast_ballot(
+                questionnaire=self.questionnaire,
+                channel="invitation",
+                responses=[UnitResponse(self.unit, pattern, f"意见{position}")],
+                category="两代表一委员",
+                key=f"key-{position:02d}-" + "x" * 24,
+                claims=(InvitationClaim(self.invitations[position].pk),),
+            )
+            ballot = Comment.objects.get(text=f"意见{position}").ballot
+            assert ballot is not None
+            self.truth[str(self.invitations[position].pk)] = str(ballot.pk)
+        self.audit_written = AuditEntry.objects.count() - audit_before
+
+    def rows(self, table: str) -> list[tuple[Any, ...]]:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT * FROM {connection.ops.quote_name(table)}")
+            return list(cursor.fetchall())
+
+    def test_casting_writes_no_audit_entry(self) -> None:
+        self.assertEqual(self.audit_written, 0)
+
+    def test_no_invitation_value_appears_on_the_ballot_side(self) -> None:
+        secrets = set()
+        for invitation in self.invitations:
+            secrets |= {
+                str(invitation.pk),
+                invitation.pk.hex,
+                invitation.token_hash,
+                invitation.code_hash,
+                invitation.holder_key,
+            }
+        for model in BALLOT_SIDE:
+            for row in self.rows(model._meta.db_table):
+                for value in row:
+                    text = str(
+                        value.hex
+                        if hasattr(value, "hex") and not isinstance(value, (int, float))
+                        else value
+                    )
+                    self.assertNotIn(text, secrets, model._meta.db_table)
+                    self.assertFalse(any(s in text for s in secrets if len(s) > 20))
+
+    def test_invitation_order_tells_the_order_of_issue_not_of_use(self) -> None:
+        # What a stored order would show: rowid in SQLite, heap position in PostgreSQL.
+        order = "rowid" if connection.vendor == "sqlite" else "ctid"
+        if connection.vendor == "postgresql":
+            do_scrub_collection_order()
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT id FROM surveys_invitation ORDER BY {order}")
+            stored = [str(uuid.UUID(str(row[0]))) for row in cursor.fetchall()]
+        used_in_order = [str(self.invitations[p].pk) for p in self.use_order]
+        self.assertNotEqual(stored, used_in_order)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT id FROM surveys_ballot ORDER BY {order}")
+            ballots = [str(uuid.UUID(str(row[0]))) for row in cursor.fetchall()]
+        guessed = dict(zip(stored, ballots, strict=True))
+        right = sum(guessed[i] == b for i, b in self.truth.items())
+        # Pairing the two orders is a random guess: 12 right would need 1 chance in 12!.
+        self.assertLess(right, self.COUNT)
+
+    def test_postgresql_transaction_ids_are_made_equal(self) -> None:
+        if connection.vendor != "postgresql":
+            self.skipTest("xmin exists only in PostgreSQL; SQLite keeps no transaction id")
+
+        def xmins(table: str) -> dict[str, str]:
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT id::text, xmin::text FROM {table}")
+                return dict(cursor.fetchall())
+
+        ballots, invitations = xmins("surveys_ballot"), xmins("surveys_invitation")
+        # The leak is real before the scrub: each invitation shares its ballot's xmin.
+        joined = {i: b for i, x in invitations.items() for b, y in ballots.items() if x == y}
+        self.assertEqual(joined, self.truth)
+        do_scrub_collection_order()
+        ballots, invitations = xmins("surveys_ballot"), xmins("surveys_invitation")
+        self.assertEqual(len(set(ballots.values()) | set(invitations.values())), 1)

@@ -1,0 +1,294 @@
+"""The respondent pages and the organiser's collection pages, through Django's test client."""
+
+from __future__ import annotations
+
+import datetime
+import re
+
+from django.core.cache import cache
+from django.test import override_settings
+from django.urls import reverse
+from django.utils import timezone
+
+from minping.audit.models import AuditEntry
+from minping.lib.tests.import_fixtures import make_campaign
+from minping.surveys.actions import do_register_kiosk
+from minping.surveys.models import Answer, Ballot, Comment, Invitation, Kiosk
+from minping.surveys.questionnaires import settings_for
+from minping.surveys.tests.helpers import form_for, issue, open_collection, window_link
+from minping.surveys.tokens import format_code
+from minping.surveys.views import KIOSK_COOKIE
+from minping.test import BaseTestCase
+
+
+class RespondentPagesTest(BaseTestCase):
+    def setUp(self) -> None:
+        cache.clear()
+        self.campaign = make_campaign("pages-2026", year=2026)
+        self.questionnaire = open_collection(self.campaign)
+        self.method = self.questionnaire.method
+
+    def invitation_url(self, **options: object) -> str:
+        token = issue(self.method, **options)[0].token  # type: ignore[arg-type]
+        return reverse("surveys:invitation", args=[token])
+
+    def test_an_invitation_for_one_unit_shows_its_questionnaire(self) -> None:
+        url = self.invitation_url(unit=self.gaj)
+        page = self.client.get(url)
+        self.assertContains(page, "公安局")
+        self.assertContains(page, "四风整治")
+        # Five levels for each of three indicators, and one key to make the post idempotent.
+        self.assertEqual(len(re.findall(r'type="radio" name="u0-', page.text)), 15)
+        self.assertEqual(len(re.findall(r'name="key" value="[A-Za-z0-9_-]{32}"', page.text)), 1)
+        self.assertEqual(page["Cache-Control"].count("no-store") >= 1, True)
+
+    def test_posting_stores_one_ballot_and_a_retry_shows_the_same_thanks(self) -> None:
+        url = self.invitation_url(unit=self.gaj)
+        data = form_for(self.questionnaire, "较好", **{"u0-comment": "态度很好"})
+        first = self.client.post(url, data)
+        self.assertRedirects(first, reverse("surveys:thanks"))
+        retry = self.client.post(url, data)  # a double tap, or the back button and submit again
+        self.assertRedirects(retry, reverse("surveys:thanks"))
+        self.assertEqual(Ballot.objects.count(), 1)
+        self.assertEqual(set(Answer.objects.values_list("level__label", flat=True)), {"较好"})
+        self.assertEqual(Comment.objects.get().text, "态度很好")
+        # A new form (new key) with the used invitation is refused in words.
+        again = self.client.post(url, form_for(self.questionnaire, key="n" * 32))
+        self.assertContains(again, "已经使用过", status_code=409)
+        self.assertContains(self.client.get(url), "已经使用过", status_code=409)
+        self.assertEqual(Ballot.objects.count(), 1)
+
+    def test_a_missing_answer_redisplays_the_form_with_what_was_chosen(self) -> None:
+        url = self.invitation_url(unit=self.gaj)
+        data = form_for(self.questionnaire)
+        del data["u0-fuwu"]
+        page = self.client.post(url, data)
+        self.assertContains(page, "请为“公安局”的“服务态度”选择一个评价", status_code=400)
+        self.assertContains(page, 'value="好" checked', status_code=400)
+        self.assertEqual(Ballot.objects.count(), 0)
+        self.assertFalse(Invitation.objects.get().used)
+
+    def test_unknown_expired_and_closed(self) -> None:
+        unknown = self.client.get(reverse("surveys:invitation", args=["no-such-token"]))
+        self.assertContains(unknown, "没有找到这个邀请码", status_code=404)
+        expired = issue(self.method, days=-1, prefix="old")[0].token if False else None
+        del expired
+        old = issue(self.method, days=0, prefix="old")[0].token
+        Invitation.objects.filter(holder_key__isnull=False).update(
+            expires=timezone.localdate() - datetime.timedelta(days=1)
+        )
+        page = self.client.get(reverse("surveys:invitation", args=[old]))
+        self.assertContains(page, "过期", status_code=410)
+        fresh = self.invitation_url(prefix="fresh")
+        settings = settings_for(self.method)
+        settings.closed = True
+        settings.save()
+        self.assertContains(self.client.get(fresh), "评议已经结束", status_code=410)
+
+    def test_picking_units_then_answering_each(self) -> None:
+        url = self.invitation_url(category="两代表一委员")
+        pick = self.client.get(url)
+        self.assertContains(pick, 'value="gaj"')
+        self.assertContains(pick, 'value="water"')
+        self.assertNotContains(pick, 'value="gaj-w1"')  # a window is not a unit to pick
+        nothing = self.client.post(url, {"step": "pick"})
+        self.assertContains(nothing, "请至少选择一个", status_code=400)
+        page = self.client.post(url, {"step": "pick", "unit": ["gaj", "water"]})
+        self.assertContains(page, "水务集团")
+        self.assertNotContains(page, 'name="category"')  # the invitation says the category
+        data = {"step": "answer", "unit": ["gaj", "water"], "key": "p" * 32}
+        for index in (0, 1):
+            data.update({f"u{index}-{c}": "一般" for c in self.questionnaire.indicator_codes})
+        self.assertRedirects(self.client.post(url, data), reverse("surveys:thanks"))
+        self.assertEqual(
+            sorted(Ballot.objects.values_list("unit__code", "category")),
+            [("gaj", "两代表一委员"), ("water", "两代表一委员")],
+        )
+        forged = self.client.post(self.invitation_url(prefix="f"), {**data, "unit": ["gaj-w1"]})
+        self.assertContains(forged, "不在本次评议范围", status_code=400)
+
+    def test_the_short_code_leads_to_the_same_questionnaire(self) -> None:
+        issued = issue(self.method, unit=self.water)[0]
+        url = reverse("surveys:code")
+        self.assertContains(self.client.get(url), "10 位邀请码")
+        typed = format_code(issued.code).lower().replace("-", " ")
+        page = self.client.post(url, {"step": "code", "code": typed})
+        self.assertContains(page, "水务集团")
+        data = form_for(self.questionnaire, code=format_code(issued.code))
+        self.assertRedirects(self.client.post(url, data), reverse("surveys:thanks"))
+        self.assertEqual(Ballot.objects.get().unit, self.water)
+
+    def test_wrong_codes_are_limited(self) -> None:
+        url = reverse("surveys:code")
+        bad = self.client.post(url, {"code": "0000"})
+        self.assertContains(bad, "10 位字母和数字", status_code=400)
+        for _ in range(9):
+            self.client.post(url, {"code": "ABCDEFGHJK"})
+        locked = self.client.post(url, {"code": "ABCDEFGHJK"})
+        self.assertContains(locked, "次数太多", status_code=429)
+
+    def test_a_window_link_rates_its_window_once_per_interval(self) -> None:
+        link = window_link(self.method, self.gaj_window)
+        url = reverse("surveys:window", args=[link.slug])
+        self.assertContains(self.client.get(url), "户政窗口")
+        self.assertRedirects(self.client.post(url, form_for(self.questionnaire)), "/s/thanks/")
+        again = self.client.post(url, form_for(self.questionnaire, key="z" * 32))
+        self.assertContains(again, "一次办事评价一次", status_code=429)
+        ballot = Ballot.objects.get()
+        self.assertEqual((ballot.unit, ballot.channel), (self.gaj_window, "window"))
+        link.active = False
+        link.save()
+        self.assertContains(self.client.get(url), "已停用", status_code=404)
+
+    def test_a_kiosk_is_paired_once_and_resets_after_each_ballot(self) -> None:
+        link = window_link(self.method, self.gaj_window)
+        kiosk, token = do_register_kiosk(self.organiser, link, "平板一号")
+        self.assertContains(self.client.get(reverse("surveys:kiosk")), "还不是评价终端")
+        pair_url = reverse("surveys:kiosk_pair", args=[token])
+        self.assertContains(self.client.get(pair_url), "户政窗口")
+        self.assertRedirects(self.client.post(pair_url), reverse("surveys:kiosk"))
+        self.assertIn(KIOSK_COOKIE, self.client.cookies)
+        self.assertContains(self.client.get(pair_url), "已经用过", status_code=404)
+        page = self.client.get(reverse("surveys:kiosk"))
+        self.assertContains(page, "户政窗口")
+        self.assertNotContains(page, "English")  # nothing but the questionnaire
+        posted = self.client.post(reverse("surveys:kiosk"), form_for(self.questionnaire))
+        self.assertRedirects(posted, reverse("surveys:kiosk_thanks"))
+        thanks = self.client.get(reverse("surveys:kiosk_thanks"))
+        self.assertContains(thanks, 'http-equiv="refresh" content="5;url=/s/kiosk/"')
+        self.assertEqual(Ballot.objects.get().channel, "kiosk")
+        too_soon = self.client.post(
+            reverse("surveys:kiosk"), form_for(self.questionnaire, key="y" * 32)
+        )
+        self.assertContains(too_soon, "请稍等", status_code=429)
+        Kiosk.objects.filter(pk=kiosk.pk).update(revoked=True)
+        self.assertContains(self.client.get(reverse("surveys:kiosk")), "还不是评价终端")
+
+    def test_a_forged_kiosk_cookie_is_not_a_kiosk(self) -> None:
+        self.client.cookies[KIOSK_COOKIE] = "forged"
+        self.assertContains(self.client.get(reverse("surveys:kiosk")), "还不是评价终端")
+
+    def test_a_stale_form_without_a_key_is_refused_in_words(self) -> None:
+        url = self.invitation_url(unit=self.gaj)
+        page = self.client.post(url, form_for(self.questionnaire, key="bad"))
+        self.assertContains(page, "已经失效", status_code=400)
+
+    def test_english_on_request(self) -> None:
+        url = self.invitation_url(unit=self.gaj)
+        switched = self.client.post(reverse("surveys:language"), {"language": "en", "next": url})
+        self.assertRedirects(switched, url, fetch_redirect_response=False)
+        page = self.client.get(url)
+        self.assertContains(page, 'lang="en"')
+        self.assertContains(page, "Submit")
+        outside = self.client.post(
+            reverse("surveys:language"), {"language": "en", "next": "https://evil.example/"}
+        )
+        self.assertEqual(outside["Location"], "/")
+
+
+class OrganiserPagesTest(BaseTestCase):
+    def setUp(self) -> None:
+        cache.clear()
+        self.campaign = make_campaign("org-2026", year=2026)
+        self.method = self.campaign.methods.get(code="third_party")
+        settings = settings_for(self.method)
+        settings.channels = ["invitation", "window", "kiosk"]
+        settings.save()
+        self.client.force_login(self.organiser)
+
+    def test_opening_collection_freezes_the_questionnaire(self) -> None:
+        url = reverse("surveys:freeze", args=[self.campaign.code, "third_party"])
+        self.assertContains(self.client.post(url), "第 1 版")
+        self.assertContains(self.client.post(url), "第 1 版")  # nothing changed: same version
+        bad = reverse("surveys:freeze", args=[self.campaign.code, "leaders"])
+        self.assertEqual(self.client.post(bad).status_code, 404)  # a score method has no form
+
+    def test_issuing_shows_the_codes_once_and_they_work(self) -> None:
+        open_collection(self.campaign)
+        url = reverse("surveys:invite", args=[self.campaign.code, "third_party"])
+        expires = (timezone.localdate() + datetime.timedelta(days=7)).isoformat()
+        holders = "张三,13800000001\n张三,13800000001\n李四\t13900000002\n"
+        page = self.client.post(url, {"holders": holders, "expires": expires, "unit": "gaj"})
+        self.assertContains(page, "已生成 2 个邀请码")
+        self.assertContains(page, "data:text/csv;charset=utf-8;base64,")
+        self.assertContains(page, "data:image/svg+xml")
+        links = re.findall(r"http://testserver(/s/i/[A-Za-z0-9_-]+/)", page.text)
+        self.assertEqual(len(set(links)), 2)
+        self.client.logout()
+        self.assertContains(self.client.get(links[0]), "公安局")
+        self.assertEqual(AuditEntry.objects.get(action="invitation.issue").detail["issued"], 2)
+
+    def test_bad_invitation_lists_are_reported(self) -> None:
+        url = reverse("surveys:invite", args=[self.campaign.code, "third_party"])
+        page = self.client.post(
+            url, {"holders": "只有名字\n", "expires": "2000-01-01", "unit": "nowhere"}
+        )
+        self.assertContains(page, "有效期不能早于今天", status_code=400)
+        page = self.client.post(url, {"holders": "只有名字\n", "expires": "2099-01-01"})
+        self.assertContains(page, "第 1 行", status_code=400)
+        self.assertEqual(Invitation.objects.count(), 0)
+
+    def test_the_window_sheet_is_an_a5_pdf(self) -> None:
+        open_collection(self.campaign)
+        self.client.post(reverse("surveys:windows", args=[self.campaign.code, "third_party"]))
+        link = self.method.window_links.get()
+        self.assertEqual(link.unit, self.gaj_window)
+        pdf = self.client.get(reverse("surveys:window_sheet", args=[link.pk]))
+        self.assertEqual(pdf["Content-Type"], "application/pdf")
+        body = pdf.content
+        self.assertTrue(body.startswith(b"%PDF-"))
+        # A5 is 148 × 210 mm = 419.53 × 595.28 points.
+        box = re.search(rb"/MediaBox\s*\[\s*0\s+0\s+([\d.]+)\s+([\d.]+)\s*\]", body)
+        assert box is not None
+        self.assertAlmostEqual(float(box.group(1)), 419.53, delta=0.5)
+        self.assertAlmostEqual(float(box.group(2)), 595.28, delta=0.5)
+        self.assertEqual(body.count(b"/Type /Page\n") + body.count(b"/Type /Page>"), 1)
+
+    def test_registering_a_kiosk_gives_a_pairing_link(self) -> None:
+        open_collection(self.campaign)
+        link = window_link(self.method, self.gaj_window)
+        page = self.client.post(reverse("surveys:register_kiosk", args=[link.pk]), {"name": "一号"})
+        self.assertRegex(page.text, r"/s/kiosk/pair/[A-Za-z0-9_-]{32}/")
+        empty = self.client.post(reverse("surveys:register_kiosk", args=[link.pk]), {"name": ""})
+        self.assertEqual(empty.status_code, 400)
+
+    def test_marking_a_comment_from_the_list(self) -> None:
+        comment = Comment.objects.create(
+            campaign=self.campaign, unit=self.gaj, date=timezone.localdate(), text="办事推诿"
+        )
+        url = reverse("surveys:comments", args=[self.campaign.code])
+        self.assertContains(self.client.get(url), "办事推诿")
+        self.client.post(reverse("surveys:mark_comment", args=[comment.pk]), {"follow_up": "1"})
+        comment.refresh_from_db()
+        self.assertTrue(comment.follow_up)
+        self.assertContains(self.client.get(url + "?follow_up=1"), "办事推诿")
+        Comment.objects.filter(pk=comment.pk).update(case_number="WT-2026-001")
+        refused = self.client.post(
+            reverse("surveys:mark_comment", args=[comment.pk]), {"follow_up": "0"}
+        )
+        self.assertContains(refused, "WT-2026-001", status_code=400)
+
+    @override_settings(MINPING_CATEGORY_THRESHOLD=5)
+    def test_category_counts_below_five_are_hidden(self) -> None:
+        for _ in range(6):
+            Ballot.objects.create(
+                campaign=self.campaign,
+                method=self.method,
+                unit=self.gaj,
+                date=timezone.localdate(),
+                category="办事群众",
+            )
+        Ballot.objects.create(
+            campaign=self.campaign,
+            method=self.method,
+            unit=self.gaj,
+            date=timezone.localdate(),
+            category="农村居民",
+        )
+        page = self.client.get(
+            reverse("surveys:categories", args=[self.campaign.code, "third_party"])
+        )
+        # 办事群众 6 and 农村居民 1: the 1 is hidden, and with it the 6 (else 7 − 6 = 1).
+        self.assertContains(page, "<td>7</td>")
+        self.assertNotContains(page, "<td>6</td>")
+        self.assertNotContains(page, "<td>1</td>")
