@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
+from minping.api import intake
+
 api = NinjaAPI(
     title="民评 minping API",
     version="1",
     urls_namespace="api",
     description="问题线索接入等接口。Intake of cases from 12345 hotlines and other systems.",
 )
+api.add_router("/cases/", intake.router)

@@ -1,0 +1,150 @@
+"""Case intake from 12345 platforms and other systems (R-26).
+
+Each system holds an API key the organiser issued (sent as ``X-API-Key``);
+the key fixes the source. Sending the same ``external_id`` again returns the
+case already registered with 200, never a second case.
+"""
+
+from __future__ import annotations
+
+import datetime
+from typing import Annotated, Any
+
+from django.http import HttpRequest
+from django.utils import timezone
+from ninja import Field, Router, Schema
+from ninja.security import APIKeyHeader
+from pydantic import AfterValidator
+
+from minping.cases.actions import CaseActionRefused, do_intake, hash_api_key
+from minping.cases.models import ApiKey, Case, State
+from minping.orgs.models import Unit
+
+EARLIEST = datetime.date(2000, 1, 1)
+
+
+def _printable(value: str) -> str:
+    """Text without control characters (PostgreSQL refuses NUL; none belong in a complaint)."""
+    if any(ord(c) < 32 and c not in "\t\n\r" for c in value):
+        raise ValueError("不能含有控制字符")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_printable)]
+
+
+class ApiKeyAuth(APIKeyHeader):
+    param_name = "X-API-Key"
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> ApiKey | None:
+        if not key or len(key) > 200:
+            return None
+        return ApiKey.objects.filter(key_hash=hash_api_key(key), active=True).first()
+
+
+class ComplainantIn(Schema):
+    name: Text = Field("", max_length=100, description="姓名(可空)")
+    phone: Text = Field("", max_length=40, description="联系电话(可空)")
+    address: Text = Field("", max_length=300)
+    email: Text = Field("", max_length=200)
+
+
+class CaseIn(Schema):
+    external_id: Text = Field(
+        ...,
+        min_length=1,
+        max_length=100,
+        description="来源系统中的编号;重复提交同一编号不会重复登记",
+    )
+    summary: Text = Field(..., min_length=1, max_length=200, description="问题摘要")
+    details: Text = Field("", max_length=10000, description="详细情况")
+    unit: Text | None = Field(None, max_length=64, description="涉及单位代码(不清楚可不填)")
+    registered_on: datetime.date | None = Field(None, description="受理日期,默认今天")
+    complainant: ComplainantIn | None = Field(None, description="投诉人;不填即匿名")
+
+
+class CaseOut(Schema):
+    number: str = Field(..., description="问题编号")
+    external_id: str
+    state: str
+    state_label: str
+    unit: str | None
+    due_on: datetime.date | None
+    replied_on: datetime.date | None
+    result: str = Field("", description="办理结果(核实后提供)")
+    satisfaction: str = ""
+    check_code: str | None = Field(None, description="供投诉人查询进度的查询码,只在首次登记时返回")
+
+
+class Problem(Schema):
+    detail: str
+
+
+router = Router(tags=["问题线索 cases"], auth=ApiKeyAuth())
+
+
+def _out(case: Case, check_code: str | None = None) -> CaseOut:
+    answered = case.state in (State.VERIFIED, State.FOLLOWED_UP, State.CLOSED)
+    return CaseOut(
+        number=case.number,
+        external_id=case.external_id,
+        state=case.state,
+        state_label=State(case.state).label,
+        unit=case.unit.code if case.unit else None,
+        due_on=case.due_on,
+        replied_on=case.replied_on,
+        result=case.reply_handling if answered else "",
+        satisfaction=case.satisfaction,
+        check_code=check_code,
+    )
+
+
+@router.post(
+    "/",
+    response={200: CaseOut, 201: CaseOut, 422: Problem},
+    summary="登记一个问题(幂等)",
+    description="新登记返回 201;同一来源、同一 external_id 再次提交返回 200 和原来的问题。",
+)
+def create_case(request: HttpRequest, payload: CaseIn) -> tuple[int, Any]:
+    key: ApiKey = request.auth  # type: ignore[attr-defined]
+    unit = None
+    if payload.unit:
+        unit = Unit.objects.filter(code=payload.unit).first()
+        if unit is None:
+            return 422, {"detail": f"没有代码为“{payload.unit}”的单位。"}
+    day = payload.registered_on
+    if day is not None and not EARLIEST <= day <= timezone.localdate():
+        return 422, {"detail": f"受理日期 {day} 不在 {EARLIEST} 至今天之间。"}
+    try:
+        case, created = do_intake(
+            source=key.source,
+            external_id=payload.external_id,
+            summary=payload.summary,
+            details=payload.details,
+            unit=unit,
+            registered_on=day,
+            complainant=payload.complainant.dict() if payload.complainant else None,
+            note=f"由接口“{key.name}”推送",
+        )
+    except CaseActionRefused as refused:
+        return 422, {"detail": refused.message}
+    return (201, _out(case, case.check_code)) if created else (200, _out(case))
+
+
+@router.get(
+    "/{external_id}",
+    response={200: CaseOut, 404: Problem},
+    summary="查询本系统推送的问题的办理情况",
+)
+def get_case(request: HttpRequest, external_id: str) -> tuple[int, Any]:
+    key: ApiKey = request.auth  # type: ignore[attr-defined]
+    if "\x00" in external_id:
+        return 404, {"detail": "没有这个问题。"}
+    case = (
+        Case.objects.select_related("unit")
+        .filter(source=key.source, external_id=external_id)
+        .first()
+    )
+    if case is None:
+        return 404, {"detail": "没有这个问题。"}
+    return 200, _out(case)
