@@ -13,6 +13,7 @@ from typing import Any, Protocol
 from django.db import IntegrityError, transaction
 from django.db.models import F, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from minping.audit import log
 from minping.campaigns.models import Campaign, Method
@@ -121,10 +122,13 @@ class InvitationClaim:
             return
         invitation = Invitation.objects.filter(id=self.invitation_id).first()
         if invitation is None:
-            raise CastRefused("unknown", "没有找到这个邀请码。")
+            raise CastRefused("unknown", _("没有找到这个邀请码。"))
         if invitation.used:
-            raise CastRefused("used", "这个邀请码已经使用过了,每个邀请码只能提交一次。")
-        raise CastRefused("expired", f"这个邀请码已于 {invitation.expires:%Y年%m月%d日} 过期。")
+            raise CastRefused("used", _("这个邀请码已经使用过了,每个邀请码只能提交一次。"))
+        raise CastRefused(
+            "expired",
+            _("这个邀请码已于 %(date)s 过期。") % {"date": invitation.expires.isoformat()},
+        )
 
 
 @dataclass(frozen=True)
@@ -169,7 +173,7 @@ def do_cast_ballot(
     method = questionnaire.method
     settings = settings_for(method)
     if channel not in (Channel.IMPORT, *settings.channels):
-        raise CastRefused("channel", "这项评议不接受这种方式提交。")
+        raise CastRefused("channel", _("这项评议不接受这种方式提交。"))
     if reason := closed_reason(settings, today):
         raise CastRefused("closed", reason)
     spec = questionnaire.spec
@@ -182,7 +186,7 @@ def do_cast_ballot(
     if any(i["code"] not in indicators for i in spec["indicators"]) or any(
         label not in levels for label in spec["levels"]
     ):
-        raise CastRefused("changed", "问卷已经更新,请刷新页面后重新填写。")
+        raise CastRefused("changed", _("问卷已经更新,请刷新页面后重新填写。"))
     accepted = status == Ballot.Status.ACCEPTED
     round = round if round is not None else settings.current_round
     with transaction.atomic():

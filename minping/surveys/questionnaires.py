@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from minping.campaigns.models import Campaign, Method
 from minping.lib.imports import CampaignUnits
@@ -70,11 +71,13 @@ def closed_reason(settings: CollectionSettings, today: datetime.date | None = No
     """Empty while the method collects; otherwise why not, for the respondent."""
     today = today or timezone.localdate()
     if settings.closed:
-        return "本次评议已经结束,感谢您的关注。"
+        return _("本次评议已经结束,感谢您的关注。")
     if settings.opens and today < settings.opens:
-        return f"本次评议将于 {settings.opens:%Y年%m月%d日} 开始,请届时再来。"
+        return _("本次评议将于 %(date)s 开始,请届时再来。") % {"date": settings.opens.isoformat()}
     if settings.closes and today > settings.closes:
-        return f"本次评议已于 {settings.closes:%Y年%m月%d日} 截止,感谢您的关注。"
+        return _("本次评议已于 %(date)s 截止,感谢您的关注。") % {
+            "date": settings.closes.isoformat()
+        }
     return ""
 
 
@@ -93,23 +96,26 @@ def check_responses(
     """Every problem with a set of answers, in words the respondent understands."""
     problems: list[str] = []
     if not responses:
-        problems.append("请至少选择一个您办过事的单位。")
+        problems.append(_("请至少选择一个您办过事的单位。"))
     categories = spec.get("categories") or []
     if categories and category not in categories:
-        problems.append("请选择您的身份类别。")
+        problems.append(_("请选择您的身份类别。"))
     levels = set(spec["levels"])
     seen: set[int] = set()
     for response in responses:
         if response.unit.pk in seen:
-            problems.append(f"“{response.unit.name}”重复出现。")
+            problems.append(_("“%(unit)s”重复出现。") % {"unit": response.unit.name})
         seen.add(response.unit.pk)
         for item in spec["indicators"]:
             chosen = response.levels.get(item["code"], "")
             if chosen not in levels:
-                problems.append(f"请为“{response.unit.name}”的“{item['title']}”选择一个评价。")
+                problems.append(
+                    _("请为“%(unit)s”的“%(question)s”选择一个评价。")
+                    % {"unit": response.unit.name, "question": item["title"]}
+                )
         extra = set(response.levels) - {item["code"] for item in spec["indicators"]}
         if extra:
-            problems.append("问卷中有不认识的题目,请刷新页面后重新填写。")
+            problems.append(_("问卷中有不认识的题目,请刷新页面后重新填写。"))
         if len(response.comment) > COMMENT_MAX:
-            problems.append(f"意见建议请不超过 {COMMENT_MAX} 字。")
+            problems.append(_("意见建议请不超过 %(count)s 字。") % {"count": COMMENT_MAX})
     return problems

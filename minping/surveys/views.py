@@ -24,6 +24,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -231,17 +232,17 @@ def cast(
 
 
 REFUSAL_TITLES = {
-    "unknown": "没有找到这个邀请码",
-    "used": "邀请码已使用",
-    "expired": "邀请码已过期",
-    "closed": "评议已结束",
-    "channel": "此方式未开放",
-    "changed": "问卷已更新",
+    "unknown": gettext_noop("没有找到这个邀请码"),
+    "used": gettext_noop("邀请码已使用"),
+    "expired": gettext_noop("邀请码已过期"),
+    "closed": gettext_noop("评议已结束"),
+    "channel": gettext_noop("此方式未开放"),
+    "changed": gettext_noop("问卷已更新"),
 }
 
 
 def refused(request: HttpRequest, refusal: CastRefused, *, kiosk: bool = False) -> HttpResponse:
-    title = REFUSAL_TITLES.get(refusal.reason, "无法提交")
+    title = REFUSAL_TITLES.get(refusal.reason, gettext_noop("无法提交"))
     return message(
         request, _(title), refusal.message, REFUSAL_STATUS.get(refusal.reason, 400), kiosk=kiosk
     )
@@ -683,7 +684,8 @@ def invite(request: HttpRequest, code: str, method: str) -> HttpResponse:
             else:
                 return _issued(request, found, result.issued, result.already)
     context = {"form": form, "method": found, "campaign": found_campaign, "errors": errors}
-    return render(request, "surveys/invite.html", context, status=400 if errors else 200)
+    failed = bool(errors or form.errors)
+    return render(request, "surveys/invite.html", context, status=400 if failed else 200)
 
 
 def _issued(
