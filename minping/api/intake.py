@@ -12,7 +12,7 @@ from typing import Annotated, Any
 
 from django.http import HttpRequest
 from django.utils import timezone
-from ninja import Field, Router, Schema
+from ninja import Field, Router, Schema, Status
 from ninja.security import APIKeyHeader
 from pydantic import AfterValidator
 
@@ -105,16 +105,16 @@ def _out(case: Case, check_code: str | None = None) -> CaseOut:
     summary="登记一个问题(幂等)",
     description="新登记返回 201;同一来源、同一 external_id 再次提交返回 200 和原来的问题。",
 )
-def create_case(request: HttpRequest, payload: CaseIn) -> tuple[int, Any]:
+def create_case(request: HttpRequest, payload: CaseIn) -> Status:
     key: ApiKey = request.auth  # type: ignore[attr-defined]
     unit = None
     if payload.unit:
         unit = Unit.objects.filter(code=payload.unit).first()
         if unit is None:
-            return 422, {"detail": f"没有代码为“{payload.unit}”的单位。"}
+            return Status(422, {"detail": f"没有代码为“{payload.unit}”的单位。"})
     day = payload.registered_on
     if day is not None and not EARLIEST <= day <= timezone.localdate():
-        return 422, {"detail": f"受理日期 {day} 不在 {EARLIEST} 至今天之间。"}
+        return Status(422, {"detail": f"受理日期 {day} 不在 {EARLIEST} 至今天之间。"})
     try:
         case, created = do_intake(
             source=key.source,
@@ -127,8 +127,8 @@ def create_case(request: HttpRequest, payload: CaseIn) -> tuple[int, Any]:
             note=f"由接口“{key.name}”推送",
         )
     except CaseActionRefused as refused:
-        return 422, {"detail": refused.message}
-    return (201, _out(case, case.check_code)) if created else (200, _out(case))
+        return Status(422, {"detail": refused.message})
+    return Status(201, _out(case, case.check_code)) if created else Status(200, _out(case))
 
 
 @router.get(
@@ -136,15 +136,15 @@ def create_case(request: HttpRequest, payload: CaseIn) -> tuple[int, Any]:
     response={200: CaseOut, 404: Problem},
     summary="查询本系统推送的问题的办理情况",
 )
-def get_case(request: HttpRequest, external_id: str) -> tuple[int, Any]:
+def get_case(request: HttpRequest, external_id: str) -> Status:
     key: ApiKey = request.auth  # type: ignore[attr-defined]
     if "\x00" in external_id:
-        return 404, {"detail": "没有这个问题。"}
+        return Status(404, {"detail": "没有这个问题。"})
     case = (
         Case.objects.select_related("unit")
         .filter(source=key.source, external_id=external_id)
         .first()
     )
     if case is None:
-        return 404, {"detail": "没有这个问题。"}
-    return 200, _out(case)
+        return Status(404, {"detail": "没有这个问题。"})
+    return Status(200, _out(case))
