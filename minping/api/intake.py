@@ -8,7 +8,7 @@ case already registered with 200, never a second case.
 from __future__ import annotations
 
 import datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from django.http import HttpRequest
 from django.utils import timezone
