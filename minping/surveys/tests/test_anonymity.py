@@ -46,7 +46,7 @@ ALLOWED_TARGETS = {
     "surveys.comment",
 }
 # Every column, so that a new one has to be argued for here.
-COLUMNS = {
+COLUMNS: dict[type[models.Model], set[str]] = {
     Ballot: {
         "id", "campaign", "method", "unit", "date", "channel", "category", "status",
         "held_answers", "questionnaire", "round",
@@ -87,7 +87,8 @@ class SchemaTest(SimpleTestCase):
             self.assertEqual(names, expected, label(model))
 
     def test_no_time_finer_than_a_day_and_no_address(self) -> None:
-        for model in [*BALLOT_SIDE, Invitation, Questionnaire]:
+        checked: list[type[models.Model]] = [*BALLOT_SIDE, Invitation, Questionnaire]
+        for model in checked:
             for field in model._meta.concrete_fields:
                 self.assertNotIsInstance(field, TIMES, f"{label(model)}.{field.name}")
                 self.assertNotIsInstance(field, models.GenericIPAddressField, field.name)

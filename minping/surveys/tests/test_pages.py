@@ -83,8 +83,6 @@ class RespondentPagesTest(BaseTestCase):
     def test_unknown_expired_and_closed(self) -> None:
         unknown = self.client.get(reverse("surveys:invitation", args=["no-such-token"]))
         self.assertContains(unknown, "没有找到这个邀请码", status_code=404)
-        expired = issue(self.method, days=-1, prefix="old")[0].token if False else None
-        del expired
         old = issue(self.method, days=0, prefix="old")[0].token
         Invitation.objects.filter(holder_key__isnull=False).update(
             expires=timezone.localdate() - datetime.timedelta(days=1)
@@ -116,8 +114,8 @@ class RespondentPagesTest(BaseTestCase):
             sorted(Ballot.objects.values_list("unit__code", "category")),
             [("gaj", "两代表一委员"), ("water", "两代表一委员")],
         )
-        forged = {**data, "unit": ["gaj-w1"], "key": "q" * 32}
-        forged = self.client.post(self.invitation_url(prefix="f"), forged)
+        window_unit = {**data, "unit": ["gaj-w1"], "key": "q" * 32}
+        forged = self.client.post(self.invitation_url(prefix="f"), window_unit)
         self.assertContains(forged, "不在本次评议范围", status_code=400)
 
     def test_the_short_code_leads_to_the_same_questionnaire(self) -> None:
