@@ -41,7 +41,7 @@ from minping.lib.models import CalendarDay
 from minping.lib.workdays import CalendarMissing, add_workdays
 from minping.orgs.access import has_role, visible_unit_ids
 from minping.orgs.models import Membership, Role, Unit
-from minping.oversight.actions import do_propose_deduction
+from minping.oversight.actions import NotAllowed, do_propose_deduction
 from minping.oversight.models import Deduction
 
 # R-28: solve and answer within 5 working days.
@@ -663,7 +663,7 @@ def do_confirm_repeat(case: Case, *, previous: Case, actor: Any) -> Deduction | 
         rule = matching_rule(campaign, "repeat_complaint", "二次投诉") if campaign else None
         deduction = None
         if campaign is not None and rule is not None:
-            deduction = do_propose_deduction(
+            deduction = _propose(
                 campaign=campaign,
                 unit=unit,
                 rule=rule,
@@ -772,7 +772,7 @@ def do_propose_overdue_deductions(
         for case in cases:
             assert case.unit is not None and case.overdue_since is not None
             proposed.append(
-                do_propose_deduction(
+                _propose(
                     campaign=campaign,
                     unit=case.unit,
                     rule=rule,
@@ -786,6 +786,14 @@ def do_propose_overdue_deductions(
                 case, "propose_overdue_deduction", actor, case.state, note="已提出超期减分(待签认)"
             )
     return proposed
+
+
+def _propose(**fields: Any) -> Deduction:
+    """Propose through oversight's one entry point; its refusals read as ours."""
+    try:
+        return do_propose_deduction(**fields)
+    except NotAllowed as refused:
+        raise CaseActionRefused(str(refused)) from None
 
 
 def _recipients(users: Any) -> list[str]:
