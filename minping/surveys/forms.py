@@ -17,6 +17,8 @@ from minping.surveys.actions import Holder
 from minping.surveys.questionnaires import UnitResponse
 
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+# Link tokens and window slugs are base64url; anything else is not worth a query.
+TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{8,64}$")
 MAX_PICKED = 100
 
 
@@ -27,6 +29,10 @@ def new_form_key() -> str:
 
 def valid_key(key: str) -> bool:
     return bool(KEY_PATTERN.match(key))
+
+
+def plausible_token(token: str) -> bool:
+    return bool(TOKEN_PATTERN.match(token))
 
 
 @dataclass
@@ -55,6 +61,8 @@ def read_answers(post: QueryDict, spec: dict[str, Any], units: list[Unit]) -> An
             if value:
                 levels[item["code"]] = value
         comment = str(post.get(f"u{index}-comment", "")) if spec.get("comment") else ""
+        # PostgreSQL cannot store NUL in text; no one types it on purpose.
+        comment = comment.replace("\x00", "")
         chosen[f"u{index}-comment"] = comment[:5000]
         responses.append(UnitResponse(unit, levels, comment))
     category = str(post.get("category", ""))[:40]

@@ -60,6 +60,7 @@ from minping.surveys.forms import (
     KioskForm,
     field_name,
     new_form_key,
+    plausible_token,
     read_answers,
     read_picked,
     valid_key,
@@ -335,8 +336,10 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
     """The link on an invitation letter or its QR code."""
     found = (
         Invitation.objects.select_related("campaign", "method", "unit")
-        .filter(token_hash=token_hash(token[:200]))
+        .filter(token_hash=token_hash(token))
         .first()
+        if plausible_token(token)
+        else None
     )
     if found is None:
         if _replayed(request):
@@ -416,9 +419,9 @@ def _window_or_page(request: HttpRequest, link: WindowLink | None) -> Any:
 def window(request: HttpRequest, slug: str) -> HttpResponse:
     """The QR code on a window's sheet (R-12): one rating per service, limited per address."""
     link = (
-        WindowLink.objects.select_related("unit", "method", "campaign")
-        .filter(slug=slug[:40])
-        .first()
+        WindowLink.objects.select_related("unit", "method", "campaign").filter(slug=slug).first()
+        if plausible_token(slug)
+        else None
     )
     if _replayed(request):
         return _thanks(False)
@@ -508,8 +511,10 @@ def kiosk_pair(request: HttpRequest, token: str) -> HttpResponse:
     """The one-time pairing link: confirming on the tablet locks it to one window."""
     pending = (
         Kiosk.objects.select_related("window__unit")
-        .filter(pairing_hash=token_hash(token[:200]), paired=False, revoked=False)
+        .filter(pairing_hash=token_hash(token), paired=False, revoked=False)
         .first()
+        if plausible_token(token)
+        else None
     )
     if pending is None:
         return message(
@@ -521,7 +526,7 @@ def kiosk_pair(request: HttpRequest, token: str) -> HttpResponse:
         )
     if request.method == "GET":
         return render(request, "surveys/kiosk_pair.html", {"kiosk": pending})
-    device = do_pair_kiosk(token[:200])
+    device = do_pair_kiosk(token)
     if device is None:
         return message(request, _("配对链接无效"), _("这个配对链接刚刚已经用过。"), 409, kiosk=True)
     response = redirect("surveys:kiosk")
