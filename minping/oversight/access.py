@@ -66,7 +66,7 @@ def get_visit_for_user(request: HttpRequest, pk: int) -> Visit:
 def get_photo_for_user(request: HttpRequest, pk: int) -> VisitPhoto:
     photos = VisitPhoto.objects.select_related("visit")
     if not has_role(request.user, Role.ORGANISER):
-        photos = photos.filter(visit__inspector=request.user)
+        photos = photos.filter(visit__inspector_id=request.user.pk)
     found = photos.filter(pk=pk).first()
     if found is None:
         raise Http404("没有这张照片")
@@ -76,7 +76,7 @@ def get_photo_for_user(request: HttpRequest, pk: int) -> VisitPhoto:
 def get_card_for_user(request: HttpRequest, pk: int) -> ContactCard:
     cards = ContactCard.objects.select_related("unit")
     if not has_role(request.user, Role.ORGANISER):
-        cards = cards.filter(inspector=request.user)
+        cards = cards.filter(inspector_id=request.user.pk)
     found = cards.filter(pk=pk).first()
     if found is None:
         raise Http404("没有这张联系卡")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import Q
 
 from minping.campaigns.models import Campaign, DeductionRule, VetoRule
 from minping.orgs.models import Unit
@@ -17,14 +18,12 @@ MAX_UPLOAD = 20 * 1024 * 1024
 
 def campaign_units(campaign: Campaign) -> Any:
     """Units of the campaign's groups and their parts, for choosing whom a record is about."""
-    from django.db.models import Q
-
     return Unit.objects.filter(
         Q(group__code__in=campaign.groups) | Q(parent__group__code__in=campaign.groups)
     ).order_by("code")
 
 
-class UnitChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
+class UnitChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.name}({obj.code})"
 

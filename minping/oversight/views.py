@@ -221,8 +221,8 @@ def inspections(request: HttpRequest) -> HttpResponse:
     plans = VisitPlan.objects.filter(campaign=campaign).select_related("unit", "inspector")
     cards = ContactCard.objects.select_related("unit", "inspector")
     if not organiser:
-        plans = plans.filter(inspector=request.user)
-        cards = cards.filter(inspector=request.user)
+        plans = plans.filter(inspector_id=request.user.pk)
+        cards = cards.filter(inspector_id=request.user.pk)
     context = {
         "campaign": campaign,
         "campaigns": Campaign.objects.all(),

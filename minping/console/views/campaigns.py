@@ -161,7 +161,7 @@ def requirement_save(request: HttpRequest, code: str, pk: int | None = None) -> 
     if not form.is_valid():
         for field, errors in form.errors.items():
             label = form.fields[field].label if field in form.fields else ""
-            messages.error(request, f"{label}:{';'.join(errors)}")
+            messages.error(request, f"{label}:{';'.join(str(e) for e in errors)}")
         return redirect("console:campaign", code=code)
     try:
         do_set_requirement(
@@ -204,7 +204,7 @@ def monitor(request: HttpRequest, code: str) -> HttpResponse:
     today = timezone.localdate()
     rows = []
     for unit in units:
-        cells = []
+        cells: list[str | int] = []
         for m in methods:
             if m.input == "scores":
                 cells.append("已录入" if (unit.pk, m.pk) in scored else "缺")

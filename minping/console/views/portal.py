@@ -147,7 +147,7 @@ def submit(request: HttpRequest, unit: str, pk: int) -> HttpResponse:
         raise Http404("没有这项报送要求")
     form = SubmissionForm(request.POST, request.FILES)
     if not form.is_valid():
-        messages.error(request, ";".join(e for errors in form.errors.values() for e in errors))
+        messages.error(request, ";".join(str(e) for errors in form.errors.values() for e in errors))
         return redirect("console:portal-unit", unit=found.code)
     try:
         submission = do_submit(

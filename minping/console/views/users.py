@@ -134,11 +134,12 @@ def totp_remove(request: HttpRequest, pk: int) -> HttpResponse:
 @require(Role.ORGANISER)
 def totp_setup(request: HttpRequest) -> HttpResponse:
     """An organiser turns on the authenticator app for their own account."""
-    device = TOTPDevice.objects.filter(user=request.user).first()
+    user = User.objects.get(username=request.user.get_username())
+    device = TOTPDevice.objects.filter(user=user).first()
     form = TOTPConfirmForm(request.POST or None)
     problems: list[str] = []
     if request.method == "POST" and request.POST.get("begin"):
-        device = do_begin_totp(request.user, actor=request.user)
+        device = do_begin_totp(user, actor=user)
         form = TOTPConfirmForm()
     elif request.method == "POST" and device is not None and form.is_valid():
         try:
