@@ -22,6 +22,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.cache import add_never_cache_headers, patch_cache_control
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -170,8 +171,13 @@ def questionnaire_page(
         "kiosk": kiosk,
     }
     response = render(request, "surveys/questionnaire.html", context, status=status)
-    # A questionnaire is per respondent: never served from a shared cache.
-    response["Cache-Control"] = "no-store"
+    if kiosk:
+        # The next person at the kiosk must not go back to the last person's answers.
+        add_never_cache_headers(response)
+    else:
+        # Private, but kept for the back button: going back to a sent form and sending it
+        # again resubmits the same key and shows the same thank-you.
+        patch_cache_control(response, private=True, max_age=0)
     return response
 
 
@@ -330,7 +336,6 @@ def pick_page(
 
 
 @public
-@never_cache
 @require_http_methods(["GET", "POST"])
 def invitation(request: HttpRequest, token: str) -> HttpResponse:
     """The link on an invitation letter or its QR code."""
@@ -355,7 +360,6 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @public
-@never_cache
 @require_http_methods(["GET", "POST"])
 def code_entry(request: HttpRequest) -> HttpResponse:
     """Typing the short code from an invitation letter; wrong codes are rate-limited."""
@@ -414,7 +418,6 @@ def _window_or_page(request: HttpRequest, link: WindowLink | None) -> Any:
 
 
 @public
-@never_cache
 @require_http_methods(["GET", "POST"])
 def window(request: HttpRequest, slug: str) -> HttpResponse:
     """The QR code on a window's sheet (R-12): one rating per service, limited per address."""
