@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, render
 from minping.campaigns.models import Campaign
 from minping.orgs.access import has_role, public
 from minping.orgs.models import Group, Role
+from minping.oversight.models import Submission, SubmissionKind
 from minping.scoring.models import ResultSnapshot
 
 GRADE_LABELS = {"excellent": "优秀", "unsatisfactory": "不满意"}
@@ -89,3 +90,18 @@ def campaign_results(request: HttpRequest, code: str) -> HttpResponse:
         "missing": snapshot.results.get("missing", []) if snapshot else [],
     }
     return render(request, "reports/results.html", context)
+
+
+@public
+def commitments(request: HttpRequest, code: str) -> HttpResponse:
+    """Every unit's public commitments (R-35), for the service hall's screen: public by nature."""
+    campaign = get_object_or_404(Campaign, code=code)
+    items = (
+        Submission.objects.filter(
+            requirement__campaign=campaign, requirement__kind=SubmissionKind.COMMITMENTS
+        )
+        .exclude(text="")
+        .select_related("unit", "requirement")
+        .order_by("unit__code")
+    )
+    return render(request, "reports/commitments.html", {"campaign": campaign, "items": items})

@@ -261,3 +261,22 @@ class TOTPTestCase(BaseTestCase):
             "/login/", {"username": "leader", "password": "password-leader"}
         )
         self.assertEqual(response.status_code, 302)
+
+
+class CommitmentsTestCase(MediaMixin):
+    def test_commitments_are_public_on_the_hall_screen(self) -> None:
+        self.client.force_login(self.organiser)
+        self.client.post("/console/campaigns/new/", {"text": WALK_TOML})
+        self.client.post(
+            "/console/c/walk-2026/requirements/",
+            {"kind": "commitments", "title": "公开承诺", "due": "2099-05-10"},
+        )
+        requirement = SubmissionRequirement.objects.get()
+        self.client.force_login(self.liaison)
+        self.client.post(
+            f"/console/portal/gaj/submit/{requirement.pk}/", {"text": "办事不超过一个工作日"}
+        )
+        self.client.logout()
+        page = self.client.get("/c/walk-2026/commitments/")
+        self.assertContains(page, "公安局")
+        self.assertContains(page, "办事不超过一个工作日")

@@ -31,7 +31,8 @@ FORMATS = {
     "ballots": "ballot,method,unit,indicator,level(答卷,方法,单位,指标,等级),"
     "可选 category,date(类别,日期)",
     "scores": "method,unit,score(方法,单位,得分),得分 0–100",
-    "deductions": "unit,rule,date,count,evidence,signed_off(单位,规则,日期,次数,依据,已签字)",
+    "deductions": "unit,rule,date,count,evidence,signed_off(单位,规则,日期,次数,依据,已签字);"
+    "已签字为“是”表示已签字并经组织单位采纳,直接计分;“否”则待签字审核",
     "vetoes": "unit,rule,date,evidence(单位,规则,日期,依据)",
 }
 
