@@ -39,6 +39,7 @@ ACTION_LABELS = {
     "scoring.publish": "发布结果",
     "user.create": "新建账号",
     "user.reset_password": "重置密码",
+    "user.change_password": "本人修改密码",
     "role.grant": "授予角色",
     "role.revoke": "撤销角色",
     "totp.begin": "开始启用动态口令",

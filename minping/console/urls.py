@@ -37,6 +37,7 @@ urlpatterns = [
     path("users/<int:pk>/password/", users.password_reset, name="password-reset"),
     path("users/<int:pk>/totp/remove/", users.totp_remove, name="totp-remove"),
     path("totp/", users.totp_setup, name="totp"),
+    path("password/", users.password_change, name="password-change"),
     path("audit/", audit_log, name="audit"),
     path("portal/", portal.portal_home, name="portal"),
     path("portal/<str:unit>/", portal.unit_portal, name="portal-unit"),

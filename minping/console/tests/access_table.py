@@ -143,6 +143,7 @@ EXPECT = [
     Expect("console:password-reset", allow=ORGANISER, kwargs=extra("spare"), method="post"),
     Expect("console:totp-remove", allow=ORGANISER, kwargs=extra("spare"), method="post"),
     Expect("console:totp", allow=ORGANISER),
+    Expect("console:password-change", allow=WITH_A_ROLE),
     Expect("console:audit", allow=STAFF),
     Expect("console:portal", allow=LIAISONS),
     # The water liaison is refused the police bureau's pages (404: not even said to exist).

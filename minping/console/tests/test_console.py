@@ -280,3 +280,34 @@ class CommitmentsTestCase(MediaMixin):
         page = self.client.get("/c/walk-2026/commitments/")
         self.assertContains(page, "公安局")
         self.assertContains(page, "办事不超过一个工作日")
+
+
+class PasswordChangeTestCase(BaseTestCase):
+    def test_liaison_replaces_the_one_time_password(self) -> None:
+        self.client.force_login(self.liaison)
+        response = self.client.post(
+            "/console/password/",
+            {
+                "old_password": "password-liaison",
+                "new_password1": "Ningxia-window-2026",
+                "new_password2": "Ningxia-window-2026",
+            },
+        )
+        self.assertEqual(response.status_code, 302)
+        self.assertTrue(User.objects.get(pk=self.liaison.pk).check_password("Ningxia-window-2026"))
+        self.assertTrue(AuditEntry.objects.filter(action="user.change_password").exists())
+        # Still signed in after the change.
+        self.assertEqual(self.client.get("/console/").status_code, 200)
+
+    def test_wrong_old_password_changes_nothing(self) -> None:
+        self.client.force_login(self.liaison)
+        response = self.client.post(
+            "/console/password/",
+            {
+                "old_password": "nope",
+                "new_password1": "Abc-12345-x",
+                "new_password2": "Abc-12345-x",
+            },
+        )
+        self.assertEqual(response.status_code, 200)
+        self.assertTrue(User.objects.get(pk=self.liaison.pk).check_password("password-liaison"))

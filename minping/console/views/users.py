@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth.forms import PasswordChangeForm
 from django.contrib.auth.models import User
+from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from minping.audit.log import record
 from minping.lib.errors import InvalidInput
 from minping.orgs import totp
 from minping.orgs.access import require
@@ -156,3 +160,18 @@ def totp_setup(request: HttpRequest) -> HttpResponse:
         "problems": problems,
     }
     return render(request, "console/totp.html", context)
+
+
+@require(*Role.values)
+def password_change(request: HttpRequest) -> HttpResponse:
+    """Anyone with a role replaces the one-time password an organiser gave them."""
+    me = User.objects.get(username=request.user.get_username())
+    form = PasswordChangeForm(me, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        update_session_auth_hash(request, user)
+        with transaction.atomic():
+            record("user.change_password", actor=user, obj=user, detail={"username": user.username})
+        messages.success(request, "密码已修改。")
+        return redirect("console:home")
+    return render(request, "console/password.html", {"form": form})
