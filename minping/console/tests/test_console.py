@@ -16,7 +16,7 @@ from django.utils import timezone
 from minping.audit.models import AuditEntry
 from minping.campaigns.models import Campaign, Method, MethodScore
 from minping.console.tests.fixtures import WALK_TOML
-from minping.orgs.models import Membership, Role, TOTPDevice
+from minping.orgs.models import Membership, Role, TOTPDevice, Unit
 from minping.oversight.models import Submission, SubmissionKind, SubmissionRequirement
 from minping.scoring.models import ResultSnapshot
 from minping.test import BaseTestCase
@@ -182,6 +182,31 @@ class ResultsPagesTestCase(MediaMixin):
         # publish = false, so the public still sees nothing.
         self.client.logout()
         self.assertNotEqual(self.client.get("/c/walk-2026/").status_code, 200)
+
+
+class EligibilityPagesTestCase(MediaMixin):
+    def test_withdrawn_unit_loses_excellent_and_the_table_says_so(self) -> None:
+        self.client.force_login(self.organiser)
+        self.client.post("/console/campaigns/new/", {"text": WALK_TOML})
+        campaign = Campaign.objects.get()
+        mzj = Unit.objects.create(code="mzj", name="民政局", group=self.agencies)
+        leaders = Method.objects.get(campaign=campaign, code="leaders")
+        for unit, score in ((self.gaj, "88"), (mzj, "80")):
+            MethodScore.objects.create(
+                campaign=campaign, method=leaders, unit=unit, score=Decimal(score)
+            )
+        response = self.client.post(
+            "/console/c/walk-2026/eligibility/", {"unit": "nosuch", "reason": "拉票"}
+        )
+        self.assertContains(response, "没有代码为“nosuch”的单位")
+        self.client.post("/console/c/walk-2026/eligibility/", {"unit": "gaj", "reason": "组织拉票"})
+        self.client.post("/console/c/walk-2026/results/compute/")
+        # gaj 88 is first but ineligible; excellent = 1 passes to mzj 80. unsatisfactory = 1:
+        # the lowest not already excellent is gaj itself (only two units).
+        units = {u["unit"]: u for u in ResultSnapshot.objects.get().results["units"]}
+        self.assertEqual((units["gaj"]["rank"], units["gaj"]["eligible"]), (1, False))
+        self.assertEqual(units["mzj"]["grade"], "excellent")
+        self.assertContains(self.client.get("/c/walk-2026/"), "取消评优资格")
 
 
 class UsersTestCase(BaseTestCase):
