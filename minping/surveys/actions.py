@@ -27,6 +27,7 @@ from minping.surveys.models import (
     Answer,
     Ballot,
     Channel,
+    CollectionSettings,
     Comment,
     Invitation,
     Kiosk,
@@ -237,6 +238,30 @@ def do_cast_ballot(
         Answer.objects.bulk_create(answers)
         Comment.objects.bulk_create(comments)
     return CastResult(len(ballots))
+
+
+def do_update_collection_settings(
+    actor: Any, method: Method, values: dict[str, Any]
+) -> CollectionSettings:
+    """Change how a method collects (channels, targets, rounds, dates); the changes are audited."""
+    with transaction.atomic():
+        settings = settings_for(method)
+        changed = {}
+        for name, value in values.items():
+            old = getattr(settings, name)
+            if old != value:
+                changed[name] = [old, value]
+                setattr(settings, name, value)
+        if changed:
+            settings.save()
+            log.record(
+                "collection.settings",
+                actor=actor,
+                obj=settings,
+                campaign_code=method.campaign.code,
+                detail={"method": method.code, "changed": changed},
+            )
+    return settings
 
 
 def do_freeze_questionnaire(actor: Any, method: Method) -> Questionnaire:

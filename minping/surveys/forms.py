@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from minping.orgs.models import Unit
 from minping.surveys.actions import Holder
+from minping.surveys.models import Channel, CollectionSettings
 from minping.surveys.questionnaires import UnitResponse
 
 KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
@@ -128,3 +129,71 @@ class IssueInvitationsForm(forms.Form):
 
 class KioskForm(forms.Form):
     name = forms.CharField(label="设备名称", max_length=100, help_text="如“户政窗口平板一号”")
+
+
+# Channels built so far; online and interviewer entry arrive with their own pages.
+CHANNEL_CHOICES = [
+    (c.value, c.label)
+    for c in (
+        Channel.INVITATION,
+        Channel.WINDOW,
+        Channel.KIOSK,
+        Channel.ONLINE,
+        Channel.INTERVIEWER,
+    )
+]
+
+
+class CollectionSettingsForm(forms.ModelForm):
+    channels = forms.MultipleChoiceField(
+        label="适用渠道",
+        choices=CHANNEL_CHOICES,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    categories = forms.CharField(
+        label="评议主体类别",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 7}),
+        help_text="每行一类(R-18);留空则不问身份。修改后需“更新问卷版本”才生效。",
+    )
+
+    class Meta:
+        model = CollectionSettings
+        fields = [
+            "channels",
+            "categories",
+            "ask_comment",
+            "target",
+            "rounds",
+            "round_target",
+            "current_round",
+            "opens",
+            "closes",
+            "closed",
+            "window_interval",
+            "kiosk_interval",
+        ]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound and self.instance.pk:
+            self.initial["categories"] = "\n".join(self.instance.categories or [])
+
+    def clean_categories(self) -> list[str]:
+        lines = [line.strip() for line in self.cleaned_data["categories"].splitlines()]
+        names = list(dict.fromkeys(line for line in lines if line))
+        too_long = [name for name in names if len(name) > 40]
+        if too_long:
+            raise forms.ValidationError(f"类别名称不超过 40 字:{too_long[0][:50]}")
+        return names
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        opens, closes = data.get("opens"), data.get("closes")
+        if opens and closes and opens > closes:
+            self.add_error("closes", "截止日期不能早于开始日期。")
+        rounds, current = data.get("rounds"), data.get("current_round")
+        if rounds is not None and current is not None and not 1 <= current <= max(rounds, 1):
+            self.add_error("current_round", f"当前轮次应在 1 到 {max(rounds, 1)} 之间。")
+        return data

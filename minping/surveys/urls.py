@@ -18,6 +18,7 @@ urlpatterns = [
     path("manage/", views.manage, name="manage"),
     path("manage/<slug:code>/", views.campaign, name="campaign"),
     path("manage/<slug:code>/comments/", views.comments, name="comments"),
+    path("manage/<slug:code>/<slug:method>/settings/", views.collection_settings, name="settings"),
     path("manage/<slug:code>/<slug:method>/freeze/", views.freeze, name="freeze"),
     path("manage/<slug:code>/<slug:method>/windows/", views.create_windows, name="windows"),
     path("manage/<slug:code>/<slug:method>/invite/", views.invite, name="invite"),

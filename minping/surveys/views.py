@@ -53,10 +53,12 @@ from minping.surveys.actions import (
     do_pair_kiosk,
     do_register_kiosk,
     do_revoke_kiosk,
+    do_update_collection_settings,
     submission_key_taken,
 )
 from minping.surveys.breakdown import category_table, threshold
 from minping.surveys.forms import (
+    CollectionSettingsForm,
     IssueInvitationsForm,
     KioskForm,
     field_name,
@@ -802,3 +804,18 @@ def categories(request: HttpRequest, code: str, method: str) -> HttpResponse:
     columns, rows = category_table(found)
     context = {"method": found, "columns": columns, "rows": rows, "threshold": threshold()}
     return render(request, "surveys/categories.html", context)
+
+
+@require(Role.ORGANISER)
+@require_http_methods(["GET", "POST"])
+def collection_settings(request: HttpRequest, code: str, method: str) -> HttpResponse:
+    found = get_ballot_method(get_campaign(code), method)
+    current = settings_for(found)
+    form = CollectionSettingsForm(request.POST or None, instance=current)
+    if request.method == "POST" and form.is_valid():
+        values = {name: form.cleaned_data[name] for name in form.Meta.fields}
+        # The form wrote onto the instance while validating; compare against the stored row.
+        do_update_collection_settings(request.user, found, values)
+        return _done(request, code, f"“{found.title}”的收集设置已保存。")
+    context = {"form": form, "method": found}
+    return render(request, "surveys/settings.html", context, status=400 if form.errors else 200)

@@ -55,6 +55,7 @@ EXPECT = [
     Expect("surveys:categories", STAFF, _method),
     Expect("surveys:window_sheet", STAFF, lambda w: {"pk": w.extra["window"].pk}),
     Expect("surveys:invite", ORGANISER, _method),
+    Expect("surveys:settings", ORGANISER, _method),
     Expect("surveys:freeze", ORGANISER, _method, method="post"),
     Expect("surveys:windows", ORGANISER, _method, method="post"),
     Expect(

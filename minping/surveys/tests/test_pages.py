@@ -303,3 +303,34 @@ class OrganiserPagesTest(BaseTestCase):
         self.assertContains(page, "<td>7</td>")
         self.assertNotContains(page, "<td>6</td>")
         self.assertNotContains(page, "<td>1</td>")
+
+
+class SettingsPageTest(BaseTestCase):
+    def test_settings_are_saved_audited_and_checked(self) -> None:
+        campaign = make_campaign("set-2026", year=2026)
+        self.client.force_login(self.organiser)
+        url = reverse("surveys:settings", args=[campaign.code, "third_party"])
+        self.assertContains(self.client.get(url), "办事群众")  # the R-18 defaults
+        data = {
+            "channels": ["invitation", "window"],
+            "categories": "办事群众\n企业办事人员\n办事群众\n",
+            "target": "500",
+            "rounds": "2",
+            "round_target": "100",
+            "current_round": "1",
+            "opens": "2026-07-01",
+            "closes": "2026-08-31",
+            "window_interval": "120",
+            "kiosk_interval": "15",
+        }
+        self.assertContains(self.client.post(url, data), "已保存")
+        settings = settings_for(campaign.methods.get(code="third_party"))
+        self.assertEqual(settings.channels, ["invitation", "window"])
+        self.assertEqual(settings.categories, ["办事群众", "企业办事人员"])
+        self.assertEqual((settings.target, settings.rounds, settings.round_target), (500, 2, 100))
+        entry = AuditEntry.objects.get(action="collection.settings")
+        self.assertEqual(entry.detail["changed"]["target"], [0, 500])
+        bad = self.client.post(url, {**data, "current_round": "3", "closes": "2026-06-01"})
+        self.assertContains(bad, "当前轮次应在 1 到 2 之间", status_code=400)
+        self.assertContains(bad, "截止日期不能早于开始日期", status_code=400)
+        self.assertEqual(AuditEntry.objects.filter(action="collection.settings").count(), 1)
