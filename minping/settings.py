@@ -112,6 +112,9 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = DATA_DIR / "static"
+# Uploaded reports, photos and attachments. Never served from a public URL: views that
+# check access hand them out one by one.
+MEDIA_ROOT = DATA_DIR / "uploads"
 
 LOGIN_URL = "/login/"
 LOGIN_REDIRECT_URL = "/"
