@@ -18,6 +18,15 @@ CHROMIUM = os.environ.get("MINPING_CHROMIUM", "/usr/bin/chromium")
 PHONE = {"width": 390, "height": 844}
 
 
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> Iterator[None]:
+    """Rate limits live in the cache: one test's attempts must not count against the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     """Debian's chromium, headless. CI sets MINPING_REQUIRE_BROWSER=1 so it is never skipped."""
