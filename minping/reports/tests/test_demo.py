@@ -8,6 +8,7 @@ from decimal import Decimal
 from io import StringIO
 
 from django.conf import settings
+from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import TestCase
@@ -15,6 +16,9 @@ from django.test import TestCase
 from minping.audit.log import verify
 from minping.audit.models import AuditEntry
 from minping.campaigns.models import Campaign
+from minping.orgs.access import visible_units
+from minping.orgs.models import Membership
+from minping.reports.management.commands.demo import ROLE_USERS
 from minping.scoring.models import ResultSnapshot
 
 YC = settings.BASE_DIR / "examples" / "yc-2018"
@@ -82,6 +86,19 @@ class DemoTestCase(TestCase):
     def test_the_audit_chain_holds_after_the_demo(self) -> None:
         self.assertEqual(verify(), [])
         self.assertTrue(AuditEntry.objects.filter(action="demo.create_user").exists())
+
+    def test_every_role_has_a_demo_account_scoped_like_a_real_one(self) -> None:
+        liaison = User.objects.get(username="gaj")
+        self.assertEqual([u.code for u in visible_units(liaison)], ["yc-gaj"])
+        leader = User.objects.get(username="lingdao")
+        self.assertTrue(leader.check_password("minping-demo"))
+        self.client.force_login(leader)
+        # A leader reads Yinchuan's results although the plan keeps them from the public.
+        self.assertEqual(self.client.get("/c/yc-2018/").status_code, 200)
+        self.assertEqual(
+            set(Membership.objects.values_list("user__username", "role")),
+            {(name, role) for name, role, *_ in ROLE_USERS},
+        )
 
     def test_running_the_demo_again_changes_nothing(self) -> None:
         before = ResultSnapshot.objects.count()

@@ -14,10 +14,22 @@ from django.db import transaction
 
 from minping.audit.log import record
 from minping.campaigns.models import Campaign
+from minping.orgs.actions import do_grant_role
+from minping.orgs.models import Role, Unit
 from minping.scoring.actions import do_compute_results, do_publish_results
 
 EXAMPLES = settings.BASE_DIR / "examples"
 DEMO_USER, DEMO_PASSWORD = "demo", "minping-demo"
+# One account per role, so a newcomer can see what each kind of user sees.
+# (user name, role, unit code, deduction source code, what to tell the newcomer)
+ROLE_USERS = [
+    ("lingdao", Role.LEADER, "", "", "领导(只读总览)"),
+    ("gaj", Role.LIAISON, "yc-gaj", "", "银川市公安局联络员(部门门户)"),
+    ("meiti", Role.SOURCE_MEMBER, "", "media", "媒体经办人(提出减分)"),
+    ("meiti-fzr", Role.SOURCE_HEAD, "", "media", "媒体负责人(签字)"),
+    ("pingyiyuan", Role.INSPECTOR, "", "", "评议员(明查暗访)"),
+    ("fangwen", Role.INTERVIEWER, "", "", "调查机构访问员(代录答卷)"),
+]
 # The order an office follows: inputs after the rules they are scored by.
 INPUT_KINDS = ["ballots", "scores", "deductions", "vetoes"]
 
@@ -44,13 +56,16 @@ class Command(BaseCommand):
             self.load_example(folder)
         self.compute_results()
         self.ensure_demo_user()
+        self.ensure_role_users()
         if options["no_serve"]:
             return
         address = f"http://{options['host']}:{options['port']}/"
         self.stdout.write(
             self.style.SUCCESS(
                 f"\n演示已就绪:{address}\n"
-                f"管理后台:{address}admin/  用户名 {DEMO_USER}  密码 {DEMO_PASSWORD}\n"
+                f"登录:{address}login/  组织单位(纠风办)用户名 {DEMO_USER}  密码 {DEMO_PASSWORD}\n"
+                + "".join(f"  {name:<11} {label}\n" for name, *_, label in ROLE_USERS)
+                + f"(以上账号密码都是 {DEMO_PASSWORD})\n"
                 "按 Ctrl+C 停止。\n"
             )
         )
@@ -104,3 +119,17 @@ class Command(BaseCommand):
             user.set_password(DEMO_PASSWORD)
             user.save()
             record("demo.create_user", obj=user, detail={"username": DEMO_USER})
+
+    def ensure_role_users(self) -> None:
+        """Accounts for every other role, each granted through the audited action."""
+        demo = User.objects.get(username=DEMO_USER)
+        for username, role, unit_code, source, _ in ROLE_USERS:
+            if User.objects.filter(username=username).exists():
+                continue
+            unit = Unit.objects.filter(code=unit_code).first() if unit_code else None
+            if unit_code and unit is None:
+                continue  # the example that holds this unit is not in examples/
+            with transaction.atomic():
+                user = User.objects.create_user(username, password=DEMO_PASSWORD)
+                record("demo.create_user", obj=user, detail={"username": username})
+                do_grant_role(user, role, actor=demo, unit=unit, source_code=source)
