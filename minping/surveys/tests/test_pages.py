@@ -53,6 +53,9 @@ class RespondentPagesTest(BaseTestCase):
         self.assertEqual(len(re.findall(r'type="radio" name="u0-', page.text)), 15)
         self.assertEqual(len(re.findall(r'name="key" value="[A-Za-z0-9_-]{32}"', page.text)), 1)
         self.assertEqual(page["Cache-Control"], "private, max-age=0")
+        # Template syntax never leaks into the page (a two-line {# #} once did).
+        self.assertNotRegex(page.text, r"\{[#%]")
+        self.assertContains(page, '<meta name="referrer" content="same-origin">')
 
     def test_posting_stores_one_ballot_and_a_retry_shows_the_same_thanks(self) -> None:
         url = self.invitation_url(unit=self.gaj)
