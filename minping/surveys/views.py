@@ -401,21 +401,27 @@ def code_entry(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _window_or_page(request: HttpRequest, link: WindowLink | None) -> Any:
+def _window_or_page(
+    request: HttpRequest, link: WindowLink | None, channel: str, *, kiosk: bool = False
+) -> Questionnaire | HttpResponse:
+    """The window's open questionnaire, or the page saying why it cannot be answered."""
     if link is None or not link.active:
         return message(
             request,
             _("评价码无效"),
             _("这个窗口评价码不存在或已停用,请扫描窗口上的最新二维码。"),
             404,
+            kiosk=kiosk,
         )
     settings = settings_for(link.method)
     questionnaire = current_questionnaire(link.method)
-    if not settings.accepts(Channel.WINDOW) and not settings.accepts(Channel.KIOSK):
-        return message(request, _("此方式未开放"), _("这项评议目前不接受窗口评价。"), 403)
+    if not settings.accepts(channel):
+        text = _("这项评议目前不接受窗口评价。")
+        return message(request, _("此方式未开放"), text, 403, kiosk=kiosk)
     reason = closed_reason(settings)
     if reason or questionnaire is None:
-        return message(request, _("评议已结束"), reason or _("本次评议尚未开始。"), 410)
+        text = reason or _("本次评议尚未开始。")
+        return message(request, _("评议已结束"), text, 410, kiosk=kiosk)
     return questionnaire
 
 
@@ -430,11 +436,11 @@ def window(request: HttpRequest, slug: str) -> HttpResponse:
     )
     if _replayed(request):
         return _thanks(False)
-    found = _window_or_page(request, link)
+    found = _window_or_page(request, link, Channel.WINDOW)
     if isinstance(found, HttpResponse):
         return found
     assert link is not None
-    questionnaire: Questionnaire = found
+    questionnaire = found
     if request.method == "GET":
         return questionnaire_page(request, questionnaire, [link.unit], action=request.path)
     interval = settings_for(link.method).window_interval
@@ -484,10 +490,10 @@ def kiosk(request: HttpRequest) -> HttpResponse:
     if _replayed(request):
         return _thanks(True)
     link = device.window
-    found = _window_or_page(request, link)
+    found = _window_or_page(request, link, Channel.KIOSK, kiosk=True)
     if isinstance(found, HttpResponse):
         return found
-    questionnaire: Questionnaire = found
+    questionnaire = found
     if request.method == "GET":
         return questionnaire_page(
             request, questionnaire, [link.unit], action=request.path, kiosk=True

@@ -178,6 +178,17 @@ class RespondentPagesTest(BaseTestCase):
         Kiosk.objects.filter(pk=kiosk.pk).update(revoked=True)
         self.assertContains(self.client.get(reverse("surveys:kiosk")), "还不是评价终端")
 
+    def test_a_window_channel_turned_off_is_said_so(self) -> None:
+        link = window_link(self.method, self.gaj_window)
+        settings = settings_for(self.method)
+        settings.channels = ["invitation", "kiosk"]
+        settings.save()
+        url = reverse("surveys:window", args=[link.slug])
+        self.assertContains(self.client.get(url), "不接受窗口评价", status_code=403)
+        posted = self.client.post(url, form_for(self.questionnaire))
+        self.assertContains(posted, "不接受窗口评价", status_code=403)
+        self.assertEqual(Ballot.objects.count(), 0)
+
     def test_a_forged_kiosk_cookie_is_not_a_kiosk(self) -> None:
         self.client.cookies[KIOSK_COOKIE] = "forged"
         self.assertContains(self.client.get(reverse("surveys:kiosk")), "还不是评价终端")
@@ -209,6 +220,27 @@ class OrganiserPagesTest(BaseTestCase):
         settings.channels = ["invitation", "window", "kiosk"]
         settings.save()
         self.client.force_login(self.organiser)
+
+    def test_the_campaign_page_counts_by_channel_and_leaders_only_read(self) -> None:
+        questionnaire = open_collection(self.campaign)
+        link = window_link(self.method, self.gaj_window)
+        do_register_kiosk(self.organiser, link, "户政平板")
+        issue(self.method, 3)
+        self.client.post(
+            reverse("surveys:window", args=[link.slug]), form_for(questionnaire, key="c" * 32)
+        )
+        url = reverse("surveys:campaign", args=[self.campaign.code])
+        page = self.client.get(url)
+        self.assertContains(page, "第 1 版")
+        self.assertContains(page, "已发 3 个,已使用 0 个")
+        self.assertContains(page, "窗口扫码 1 份")
+        self.assertContains(page, "户政平板 · 户政窗口 · 待配对")
+        self.assertContains(page, "发放邀请码")
+        self.client.force_login(self.leader)
+        read_only = self.client.get(url)
+        self.assertContains(read_only, "窗口扫码 1 份")
+        self.assertNotContains(read_only, "发放邀请码")
+        self.assertNotContains(read_only, "登记</button>")
 
     def test_opening_collection_freezes_the_questionnaire(self) -> None:
         url = reverse("surveys:freeze", args=[self.campaign.code, "third_party"])
@@ -257,6 +289,8 @@ class OrganiserPagesTest(BaseTestCase):
         self.assertEqual(len(boxes), 1)  # one page
         self.assertAlmostEqual(float(boxes[0][0]), 419.53, delta=0.5)
         self.assertAlmostEqual(float(boxes[0][1]), 595.28, delta=0.5)
+        # The Chinese font is embedded, so the window's name prints as characters, not boxes.
+        self.assertRegex(text, rb"/BaseFont\s*/[A-Z]{6}\+WenQuanYi")
 
     def test_registering_a_kiosk_gives_a_pairing_link(self) -> None:
         open_collection(self.campaign)
