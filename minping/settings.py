@@ -155,6 +155,14 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", "False")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "minping@localhost")
 
+# Collection (docs/collection.md). The survey key makes the phone and holder hashes
+# unguessable from a copy of the database; it falls back to SECRET_KEY.
+MINPING_SURVEY_KEY = os.environ.get("MINPING_SURVEY_KEY", "")
+# Per-category cells below this many ballots are hidden so that no one can be recognised.
+MINPING_CATEGORY_THRESHOLD = int(os.environ.get("MINPING_CATEGORY_THRESHOLD", "5"))
+# The address printed on QR codes and invitation links, e.g. https://pingyi.example.gov.cn
+MINPING_PUBLIC_URL = os.environ.get("MINPING_PUBLIC_URL", "")
+
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 if REDIS_URL := os.environ.get("REDIS_URL"):

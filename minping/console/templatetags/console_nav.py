@@ -14,11 +14,12 @@ register = template.Library()
 # (label, path, roles that see it), in the order shown.
 LINKS: list[tuple[str, str, frozenset[str]]] = [
     ("评议活动", "/console/campaigns/", frozenset({Role.ORGANISER, Role.LEADER})),
+    ("问卷收集", "/s/manage/", frozenset({Role.ORGANISER, Role.LEADER})),
     ("审核", "/console/oversight/review/", frozenset({Role.ORGANISER, Role.LEADER})),
     ("账号", "/console/users/", frozenset({Role.ORGANISER})),
     ("审计日志", "/console/audit/", frozenset({Role.ORGANISER, Role.LEADER})),
     ("本单位", "/console/portal/", frozenset({Role.LIAISON})),
-    ("问题线索", "/cases/", frozenset({Role.LIAISON, Role.ORGANISER})),
+    ("问题线索", "/cases/", frozenset({Role.LIAISON, Role.ORGANISER, Role.LEADER})),
     ("减分", "/console/oversight/deductions/", frozenset({Role.SOURCE_MEMBER, Role.SOURCE_HEAD})),
     ("明查暗访", "/console/oversight/inspections/", frozenset({Role.INSPECTOR})),
 ]
