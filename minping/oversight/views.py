@@ -4,8 +4,10 @@ queue, and inspectors' plans, visits and contact cards."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
@@ -92,28 +94,16 @@ def deduction_new(request: HttpRequest) -> HttpResponse:
     form = DeductionForm(
         request.POST or None, request.FILES or None, campaign=campaign, sources=sources
     )
-    problems: list[str] = []
-    if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            actions.do_propose_deduction(
-                campaign=campaign,
-                unit=data["unit"],
-                rule=data["rule"],
-                date=data["date"],
-                count=data["count"],
-                evidence=data["evidence"],
-                document_number=data["document_number"],
-                attachment=data["attachment"],
-                actor=request.user,
-            )
-        except (InvalidInput, actions.NotAllowed) as error:
-            problems = _problems(error)
-        else:
-            messages.success(request, "已提出减分,待提出单位负责人签字。")
-            return redirect(f"/console/oversight/deductions/?campaign={campaign.code}")
-    context = {"form": form, "campaign": campaign, "problems": problems, "what": "减分"}
-    return render(request, "oversight/propose.html", context)
+    return _propose_page(
+        request,
+        form,
+        campaign,
+        "减分",
+        "已提出减分,待提出单位负责人签字。",
+        lambda data: actions.do_propose_deduction(
+            campaign=campaign, count=data["count"], actor=request.user, **_evidence(data)
+        ),
+    )
 
 
 @require(Role.ORGANISER, *SOURCES)
@@ -126,27 +116,46 @@ def veto_new(request: HttpRequest) -> HttpResponse:
     else:
         choices = [(code, titles.get(code, code)) for code in sorted(source_codes(request.user))]
     form = VetoForm(request.POST or None, request.FILES or None, campaign=campaign, sources=choices)
+    return _propose_page(
+        request,
+        form,
+        campaign,
+        "一票否决",
+        "已提出一票否决。",
+        lambda data: actions.do_propose_veto(
+            campaign=campaign,
+            source_code=data["source_code"],
+            actor=request.user,
+            **_evidence(data),
+        ),
+    )
+
+
+def _evidence(data: dict[str, Any]) -> dict[str, Any]:
+    """The fields a deduction and a veto proposal share."""
+    fields = ["unit", "rule", "date", "evidence", "document_number", "attachment"]
+    return {name: data[name] for name in fields}
+
+
+def _propose_page(
+    request: HttpRequest,
+    form: forms.Form,
+    campaign: Campaign,
+    what: str,
+    done: str,
+    propose: Callable[[dict[str, Any]], object],
+) -> HttpResponse:
+    """Show a proposal form; on a valid post run ``propose``; a refusal says why."""
     problems: list[str] = []
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
         try:
-            actions.do_propose_veto(
-                campaign=campaign,
-                unit=data["unit"],
-                rule=data["rule"],
-                date=data["date"],
-                source_code=data["source_code"],
-                evidence=data["evidence"],
-                document_number=data["document_number"],
-                attachment=data["attachment"],
-                actor=request.user,
-            )
+            propose(form.cleaned_data)
         except (InvalidInput, actions.NotAllowed) as error:
             problems = _problems(error)
         else:
-            messages.success(request, "已提出一票否决。")
+            messages.success(request, done)
             return redirect(f"/console/oversight/deductions/?campaign={campaign.code}")
-    context = {"form": form, "campaign": campaign, "problems": problems, "what": "一票否决"}
+    context = {"form": form, "campaign": campaign, "problems": problems, "what": what}
     return render(request, "oversight/propose.html", context)
 
 

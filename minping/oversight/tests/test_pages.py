@@ -10,10 +10,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
 
 from minping.audit.models import AuditEntry
-from minping.campaigns.models import Campaign, DeductionRule
+from minping.campaigns.models import Campaign, DeductionRule, VetoRule
 from minping.lib.tests.import_fixtures import make_campaign
 from minping.orgs.models import Membership, Role
-from minping.oversight.models import ContactCard, Deduction, Review, Visit
+from minping.oversight.models import ContactCard, Deduction, Review, Veto, Visit
 from minping.test import BaseTestCase
 
 PNG = (
@@ -132,6 +132,33 @@ class DeductionPagesTestCase(PagesTestCase):
         deduction = Deduction.objects.get()
         url = f"/console/oversight/deductions/{deduction.pk}/attachment/"
         self.assertEqual(self.client.get(url).status_code, 404)
+
+
+class VetoPagesTestCase(PagesTestCase):
+    def propose_veto(self, source_code: str) -> object:
+        rule = VetoRule.objects.get(campaign=self.campaign, code="case_filed")
+        data = {
+            "rule": rule.pk,
+            "unit": self.gaj.pk,
+            "date": "2018-07-09",
+            "source_code": source_code,
+            "document_number": "银纪立〔2018〕12号",
+            "evidence": "窗口工作人员被立案审查",
+        }
+        return self.client.post("/console/oversight/vetoes/new/?campaign=yc-2018", data)
+
+    def test_a_source_member_proposes_a_veto_that_waits_for_its_head(self) -> None:
+        self.client.force_login(self.reporter)
+        self.assertEqual(self.propose_veto("media").status_code, 302)  # type: ignore[attr-defined]
+        veto = Veto.objects.get()
+        self.assertEqual((veto.unit, veto.status), (self.gaj, Review.PROPOSED))
+        self.assertEqual(AuditEntry.objects.get().action, "veto.propose")
+
+    def test_a_member_cannot_propose_for_another_source(self) -> None:
+        self.client.force_login(self.reporter)
+        page = self.propose_veto("")  # the organiser's own entry, not offered to a member
+        self.assertEqual(page.status_code, 200)  # type: ignore[attr-defined]
+        self.assertFalse(Veto.objects.exists())
 
 
 class InspectionPagesTestCase(PagesTestCase):
