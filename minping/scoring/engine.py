@@ -40,8 +40,16 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Literal
 
-BALLOTS = "ballots"
-SCORES = "scores"
+# The rules' own records, shared with the definition loader; both are pure.
+from minping.campaigns.definition import (
+    SCORES,
+    IndicatorDef,
+    MethodDef,
+    RuleDef,
+    SourceDef,
+    VetoDef,
+)
+
 EXCELLENT = "excellent"
 UNSATISFACTORY = "unsatisfactory"
 
@@ -62,21 +70,6 @@ class Level:
 
 
 @dataclass(frozen=True)
-class IndicatorDef:
-    code: str
-    title: str
-    weight: Decimal = Decimal(1)
-
-
-@dataclass(frozen=True)
-class MethodDef:
-    code: str
-    title: str
-    weight: Decimal  # percent of the composite (S-3)
-    input: str = BALLOTS  # "ballots" or "scores"
-
-
-@dataclass(frozen=True)
 class GroupDef:
     code: str
     name: str
@@ -93,27 +86,6 @@ class UnitDef:
 
 
 @dataclass(frozen=True)
-class SourceDef:
-    code: str
-    title: str
-    cap: Decimal | None = None
-
-
-@dataclass(frozen=True)
-class RuleDef:
-    code: str
-    title: str
-    source: str
-    points: Decimal
-
-
-@dataclass(frozen=True)
-class VetoRuleDef:
-    code: str
-    title: str
-
-
-@dataclass(frozen=True)
 class CampaignDef:
     """The rules a campaign published, as far as scoring needs them."""
 
@@ -126,7 +98,7 @@ class CampaignDef:
     exclude: frozenset[str] = frozenset()
     sources: tuple[SourceDef, ...] = ()
     rules: tuple[RuleDef, ...] = ()
-    veto_rules: tuple[VetoRuleDef, ...] = ()
+    veto_rules: tuple[VetoDef, ...] = ()
     deductions_from: date | None = None
     deductions_to: date | None = None
     excellent: int = 0

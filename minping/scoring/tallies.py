@@ -61,7 +61,7 @@ def campaign_def(campaign: Campaign) -> engine.CampaignDef:
             for r in campaign.deduction_rules.order_by("order")
         ),
         veto_rules=tuple(
-            engine.VetoRuleDef(v.code, v.title) for v in campaign.veto_rules.order_by("order")
+            engine.VetoDef(v.code, v.title) for v in campaign.veto_rules.order_by("order")
         ),
         deductions_from=campaign.deductions_from,
         deductions_to=campaign.deductions_to,

@@ -25,8 +25,8 @@ from minping.scoring.engine import (
     SourceDef,
     UnitDef,
     UnitResult,
+    VetoDef,
     VetoInput,
-    VetoRuleDef,
     compute,
     round2,
 )
@@ -311,7 +311,7 @@ class RankingTestCase(TestCase):
             methods=(ONLINE,),
             excellent=1,
             unsatisfactory=2,
-            veto_rules=(VetoRuleDef("case_filed", "工作人员被立案"),),
+            veto_rules=(VetoDef("case_filed", "工作人员被立案"),),
         )
         t = tallies(
             units(*[c for c, _ in pairs]),
@@ -330,7 +330,7 @@ class RankingTestCase(TestCase):
     def test_more_vetoes_than_places(self) -> None:
         # unsatisfactory = 1 but two vetoed units: both are unsatisfactory, nobody else.
         pairs = [("a", "95"), ("b", "90"), ("c", "10")]
-        defn = campaign(methods=(ONLINE,), unsatisfactory=1, veto_rules=(VetoRuleDef("v", "否决"),))
+        defn = campaign(methods=(ONLINE,), unsatisfactory=1, veto_rules=(VetoDef("v", "否决"),))
         t = tallies(
             units("a", "b", "c"),
             scores=scored(*pairs),

@@ -26,8 +26,8 @@ from minping.scoring.engine import (
     SourceDef,
     Tallies,
     UnitDef,
+    VetoDef,
     VetoInput,
-    VetoRuleDef,
     compute,
     round2,
 )
@@ -44,7 +44,7 @@ DEFN = campaign(
         RuleDef("no_answer", "未按时答复", "media", Decimal("0.5")),
         RuleDef("case", "立案", "discipline", Decimal(1)),
     ),
-    veto_rules=(VetoRuleDef("v", "否决"),),
+    veto_rules=(VetoDef("v", "否决"),),
 )
 RULES = [r.code for r in DEFN.rules]
 T = TypeVar("T")
