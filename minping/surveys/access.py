@@ -9,7 +9,7 @@ from django.http import Http404, HttpRequest
 
 from minping.campaigns.models import Campaign, Method
 from minping.orgs.access import scope_to_units
-from minping.surveys.models import Comment, Kiosk, WindowLink
+from minping.surveys.models import Ballot, Comment, Kiosk, WindowLink
 
 
 def get_campaign(code: str) -> Campaign:
@@ -50,3 +50,9 @@ def get_comment(request: HttpRequest, pk: uuid.UUID) -> Comment:
     queryset = Comment.objects.select_related("unit", "campaign")
     comment: Comment = _scoped(request, queryset, pk, "unit")
     return comment
+
+
+def get_held_ballot(request: HttpRequest, pk: uuid.UUID) -> Ballot:
+    queryset = Ballot.objects.select_related("unit", "campaign", "method")
+    ballot: Ballot = _scoped(request, queryset, pk, "unit")
+    return ballot

@@ -24,14 +24,17 @@ from minping.lib.tabular import open_table
 from minping.orgs.models import Unit
 from minping.surveys.importers import COLUMNS, BallotImporter
 from minping.surveys.models import (
+    SETTINGS_CHANNEL,
     Answer,
     Ballot,
     Channel,
     CollectionSettings,
     Comment,
+    InterviewerTally,
     Invitation,
     Kiosk,
     Questionnaire,
+    RatedPhone,
     SubmissionKey,
     WindowLink,
 )
@@ -133,6 +136,41 @@ class InvitationClaim:
 
 
 @dataclass(frozen=True)
+class PhoneClaim:
+    """One ballot per phone per unit per campaign (R-14): a row under a unique constraint.
+
+    The row has no date and no link to the ballot; of two concurrent submissions
+    for the same unit one insert fails and its whole transaction rolls back.
+    """
+
+    campaign_id: int
+    unit_ids: tuple[int, ...]
+    phone_key: str
+
+    def consume(self, today: datetime.date) -> None:
+        del today  # nothing here may carry a date (it would be the ballot's)
+        try:
+            with transaction.atomic():
+                RatedPhone.objects.bulk_create(
+                    RatedPhone(campaign_id=self.campaign_id, unit_id=unit, phone_key=self.phone_key)
+                    for unit in self.unit_ids
+                )
+        except IntegrityError:
+            raise CastRefused(
+                "rated", _("这个手机号已经评价过这个单位了,每个手机号对每个单位只能评价一次。")
+            ) from None
+
+
+def phone_has_rated(campaign_id: int, unit_ids: Sequence[int], phone_key: str) -> list[int]:
+    """Which of these units this phone has rated in the campaign."""
+    return list(
+        RatedPhone.objects.filter(
+            campaign_id=campaign_id, unit_id__in=unit_ids, phone_key=phone_key
+        ).values_list("unit_id", flat=True)
+    )
+
+
+@dataclass(frozen=True)
 class CastResult:
     ballots: int
     # True when the form had been taken before: nothing new was stored.
@@ -154,6 +192,7 @@ def do_cast_ballot(
     key: str = "",
     claims: Sequence[Claim] = (),
     today: datetime.date | None = None,
+    hold_reason: str = "",
 ) -> CastResult:
     """Store one respondent's ballots (one per unit answered), exactly once.
 
@@ -173,7 +212,7 @@ def do_cast_ballot(
         return CastResult(0, replayed=True)
     method = questionnaire.method
     settings = settings_for(method)
-    if channel not in (Channel.IMPORT, *settings.channels):
+    if SETTINGS_CHANNEL.get(channel, channel) not in (Channel.IMPORT, *settings.channels):
         raise CastRefused("channel", _("这项评议不接受这种方式提交。"))
     if reason := closed_reason(settings, today):
         raise CastRefused("closed", reason)
@@ -214,6 +253,7 @@ def do_cast_ballot(
                 questionnaire=questionnaire,
                 round=round,
                 held_answers=None if accepted else dict(response.levels),
+                hold_reason="" if accepted else hold_reason[:20],
             )
             ballots.append(ballot)
             if accepted:
@@ -238,6 +278,22 @@ def do_cast_ballot(
         Answer.objects.bulk_create(answers)
         Comment.objects.bulk_create(comments)
     return CastResult(len(ballots))
+
+
+def do_count_interviewer_entry(user: Any, method: Method, ballots: int) -> None:
+    """Add to an interviewer's count for today (accountability without naming any ballot).
+
+    Call it after the ballots' transaction committed, never inside it: a row
+    written in the same transaction would share its id with the ballots.
+    """
+    if ballots <= 0:
+        return
+    today = timezone.localdate()
+    with transaction.atomic():
+        tally, _created = InterviewerTally.objects.select_for_update().get_or_create(
+            user=user, method=method, date=today
+        )
+        InterviewerTally.objects.filter(pk=tally.pk).update(ballots=F("ballots") + ballots)
 
 
 def do_update_collection_settings(

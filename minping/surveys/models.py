@@ -46,6 +46,9 @@ class Ballot(models.Model):
         default=Status.ACCEPTED,
         db_default=Status.ACCEPTED,
     )
+    # Why a ballot was held for review (an anomaly's reason code, see surveys/anomalies.py);
+    # kept after the decision so the review stays explainable. Never a count or a time.
+    hold_reason = models.CharField("复核原因", max_length=20, blank=True, default="", db_default="")
     # {indicator code: level label} while the ballot waits for review, else null.
     held_answers = models.JSONField("待复核的答案", null=True, blank=True)
     # The frozen questionnaire the respondent saw; null for imported ballots.
@@ -137,6 +140,17 @@ class Channel(models.TextChoices):
     ONLINE = "online", "网上公开评议"
     INTERVIEWER = "interviewer", "访问员代录"
     IMPORT = "import", "文件导入"
+    # A ballot entered by an interviewer carries how it was collected; the settings
+    # allow both through INTERVIEWER.
+    PHONE_INTERVIEW = "phone_interview", "电话访问"
+    PAPER = "paper", "纸质问卷"
+
+
+# Ballot channels that a settings channel stands for.
+SETTINGS_CHANNEL: dict[str, str] = {
+    Channel.PHONE_INTERVIEW: Channel.INTERVIEWER,
+    Channel.PAPER: Channel.INTERVIEWER,
+}
 
 
 # R-18: the respondent categories the source documents name.
@@ -315,3 +329,52 @@ class Kiosk(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} · {self.window.unit}"
+
+
+class RatedPhone(models.Model):
+    """A phone that has rated a unit in a campaign through the open online channel (R-14).
+
+    Only a keyed hash of the number, and no date, no time, no link to the
+    ballot: the unique constraint is all that makes "one ballot per phone per
+    unit per campaign" true (DESIGN principle 4).
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    campaign = models.ForeignKey(Campaign, models.CASCADE, related_name="+")
+    unit = models.ForeignKey(Unit, models.PROTECT, related_name="+")
+    phone_key = models.CharField("手机号摘要", max_length=64)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "unit", "phone_key"], name="one_ballot_per_phone_unit"
+            )
+        ]
+        verbose_name = "已评手机号"
+        verbose_name_plural = "已评手机号"
+
+    def __str__(self) -> str:
+        return f"{self.unit} · {self.phone_key[:8]}"
+
+
+class InterviewerTally(models.Model):
+    """How many ballots an interviewer entered on one day for one method (accountability).
+
+    Counted after the ballots' own transaction, and never naming a ballot.
+    """
+
+    user = models.ForeignKey("auth.User", models.PROTECT, related_name="+")
+    method = models.ForeignKey(Method, models.CASCADE, related_name="+")
+    date = models.DateField("日期")
+    ballots = models.PositiveIntegerField("录入份数", default=0)
+
+    class Meta:
+        ordering = ["-date"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "method", "date"], name="tally_per_day")
+        ]
+        verbose_name = "访问员录入统计"
+        verbose_name_plural = "访问员录入统计"
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.date} · {self.ballots}"

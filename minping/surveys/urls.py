@@ -1,6 +1,6 @@
 from django.urls import path
 
-from minping.surveys import views
+from minping.surveys import views, views_interviewer, views_online, views_review
 
 app_name = "surveys"
 
@@ -13,6 +13,8 @@ urlpatterns = [
     path("kiosk/thanks/", views.kiosk_thanks, name="kiosk_thanks"),
     path("kiosk/pair/<str:token>/", views.kiosk_pair, name="kiosk_pair"),
     path("thanks/", views.thanks, name="thanks"),
+    path("o/<slug:code>/<slug:method>/", views_online.online, name="online"),
+    path("o/<slug:code>/<slug:method>/<slug:unit>/", views_online.online, name="online_unit"),
     path("language/", views.language, name="language"),
     # The organiser (leaders read).
     path("manage/", views.manage, name="manage"),
@@ -27,4 +29,9 @@ urlpatterns = [
     path("window/<uuid:pk>/kiosk/", views.register_kiosk, name="register_kiosk"),
     path("kiosk/<uuid:pk>/revoke/", views.revoke_kiosk, name="revoke_kiosk"),
     path("comment/<uuid:pk>/mark/", views.mark_comment, name="mark_comment"),
+    path("manage/<slug:code>/quarantine/", views_review.quarantine, name="quarantine"),
+    path("ballot/<uuid:pk>/decide/", views_review.decide, name="decide_ballot"),
+    # Interviewers enter phone-interview and paper ballots.
+    path("enter/", views_interviewer.enter_home, name="enter_home"),
+    path("enter/<slug:code>/<slug:method>/", views_interviewer.enter, name="enter"),
 ]

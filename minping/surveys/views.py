@@ -103,6 +103,7 @@ REFUSAL_STATUS = {
     "expired": 410,
     "closed": 410,
     "channel": 403,
+    "rated": 409,
 }
 
 
@@ -199,6 +200,8 @@ def cast(
     picked: bool = False,
     claims: tuple[Claim, ...] = (),
     kiosk: bool = False,
+    status: str = Ballot.Status.ACCEPTED,
+    hold_reason: str = "",
 ) -> HttpResponse:
     """Read a questionnaire post and store it through do_cast_ballot; say what happened."""
     answers = read_answers(request.POST, questionnaire.spec, units)
@@ -218,6 +221,8 @@ def cast(
             category=fixed_category or answers.category,
             key=answers.key,
             claims=claims,
+            status=status,
+            hold_reason=hold_reason,
         )
     except InvalidInput as error:
         return questionnaire_page(
@@ -247,6 +252,7 @@ REFUSAL_TITLES = {
     "closed": gettext_noop("评议已结束"),
     "channel": gettext_noop("此方式未开放"),
     "changed": gettext_noop("问卷已更新"),
+    "rated": gettext_noop("您已经评价过"),
 }
 
 

@@ -7,13 +7,22 @@ from typing import Any
 from django.utils import timezone
 
 from minping.orgs.tests.matrix import EVERYONE, ORGANISER, STAFF, Expect, World
-from minping.surveys.actions import do_register_kiosk
-from minping.surveys.models import Comment
-from minping.surveys.tests.helpers import issue, open_collection, window_link
+from minping.surveys.actions import do_cast_ballot, do_register_kiosk
+from minping.surveys.models import Ballot, Channel, Comment
+from minping.surveys.tests.helpers import (
+    ALL_CHANNELS,
+    all_good,
+    issue,
+    open_collection,
+    window_link,
+)
+
+INTERVIEWER = frozenset({"interviewer"})
 
 
 def build(world: World) -> None:
-    questionnaire = open_collection(world.campaign)
+    channels = [str(c) for c in (*ALL_CHANNELS, Channel.ONLINE, Channel.INTERVIEWER)]
+    questionnaire = open_collection(world.campaign, channels=channels)
     method = questionnaire.method
     world.extra["invitation_token"] = issue(method, unit=world.gaj, prefix="matrix")[0].token
     link = window_link(method, world.gaj_window)
@@ -23,6 +32,15 @@ def build(world: World) -> None:
     world.extra["comment"] = Comment.objects.create(
         campaign=world.campaign, unit=world.gaj, date=timezone.localdate(), text="排队太久"
     )
+    do_cast_ballot(
+        questionnaire=questionnaire,
+        channel=Channel.ONLINE,
+        responses=[all_good(world.gaj, questionnaire)],
+        status=Ballot.Status.QUARANTINED,
+        hold_reason="burst",
+        category=questionnaire.spec["categories"][0] if questionnaire.spec["categories"] else "",
+    )
+    world.extra["held"] = Ballot.objects.get(status=Ballot.Status.QUARANTINED)
 
 
 def _campaign(world: World) -> dict[str, Any]:
@@ -42,6 +60,8 @@ EXPECT = [
     Expect("surveys:kiosk_thanks", EVERYONE),
     Expect("surveys:kiosk_pair", EVERYONE, lambda w: {"token": w.extra["pair_token"]}),
     Expect("surveys:thanks", EVERYONE),
+    Expect("surveys:online", EVERYONE, _method),
+    Expect("surveys:online_unit", EVERYONE, lambda w: {**_method(w), "unit": w.gaj.code}),
     Expect(
         "surveys:language",
         EVERYONE,
@@ -78,4 +98,16 @@ EXPECT = [
         method="post",
         data=lambda w: {"follow_up": "1"},
     ),
+    # Anomaly review: leaders read, the organiser decides.
+    Expect("surveys:quarantine", STAFF, _campaign),
+    Expect(
+        "surveys:decide_ballot",
+        ORGANISER,
+        lambda w: {"pk": w.extra["held"].pk},
+        method="post",
+        data=lambda w: {"decision": "reject"},
+    ),
+    # Interviewer entry.
+    Expect("surveys:enter_home", INTERVIEWER),
+    Expect("surveys:enter", INTERVIEWER, _method),
 ]
