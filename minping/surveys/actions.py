@@ -589,7 +589,8 @@ def do_scrub_collection_order(since: datetime.date | None = None) -> int:
     so on PostgreSQL they share ``xmin``, and their new row versions were
     placed in the same order. Rewriting, in one transaction and one row at a
     time in the order of their random ids, every ballot dated ``since`` or
-    later (default: yesterday), every used invitation, their comments and the
+    later (default: yesterday), every used invitation, every rated phone
+    (online channel), their comments and the
     form keys gives them all one ``xmin`` and an order that is random. Form
     keys older than ``since`` are deleted: a retry never comes that late.
     Run it daily (``minping scrub_collection``). Returns the rows rewritten.
@@ -601,6 +602,8 @@ def do_scrub_collection_order(since: datetime.date | None = None) -> int:
         work: list[tuple[QuerySet[Any], str]] = [
             (Ballot.objects.filter(date__gte=since).exclude(channel=Channel.IMPORT), "date"),
             (Invitation.objects.filter(used=True), "used"),
+            # Written with its ballot; it has no date, so every row is rewritten.
+            (RatedPhone.objects.all(), "phone_key"),
             (Comment.objects.filter(date__gte=since), "date"),
             (SubmissionKey.objects.all(), "date"),
         ]

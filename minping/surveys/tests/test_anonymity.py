@@ -22,9 +22,11 @@ from minping.surveys.models import (
     Answer,
     Ballot,
     Comment,
+    InterviewerTally,
     Invitation,
     Kiosk,
     Questionnaire,
+    RatedPhone,
     SubmissionKey,
 )
 from minping.surveys.questionnaires import UnitResponse
@@ -32,7 +34,7 @@ from minping.surveys.tests.helpers import issue, open_collection
 from minping.surveys.tokens import token_hash
 
 BALLOT_SIDE: list[type[models.Model]] = [Ballot, Answer, Comment, SubmissionKey]
-PERSON_SIDE: list[type[models.Model]] = [Invitation, Kiosk]
+PERSON_SIDE: list[type[models.Model]] = [Invitation, Kiosk, RatedPhone, InterviewerTally]
 # What a ballot-side row may point at: the campaign's definition, never a person or device.
 ALLOWED_TARGETS = {
     "campaigns.campaign",
@@ -49,7 +51,7 @@ ALLOWED_TARGETS = {
 COLUMNS: dict[type[models.Model], set[str]] = {
     Ballot: {
         "id", "campaign", "method", "unit", "date", "channel", "category", "status",
-        "held_answers", "questionnaire", "round",
+        "hold_reason", "held_answers", "questionnaire", "round",
     },
     Answer: {"id", "ballot", "campaign", "method", "unit", "indicator", "level"},
     Comment: {"id", "ballot", "campaign", "unit", "date", "text", "follow_up", "case_number"},
@@ -58,6 +60,9 @@ COLUMNS: dict[type[models.Model], set[str]] = {
         "id", "campaign", "method", "unit", "category", "token_hash", "code_hash",
         "holder_key", "issued", "expires", "used",
     },
+    # Written in the ballot's transaction: no date at all (it would be the ballot's).
+    RatedPhone: {"id", "campaign", "unit", "phone_key"},
+    InterviewerTally: {"id", "user", "method", "date", "ballots"},
 }  # fmt: skip
 TIMES = (models.DateTimeField, models.TimeField, models.DurationField)
 
@@ -87,13 +92,25 @@ class SchemaTest(SimpleTestCase):
             self.assertEqual(names, expected, label(model))
 
     def test_no_time_finer_than_a_day_and_no_address(self) -> None:
-        checked: list[type[models.Model]] = [*BALLOT_SIDE, Invitation, Questionnaire]
+        checked: list[type[models.Model]] = [
+            *BALLOT_SIDE,
+            Invitation,
+            Questionnaire,
+            RatedPhone,
+            InterviewerTally,
+        ]
         for model in checked:
             for field in model._meta.concrete_fields:
                 self.assertNotIsInstance(field, TIMES, f"{label(model)}.{field.name}")
                 self.assertNotIsInstance(field, models.GenericIPAddressField, field.name)
                 if isinstance(field, models.DateField):
                     self.assertFalse(field.auto_now or field.auto_now_add, field.name)
+
+    def test_a_rated_phone_has_no_date_and_no_plain_number(self) -> None:
+        for field in RatedPhone._meta.concrete_fields:
+            self.assertNotIsInstance(field, models.DateField, field.name)
+        names = {f.name for f in RatedPhone._meta.concrete_fields}
+        self.assertNotIn("phone", names)
 
     def test_ballot_ids_are_random_uuids(self) -> None:
         field = Ballot._meta.pk
