@@ -190,7 +190,9 @@ def online(request: HttpRequest, code: str, method: str, unit: str = "") -> Http
         return _verify_code(request)
     key = phones.verified_key(request)
     if key is None:
-        return _phone_page(request, status=400 if step else 200)
+        if step:
+            return _phone_page(request, errors=[_("请先验证手机号。")], status=400)
+        return _phone_page(request)
     common: dict[str, Any] = {"action": request.path, "picked": fixed is None}
     if fixed is not None:
         units = [fixed]
