@@ -1,8 +1,6 @@
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
+from minping.lib.admin import ReadOnlyAdmin
 from minping.oversight.models import (
     ContactCard,
     Deduction,
@@ -15,17 +13,6 @@ from minping.oversight.models import (
 )
 
 # Reviews go through the console, whose actions are audited; the admin only looks.
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
 
 
 @admin.register(Deduction)
