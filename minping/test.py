@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+
 from django.contrib.auth.models import User
-from django.test import TestCase
+from django.test import TestCase, override_settings
 
 from minping.orgs.models import Group, Membership, Role, Unit
 
@@ -36,3 +39,15 @@ class BaseTestCase(TestCase):
         Membership.objects.create(user=cls.leader, role=Role.LEADER)
         # The liaison of the police bureau sees it and its window, never the water company.
         Membership.objects.create(user=cls.liaison, role=Role.LIAISON, unit=cls.gaj)
+
+
+class UploadsTestCase(BaseTestCase):
+    """A BaseTestCase whose uploads go to a temporary folder removed after each test."""
+
+    def setUp(self) -> None:
+        super().setUp()
+        folder = tempfile.mkdtemp()
+        self.addCleanup(shutil.rmtree, folder, True)
+        uploads = override_settings(MEDIA_ROOT=folder)
+        uploads.enable()
+        self.addCleanup(uploads.disable)

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import datetime
-import shutil
-import tempfile
 from decimal import Decimal
 
 import pyotp
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import override_settings
 from django.utils import timezone
 
 from minping.audit.models import AuditEntry
@@ -19,20 +16,10 @@ from minping.console.tests.fixtures import WALK_TOML
 from minping.orgs.models import Membership, Role, TOTPDevice, Unit
 from minping.oversight.models import Submission, SubmissionKind, SubmissionRequirement
 from minping.scoring.models import ResultSnapshot
-from minping.test import BaseTestCase
+from minping.test import BaseTestCase, UploadsTestCase
 
 
-class MediaMixin(BaseTestCase):
-    def setUp(self) -> None:
-        super().setUp()
-        folder = tempfile.mkdtemp()
-        self.addCleanup(shutil.rmtree, folder, True)
-        media = override_settings(MEDIA_ROOT=folder)
-        media.enable()
-        self.addCleanup(media.disable)
-
-
-class DefinitionPagesTestCase(MediaMixin):
+class DefinitionPagesTestCase(UploadsTestCase):
     def setUp(self) -> None:
         super().setUp()
         self.client.force_login(self.organiser)
@@ -87,7 +74,7 @@ class DefinitionPagesTestCase(MediaMixin):
         self.assertEqual(self.client.get("/console/c/walk-2026/definition/").status_code, 403)
 
 
-class RequirementsAndMonitorTestCase(MediaMixin):
+class RequirementsAndMonitorTestCase(UploadsTestCase):
     def setUp(self) -> None:
         super().setUp()
         self.client.force_login(self.organiser)
@@ -144,7 +131,7 @@ class RequirementsAndMonitorTestCase(MediaMixin):
         self.assertFalse(Submission.objects.exists())
 
 
-class ResultsPagesTestCase(MediaMixin):
+class ResultsPagesTestCase(UploadsTestCase):
     def setUp(self) -> None:
         super().setUp()
         self.client.force_login(self.organiser)
@@ -184,7 +171,7 @@ class ResultsPagesTestCase(MediaMixin):
         self.assertNotEqual(self.client.get("/c/walk-2026/").status_code, 200)
 
 
-class EligibilityPagesTestCase(MediaMixin):
+class EligibilityPagesTestCase(UploadsTestCase):
     def test_withdrawn_unit_loses_excellent_and_the_table_says_so(self) -> None:
         self.client.force_login(self.organiser)
         self.client.post("/console/campaigns/new/", {"text": WALK_TOML})
@@ -288,7 +275,7 @@ class TOTPTestCase(BaseTestCase):
         self.assertEqual(response.status_code, 302)
 
 
-class CommitmentsTestCase(MediaMixin):
+class CommitmentsTestCase(UploadsTestCase):
     def test_commitments_are_public_on_the_hall_screen(self) -> None:
         self.client.force_login(self.organiser)
         self.client.post("/console/campaigns/new/", {"text": WALK_TOML})

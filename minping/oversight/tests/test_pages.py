@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import shutil
-import tempfile
-
 from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.test import override_settings
 
 from minping.audit.models import AuditEntry
 from minping.campaigns.models import Campaign, DeductionRule, VetoRule
 from minping.lib.tests.import_fixtures import make_campaign
 from minping.orgs.models import Membership, Role
 from minping.oversight.models import ContactCard, Deduction, Review, Veto, Visit
-from minping.test import BaseTestCase
+from minping.test import UploadsTestCase
 
 PNG = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
@@ -23,7 +19,7 @@ PNG = (
 )
 
 
-class PagesTestCase(BaseTestCase):
+class PagesTestCase(UploadsTestCase):
     campaign: Campaign
     reporter: User
     editor: User
@@ -39,14 +35,6 @@ class PagesTestCase(BaseTestCase):
         Membership.objects.create(user=cls.reporter, role=Role.SOURCE_MEMBER, source_code="media")
         Membership.objects.create(user=cls.editor, role=Role.SOURCE_HEAD, source_code="media")
         Membership.objects.create(user=cls.inspector, role=Role.INSPECTOR)
-
-    def setUp(self) -> None:
-        super().setUp()
-        folder = tempfile.mkdtemp()
-        self.addCleanup(shutil.rmtree, folder, True)
-        media = override_settings(MEDIA_ROOT=folder)
-        media.enable()
-        self.addCleanup(media.disable)
 
 
 class DeductionPagesTestCase(PagesTestCase):
