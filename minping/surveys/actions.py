@@ -10,13 +10,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from django.db import IntegrityError, transaction
-from django.db.models import F, QuerySet
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, QuerySet, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from minping.audit import log
-from minping.campaigns.models import Campaign, Method
+from minping.campaigns.models import Campaign, Indicator, Method, ScaleLevel
 from minping.lib.errors import InputProblem, InvalidInput, ProblemCollector
 from minping.lib.imports import ImportSummary, check_not_imported, record_import, summary
 from minping.lib.progress import Progress
@@ -181,6 +181,55 @@ def submission_key_taken(key: str) -> bool:
     return bool(key) and SubmissionKey.objects.filter(key=key).exists()
 
 
+def _take_key(key: str, today: datetime.date) -> bool:
+    """Insert the form's key; False when it was taken before (the form is a retry).
+
+    ``ON CONFLICT DO NOTHING`` (PostgreSQL, SQLite ≥ 3.24) instead of catching
+    IntegrityError: no savepoint round trips. A concurrent post with the same key
+    waits on the primary-key index until the first commits, then inserts nothing.
+    """
+    table, key_column, date_column = (
+        connection.ops.quote_name(name) for name in (SubmissionKey._meta.db_table, "key", "date")
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} ({key_column}, {date_column}) VALUES (%s, %s) "
+            "ON CONFLICT DO NOTHING",
+            [key, today],
+        )
+        return bool(cursor.rowcount == 1)
+
+
+@dataclass(frozen=True)
+class _DefinitionIds:
+    indicators: dict[str, int]  # code → id
+    levels: dict[str, int]  # label → id
+
+
+def _definition_ids(campaign_id: int) -> _DefinitionIds:
+    """The campaign's indicator ids by code and level ids by label, in one query.
+
+    Read on every ballot rather than cached: the campaign definition can be reloaded
+    at any time, and an indicator deleted since the form was shown must be noticed.
+    """
+    indicators = (
+        Indicator.objects.filter(campaign_id=campaign_id)
+        .annotate(kind=Value("i"), name=F("code"))
+        .values_list("kind", "name", "id")
+        .order_by()
+    )
+    levels = (
+        ScaleLevel.objects.filter(campaign_id=campaign_id)
+        .annotate(kind=Value("l"), name=F("label"))
+        .values_list("kind", "name", "id")
+        .order_by()
+    )
+    found = _DefinitionIds({}, {})
+    for kind, name, pk in indicators.union(levels, all=True):
+        (found.indicators if kind == "i" else found.levels)[name] = pk
+    return found
+
+
 def do_cast_ballot(
     *,
     questionnaire: Questionnaire,
@@ -193,6 +242,7 @@ def do_cast_ballot(
     claims: Sequence[Claim] = (),
     today: datetime.date | None = None,
     hold_reason: str = "",
+    settings: CollectionSettings | None = None,
 ) -> CastResult:
     """Store one respondent's ballots (one per unit answered), exactly once.
 
@@ -206,36 +256,40 @@ def do_cast_ballot(
 
     The caller resolves the units and must only pass units the respondent may
     rate through its channel (the link's unit, or one of ``pickable_units``).
+    ``settings``: the method's collection settings if the caller read them in this
+    request (saves a query); else they are read here.
     """
     today = today or timezone.localdate()
-    if submission_key_taken(key):
-        return CastResult(0, replayed=True)
-    method = questionnaire.method
-    settings = settings_for(method)
-    if SETTINGS_CHANNEL.get(channel, channel) not in (Channel.IMPORT, *settings.channels):
-        raise CastRefused("channel", _("这项评议不接受这种方式提交。"))
-    if reason := closed_reason(settings, today):
-        raise CastRefused("closed", reason)
+    settings = settings or settings_for(questionnaire.method)
     spec = questionnaire.spec
-    problems = check_responses(spec, responses, category)
-    if problems:
-        raise InvalidInput([InputProblem(text) for text in problems])
-    campaign = questionnaire.campaign
-    indicators = dict(campaign.indicators.values_list("code", "id"))
-    levels = dict(campaign.levels.values_list("label", "id"))
-    if any(i["code"] not in indicators for i in spec["indicators"]) or any(
-        label not in levels for label in spec["levels"]
-    ):
-        raise CastRefused("changed", _("问卷已经更新,请刷新页面后重新填写。"))
+    refusal: Exception | None = None
+    ids: _DefinitionIds | None = None
+    if SETTINGS_CHANNEL.get(channel, channel) not in (Channel.IMPORT, *settings.channels):
+        refusal = CastRefused("channel", _("这项评议不接受这种方式提交。"))
+    elif reason := closed_reason(settings, today):
+        refusal = CastRefused("closed", reason)
+    elif problems := check_responses(spec, responses, category):
+        refusal = InvalidInput([InputProblem(text) for text in problems])
+    else:
+        ids = _definition_ids(questionnaire.campaign_id)
+        if any(i["code"] not in ids.indicators for i in spec["indicators"]) or any(
+            label not in ids.levels for label in spec["levels"]
+        ):
+            refusal = CastRefused("changed", _("问卷已经更新,请刷新页面后重新填写。"))
+    if refusal is not None:
+        # A retry of a form already taken is answered "thank you" even if collection has
+        # closed since. Looked up only here: on the way to storing, the key's insert says it.
+        if submission_key_taken(key):
+            return CastResult(0, replayed=True)
+        raise refusal
+    assert ids is not None
+    indicators, levels = ids.indicators, ids.levels
+    campaign_id, method_id = questionnaire.campaign_id, questionnaire.method_id
     accepted = status == Ballot.Status.ACCEPTED
     round = round if round is not None else settings.current_round
     with transaction.atomic():
-        if key:
-            try:
-                with transaction.atomic():
-                    SubmissionKey.objects.create(key=key, date=today)
-            except IntegrityError:
-                return CastResult(0, replayed=True)
+        if key and not _take_key(key, today):
+            return CastResult(0, replayed=True)
         for claim in claims:
             claim.consume(today)
         ballots: list[Ballot] = []
@@ -243,8 +297,8 @@ def do_cast_ballot(
         comments: list[Comment] = []
         for response in responses:
             ballot = Ballot(
-                campaign=campaign,
-                method=method,
+                campaign_id=campaign_id,
+                method_id=method_id,
                 unit=response.unit,
                 date=today,
                 channel=channel,
@@ -260,8 +314,8 @@ def do_cast_ballot(
                 answers.extend(
                     Answer(
                         ballot=ballot,
-                        campaign=campaign,
-                        method=method,
+                        campaign_id=campaign_id,
+                        method_id=method_id,
                         unit=response.unit,
                         indicator_id=indicators[code],
                         level_id=levels[label],
@@ -271,7 +325,11 @@ def do_cast_ballot(
             if text := response.comment.strip():
                 comments.append(
                     Comment(
-                        ballot=ballot, campaign=campaign, unit=response.unit, date=today, text=text
+                        ballot=ballot,
+                        campaign_id=campaign_id,
+                        unit=response.unit,
+                        date=today,
+                        text=text,
                     )
                 )
         Ballot.objects.bulk_create(ballots)
@@ -317,6 +375,38 @@ def do_update_collection_settings(
                 campaign_code=method.campaign.code,
                 detail={"method": method.code, "changed": changed},
             )
+    return settings
+
+
+def do_advance_round(actor: Any, method: Method, closing: int) -> CollectionSettings:
+    """Close survey round ``closing`` and open the next (R-10); audited.
+
+    ``closing`` is the round the organiser saw as current: if the method has moved
+    on already (a double tap, or a colleague was quicker) nothing changes. New
+    ballots take the new round; the closed round's ranking stays as it was.
+    """
+    with transaction.atomic():
+        settings = CollectionSettings.objects.select_for_update().get(pk=settings_for(method).pk)
+        if settings.current_round != closing:
+            return settings
+        if closing >= settings.rounds:
+            raise InvalidInput(
+                [
+                    InputProblem(
+                        f"第 {closing} 轮已是最后一轮(共 {settings.rounds} 轮),"
+                        "要增加轮次请先修改收集设置。"
+                    )
+                ]
+            )
+        settings.current_round = closing + 1
+        settings.save(update_fields=["current_round"])
+        log.record(
+            "collection.round",
+            actor=actor,
+            obj=settings,
+            campaign_code=method.campaign.code,
+            detail={"method": method.code, "closed": closing, "opened": closing + 1},
+        )
     return settings
 
 

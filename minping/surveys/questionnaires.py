@@ -44,8 +44,23 @@ class Pickable:
 
 
 def settings_for(method: Method) -> CollectionSettings:
+    """The method's collection settings as stored now, made on first use."""
     settings, _ = CollectionSettings.objects.get_or_create(method=method)
     return settings
+
+
+def loaded_settings(method: Method) -> CollectionSettings:
+    """The settings loaded with ``method`` in this request (no query), else as :func:`settings_for`.
+
+    Only for a method fetched in this request with ``select_related(…collection)``:
+    the respondent pages. The cached row is the instance's, so a long-lived method
+    would keep reading old settings; actions and pages that change settings use
+    :func:`settings_for`, which always reads the stored row.
+    """
+    try:
+        return method.collection
+    except CollectionSettings.DoesNotExist:  # select_related found no row yet
+        return settings_for(method)
 
 
 def build_spec(method: Method, settings: CollectionSettings) -> dict[str, Any]:
@@ -64,7 +79,10 @@ def build_spec(method: Method, settings: CollectionSettings) -> dict[str, Any]:
 
 def current_questionnaire(method: Method) -> Questionnaire | None:
     """The newest frozen version, or None while collection has not been opened."""
-    return Questionnaire.objects.filter(method=method).order_by("-version").first()
+    # Through the related manager, so the questionnaire's ``method`` is this instance
+    # (with whatever it has cached, such as its settings) rather than a fresh query.
+    questionnaire: Questionnaire | None = method.questionnaires.order_by("-version").first()
+    return questionnaire
 
 
 def closed_reason(settings: CollectionSettings, today: datetime.date | None = None) -> str:

@@ -71,6 +71,7 @@ from minping.surveys.forms import (
 from minping.surveys.models import (
     Ballot,
     Channel,
+    CollectionSettings,
     Comment,
     Invitation,
     Kiosk,
@@ -80,6 +81,7 @@ from minping.surveys.models import (
 from minping.surveys.questionnaires import (
     closed_reason,
     current_questionnaire,
+    loaded_settings,
     pickable_units,
     settings_for,
 )
@@ -202,6 +204,7 @@ def cast(
     kiosk: bool = False,
     status: str = Ballot.Status.ACCEPTED,
     hold_reason: str = "",
+    settings: CollectionSettings | None = None,
 ) -> HttpResponse:
     """Read a questionnaire post and store it through do_cast_ballot; say what happened."""
     answers = read_answers(request.POST, questionnaire.spec, units)
@@ -223,6 +226,7 @@ def cast(
             claims=claims,
             status=status,
             hold_reason=hold_reason,
+            settings=settings,
         )
     except InvalidInput as error:
         return questionnaire_page(
@@ -269,8 +273,10 @@ def _replayed(request: HttpRequest) -> bool:
     return request.method == "POST" and valid_key(key) and submission_key_taken(key)
 
 
-def _invitation_state(request: HttpRequest, invitation: Invitation) -> HttpResponse | None:
-    """The page for an invitation that cannot be used today, or None."""
+def _invitation_questionnaire(
+    request: HttpRequest, invitation: Invitation
+) -> Questionnaire | HttpResponse:
+    """The questionnaire to answer, or the page for an invitation that cannot be used today."""
     if invitation.used:
         return refused(
             request, CastRefused("used", _("这个邀请码已经使用过了,每个邀请码只能提交一次。"))
@@ -278,22 +284,26 @@ def _invitation_state(request: HttpRequest, invitation: Invitation) -> HttpRespo
     if invitation.expires < timezone.localdate():
         text = _("这个邀请码已于 %(date)s 过期。") % {"date": f"{invitation.expires:%Y年%m月%d日}"}
         return refused(request, CastRefused("expired", text))
-    reason = closed_reason(settings_for(invitation.method))
-    if reason or current_questionnaire(invitation.method) is None:
+    reason = closed_reason(loaded_settings(invitation.method))
+    questionnaire = None if reason else current_questionnaire(invitation.method)
+    if questionnaire is None:
         return refused(request, CastRefused("closed", reason or _("本次评议尚未开始。")))
-    return None
+    return questionnaire
+
+
+# The respondent pages fetch an invitation with everything a post needs, in one query.
+INVITATION_RELATED = ("campaign", "method", "method__collection", "unit")
 
 
 def invitation_flow(
     request: HttpRequest, invitation: Invitation, *, action: str, hidden: dict[str, str]
 ) -> HttpResponse:
     """Pick units (unless the invitation names one), answer, cast: the same for link and code."""
-    if _replayed(request):
-        return _thanks(False)
-    if (page := _invitation_state(request, invitation)) is not None:
-        return page
-    questionnaire = current_questionnaire(invitation.method)
-    assert questionnaire is not None  # _invitation_state said collection is open
+    questionnaire = _invitation_questionnaire(request, invitation)
+    if isinstance(questionnaire, HttpResponse):
+        # A retry after the invitation was used (a double tap) is thanked, not refused. On
+        # the way to storing, do_cast_ballot's insert of the key tells a retry instead.
+        return _thanks(False) if _replayed(request) else questionnaire
     step = str(request.POST.get("step", "")) if request.method == "POST" else ""
     fixed = invitation.unit
     units: list[Unit] = [fixed] if fixed else []
@@ -319,6 +329,7 @@ def invitation_flow(
             units,
             channel=Channel.INVITATION,
             claims=(InvitationClaim(invitation.pk),),
+            settings=loaded_settings(invitation.method),
             **common,
         )
     return questionnaire_page(request, questionnaire, units, **common)
@@ -348,7 +359,7 @@ def pick_page(
 def invitation(request: HttpRequest, token: str) -> HttpResponse:
     """The link on an invitation letter or its QR code."""
     found = (
-        Invitation.objects.select_related("campaign", "method", "unit")
+        Invitation.objects.select_related(*INVITATION_RELATED)
         .filter(token_hash=token_hash(token))
         .first()
         if plausible_token(token)
@@ -386,7 +397,7 @@ def code_entry(request: HttpRequest) -> HttpResponse:
         )
     code = normalise_code(typed)
     found = (
-        Invitation.objects.select_related("campaign", "method", "unit")
+        Invitation.objects.select_related(*INVITATION_RELATED)
         .filter(code_hash=code_hash(code))
         .first()
         if code
