@@ -1,6 +1,12 @@
 from django.urls import path
 
-from minping.surveys import views, views_interviewer, views_online, views_review
+from minping.surveys import (
+    views,
+    views_interviewer,
+    views_online,
+    views_progress,
+    views_review,
+)
 
 app_name = "surveys"
 
@@ -29,6 +35,13 @@ urlpatterns = [
     path("window/<uuid:pk>/kiosk/", views.register_kiosk, name="register_kiosk"),
     path("kiosk/<uuid:pk>/revoke/", views.revoke_kiosk, name="revoke_kiosk"),
     path("comment/<uuid:pk>/mark/", views.mark_comment, name="mark_comment"),
+    path("manage/<slug:code>/progress/", views_progress.progress, name="progress"),
+    path("manage/<slug:code>/progress/live/", views_progress.progress_live, name="progress_live"),
+    path(
+        "manage/<slug:code>/<slug:method>/round/",
+        views_progress.advance_round,
+        name="advance_round",
+    ),
     path("manage/<slug:code>/quarantine/", views_review.quarantine, name="quarantine"),
     path("ballot/<uuid:pk>/decide/", views_review.decide, name="decide_ballot"),
     # Interviewers enter phone-interview and paper ballots.

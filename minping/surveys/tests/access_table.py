@@ -22,7 +22,7 @@ INTERVIEWER = frozenset({"interviewer"})
 
 def build(world: World) -> None:
     channels = [str(c) for c in (*ALL_CHANNELS, Channel.ONLINE, Channel.INTERVIEWER)]
-    questionnaire = open_collection(world.campaign, channels=channels)
+    questionnaire = open_collection(world.campaign, channels=channels, rounds=2)
     method = questionnaire.method
     world.extra["invitation_token"] = issue(method, unit=world.gaj, prefix="matrix")[0].token
     link = window_link(method, world.gaj_window)
@@ -97,6 +97,16 @@ EXPECT = [
         lambda w: {"pk": w.extra["comment"].pk},
         method="post",
         data=lambda w: {"follow_up": "1"},
+    ),
+    # Progress monitor: leaders read, the organiser closes a round.
+    Expect("surveys:progress", STAFF, _campaign),
+    Expect("surveys:progress_live", STAFF, _campaign),
+    Expect(
+        "surveys:advance_round",
+        ORGANISER,
+        _method,
+        method="post",
+        data=lambda w: {"closing": "1"},
     ),
     # Anomaly review: leaders read, the organiser decides.
     Expect("surveys:quarantine", STAFF, _campaign),

@@ -1,0 +1,265 @@
+"""The organiser's live view of collection: ballots against targets, rounds and their rankings.
+
+Everything is counted by the database (DESIGN principle 1): a handful of
+``GROUP BY`` queries per method, whatever the number of ballots; Python only
+arranges the few grouped rows. Per-category figures go through
+``breakdown.suppress`` (via ``category_table``); nothing here is per ballot.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
+
+from django.db.models import Count, Q, Sum
+
+from minping.campaigns.models import Campaign, Method
+from minping.orgs.models import Group, Unit
+from minping.surveys.breakdown import Row, category_table
+from minping.surveys.models import Answer, Ballot, Channel, CollectionSettings, Invitation
+from minping.surveys.questionnaires import pickable_units, settings_for
+
+# Units outside the campaign's groups (windows, parts) are ranked together under this name.
+OTHER_GROUP = "其他参评对象"
+
+
+@dataclass(frozen=True)
+class UnitProgress:
+    code: str
+    name: str
+    accepted: int
+    # Accepted ballots in round 1, 2, …, settings.rounds.
+    by_round: tuple[int, ...]
+    quarantined: int
+    below_target: bool
+    # Per round: below the per-round target (only rounds already opened).
+    round_below: tuple[bool, ...]
+
+    @property
+    def rounds(self) -> list[tuple[int, bool]]:
+        return list(zip(self.by_round, self.round_below, strict=True))
+
+
+@dataclass(frozen=True)
+class ChannelFigure:
+    label: str
+    ballots: int
+    # Where a denominator exists (invitations issued), the response rate = used ÷ issued.
+    issued: int | None = None
+    used: int | None = None
+
+    @property
+    def rate(self) -> str:
+        if not self.issued or self.used is None:
+            return "—"
+        percent = Decimal(self.used * 100) / Decimal(self.issued)
+        return f"{percent.quantize(Decimal('0.1'), ROUND_HALF_UP)}%"
+
+
+@dataclass(frozen=True)
+class Ranked:
+    rank: int
+    name: str
+    score: Decimal
+    ballots: int
+
+
+@dataclass(frozen=True)
+class RoundRanking:
+    number: int
+    closed: bool
+    # Group name → units ranked by the round's satisfaction score (S-1), best first.
+    groups: list[tuple[str, list[Ranked]]]
+
+
+@dataclass
+class MethodProgress:
+    method: Method
+    settings: CollectionSettings
+    units: list[UnitProgress] = field(default_factory=list)
+    channels: list[ChannelFigure] = field(default_factory=list)
+    rankings: list[RoundRanking] = field(default_factory=list)
+    category_columns: list[str] = field(default_factory=list)
+    category_rows: list[Row] = field(default_factory=list)
+
+    @property
+    def accepted(self) -> int:
+        return sum(unit.accepted for unit in self.units)
+
+    @property
+    def quarantined(self) -> int:
+        return sum(unit.quarantined for unit in self.units)
+
+    @property
+    def below_target(self) -> int:
+        return sum(unit.below_target for unit in self.units)
+
+    @property
+    def round_numbers(self) -> list[int]:
+        return list(range(1, self.settings.rounds + 1))
+
+    @property
+    def can_advance(self) -> bool:
+        return self.settings.current_round < self.settings.rounds
+
+
+def campaign_progress(campaign: Campaign) -> list[MethodProgress]:
+    return [
+        method_progress(method)
+        for method in campaign.methods.filter(input=Method.BALLOTS).order_by("order")
+    ]
+
+
+def method_progress(method: Method) -> MethodProgress:
+    settings = settings_for(method)
+    progress = MethodProgress(method, settings)
+    rounds = max(settings.rounds, 1)
+    # (unit id, round, status) → ballots: one GROUP BY serves targets, rounds and held counts.
+    counts: dict[int, dict[tuple[int, str], int]] = defaultdict(dict)
+    for unit_id, round_number, status, n in (
+        Ballot.objects.filter(method=method)
+        .values_list("unit_id", "round", "status")
+        .annotate(n=Count("id"))
+        .order_by()
+    ):
+        counts[unit_id][(round_number or 1, status)] = n
+    units = _units(method.campaign, set(counts))
+    accepted = Ballot.Status.ACCEPTED
+    for unit in units:
+        cells = counts.get(unit.pk, {})
+        by_round = tuple(cells.get((r, accepted), 0) for r in range(1, rounds + 1))
+        total = sum(n for (_r, status), n in cells.items() if status == accepted)
+        progress.units.append(
+            UnitProgress(
+                code=unit.code,
+                name=unit.name,
+                accepted=total,
+                by_round=by_round,
+                quarantined=sum(
+                    n for (_r, status), n in cells.items() if status == Ballot.Status.QUARANTINED
+                ),
+                below_target=settings.target > 0 and total < settings.target,
+                round_below=tuple(
+                    settings.round_target > 0
+                    and number <= settings.current_round
+                    and n < settings.round_target
+                    for number, n in enumerate(by_round, 1)
+                ),
+            )
+        )
+    progress.channels = _channels(method)
+    progress.rankings = round_rankings(method, settings, units)
+    progress.category_columns, progress.category_rows = category_table(method)
+    return progress
+
+
+def _units(campaign: Campaign, with_ballots: set[int]) -> list[Unit]:
+    """The ranked units taking part, and any other unit that has ballots (windows)."""
+    ranked = pickable_units(campaign).units
+    known = {unit.pk for unit in ranked}
+    others = Unit.objects.filter(pk__in=with_ballots - known).order_by("code")
+    return [*ranked, *others]
+
+
+def _channels(method: Method) -> list[ChannelFigure]:
+    """Accepted ballots per channel; for invitations also issued, used and the rate.
+
+    ``Invitation.used`` is a flag set in the ballot's transaction, so "used" is a plain
+    count; it carries no date and the page shows only the method's totals, so nothing
+    here lines an invitation up with a ballot.
+    """
+    by_channel = dict(
+        Ballot.objects.filter(method=method, status=Ballot.Status.ACCEPTED)
+        .values_list("channel")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    invitations = Invitation.objects.filter(method=method).aggregate(
+        issued=Count("id"), used=Count("id", filter=Q(used=True))
+    )
+    figures = []
+    for channel in Channel:
+        ballots = by_channel.pop(channel.value, 0)
+        if channel == Channel.INVITATION and (ballots or invitations["issued"]):
+            figures.append(
+                ChannelFigure(channel.label, ballots, invitations["issued"], invitations["used"])
+            )
+        elif ballots:
+            figures.append(ChannelFigure(channel.label, ballots))
+    figures.extend(ChannelFigure(code, n) for code, n in sorted(by_channel.items()))
+    return figures
+
+
+def round_rankings(
+    method: Method, settings: CollectionSettings, units: list[Unit]
+) -> list[RoundRanking]:
+    """Per opened round, units ranked by that round's accepted answers alone (R-10).
+
+    Score per S-1: per indicator Σ points × answers / answers, then the mean weighted
+    by the indicators' weights over the indicators that have answers. The database
+    sums the points per (round, unit, indicator); no loop over ballots or answers.
+    """
+    weights = dict(method.campaign.indicators.values_list("id", "weight"))
+    sums: dict[int, dict[int, list[tuple[int, Fraction, int]]]] = defaultdict(
+        lambda: defaultdict(list)
+    )
+    for round_number, unit_id, indicator_id, points, answers in (
+        Answer.objects.filter(method=method, ballot__status=Ballot.Status.ACCEPTED)
+        .values_list("ballot__round", "unit_id", "indicator_id")
+        .annotate(points=Sum("level__points"), answers=Count("id"))
+        .order_by()
+    ):
+        sums[round_number or 1][unit_id].append((indicator_id, Fraction(points), answers))
+    ballots = {
+        (round_number or 1, unit_id): n
+        for round_number, unit_id, n in Ballot.objects.filter(
+            method=method, status=Ballot.Status.ACCEPTED
+        )
+        .values_list("round", "unit_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    }
+    group_names = dict(Group.objects.values_list("id", "name"))
+    groups = {unit.pk: group_names.get(unit.group_id or 0, OTHER_GROUP) for unit in units}
+    names = {unit.pk: unit.name for unit in units}
+    rankings = []
+    for number in range(1, min(settings.current_round, max(settings.rounds, 1)) + 1):
+        by_group: dict[str, list[tuple[Decimal, int]]] = defaultdict(list)
+        for unit_id, indicators in sums.get(number, {}).items():
+            score = _score(indicators, weights)
+            if score is not None and unit_id in names:
+                by_group[groups[unit_id]].append((score, unit_id))
+        ranked_groups = []
+        for group_name in sorted(by_group, key=lambda g: (g == OTHER_GROUP, g)):
+            rows = sorted(by_group[group_name], key=lambda item: (-item[0], names[item[1]]))
+            ranked: list[Ranked] = []
+            for position, (score, unit_id) in enumerate(rows, 1):
+                # Ties share a rank (1, 1, 3), compared as displayed.
+                rank = ranked[-1].rank if ranked and ranked[-1].score == score else position
+                ranked.append(
+                    Ranked(rank, names[unit_id], score, ballots.get((number, unit_id), 0))
+                )
+            ranked_groups.append((group_name, ranked))
+        rankings.append(RoundRanking(number, number < settings.current_round, ranked_groups))
+    return rankings
+
+
+def _score(
+    indicators: list[tuple[int, Fraction, int]], weights: dict[int, Decimal]
+) -> Decimal | None:
+    """S-1 for one unit, exact, then rounded half-up to 2 decimals (S-5)."""
+    weighted = Fraction(0)
+    weight_sum = Fraction(0)
+    for indicator_id, points, answers in indicators:
+        weight = weights.get(indicator_id)
+        if weight is None or answers == 0:
+            continue
+        weighted += points / answers * Fraction(weight)
+        weight_sum += Fraction(weight)
+    if weight_sum == 0:
+        return None
+    hundredths = math.floor(weighted / weight_sum * 100 + Fraction(1, 2))
+    return Decimal(hundredths).scaleb(-2)  # 8250 → 82.50, shown with both decimals
