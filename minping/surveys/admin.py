@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import admin
-from django.http import HttpRequest
 
+from minping.lib.admin import ReadOnlyAdmin
 from minping.surveys.models import (
     Ballot,
     CollectionSettings,
@@ -18,19 +16,8 @@ from minping.surveys.models import (
 )
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return False
-
-
 @admin.register(Ballot)
-class BallotAdmin(admin.ModelAdmin):
+class BallotAdmin(ReadOnlyAdmin):
     list_display = ["id", "campaign", "method", "unit", "date", "channel", "category", "status"]
     list_filter = ["campaign", "method", "channel", "status"]
     search_fields = ["unit__name", "unit__code"]
