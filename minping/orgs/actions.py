@@ -137,6 +137,14 @@ def do_reset_password(user: User, *, actor: Any) -> str:
     return password
 
 
+def do_change_password(user: User, password: str, *, actor: Any) -> None:
+    """A user replaces their password (say the one-time one an organiser gave them)."""
+    with transaction.atomic():
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        record("user.change_password", actor=actor, obj=user, detail={"username": user.username})
+
+
 def do_grant_role(
     user: User, role: str, *, actor: Any, unit: Unit | None = None, source_code: str = ""
 ) -> Membership:

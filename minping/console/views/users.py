@@ -6,18 +6,17 @@ from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.forms import PasswordChangeForm
 from django.contrib.auth.models import User
-from django.db import transaction
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
-from minping.audit.log import record
 from minping.lib.errors import InvalidInput
 from minping.orgs import totp
 from minping.orgs.access import require
 from minping.orgs.actions import (
     do_begin_totp,
+    do_change_password,
     do_confirm_totp,
     do_create_user,
     do_grant_role,
@@ -168,10 +167,9 @@ def password_change(request: HttpRequest) -> HttpResponse:
     me = User.objects.get(username=request.user.get_username())
     form = PasswordChangeForm(me, request.POST or None)
     if request.method == "POST" and form.is_valid():
-        user = form.save()
-        update_session_auth_hash(request, user)
-        with transaction.atomic():
-            record("user.change_password", actor=user, obj=user, detail={"username": user.username})
+        # The form only checks the old password and the new one's strength; the action stores it.
+        do_change_password(me, form.cleaned_data["new_password1"], actor=me)
+        update_session_auth_hash(request, me)
         messages.success(request, "密码已修改。")
         return redirect("console:home")
     return render(request, "console/password.html", {"form": form})
