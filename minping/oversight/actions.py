@@ -180,11 +180,8 @@ def do_propose_deduction(
             evidence=evidence,
             document_number=document_number,
             status=Review.PROPOSED,
-            proposed_by=actor if getattr(actor, "pk", None) else None,
         )
-        if attachment is not None:
-            deduction.attachment.save(attachment.name or "附件", attachment, save=False)
-        deduction.save()
+        _store_proposal(deduction, actor, attachment)
         log.record(
             "deduction.propose",
             actor=actor,
@@ -234,11 +231,8 @@ def do_propose_veto(
             evidence=evidence,
             document_number=document_number,
             status=Review.PROPOSED if source_code else Review.SIGNED_OFF,
-            proposed_by=actor if getattr(actor, "pk", None) else None,
         )
-        if attachment is not None:
-            veto.attachment.save(attachment.name or "附件", attachment, save=False)
-        veto.save()
+        _store_proposal(veto, actor, attachment)
         log.record(
             "veto.propose",
             actor=actor,
@@ -247,6 +241,14 @@ def do_propose_veto(
             detail={"unit": unit.code, "rule": rule.code, "date": date, "source": source_code},
         )
     return veto
+
+
+def _store_proposal(item: ReviewedItem, actor: Any, attachment: UploadedFile | None) -> None:
+    """Save a new deduction or veto with who proposed it and its evidence file."""
+    item.proposed_by = actor if getattr(actor, "pk", None) else None
+    if attachment is not None:
+        item.attachment.save(attachment.name or "附件", attachment, save=False)
+    item.save()
 
 
 def _locked(item: ReviewedItem) -> ReviewedItem:
