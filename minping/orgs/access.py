@@ -75,8 +75,15 @@ def visible_unit_ids(user: Any) -> set[int] | None:
         return None
     if not getattr(user, "is_authenticated", False):
         return set()
-    own = Membership.objects.filter(user=user, role=Role.LIAISON).values_list("unit_id", flat=True)
-    return unit_ids_with_parts(uid for uid in own if uid is not None)
+    # A page may scope several querysets; read the tree once per request (like roles_of).
+    cached: frozenset[int] | None = getattr(user, "_minping_unit_ids", None)
+    if cached is None:
+        own = Membership.objects.filter(user=user, role=Role.LIAISON).values_list(
+            "unit_id", flat=True
+        )
+        cached = frozenset(unit_ids_with_parts(uid for uid in own if uid is not None))
+        user._minping_unit_ids = cached
+    return set(cached)
 
 
 def visible_units(user: Any) -> QuerySet[Unit]:
