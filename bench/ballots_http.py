@@ -23,8 +23,11 @@ What it does:
    invitation used, one form key per ballot, the answers and comments expected, and no
    request failed. Exits 1 otherwise;
 7. counts (with --show-queries lists) the SQL queries of one GET and one POST in-process
-   (Django's test client, on one extra invitation issued after the check) and drops the
-   database (unless --keep).
+   (Django's test client, on one extra invitation issued after the check);
+8. unless --no-pgbench: the floor without Python. pgbench replays that POST's SQL (each
+   run with a new form key and ballot id) against ``SELECT 1``, once opening a connection
+   per transaction (as the server does with CONN_MAX_AGE=0) and once on kept connections;
+   then drops the database (unless --keep).
 
 Ratio = POST ballots/s ÷ /healthz requests/s, both measured in the same interleaved run.
 The client runs on the same machine as gunicorn and PostgreSQL: compare ratios from one
@@ -95,6 +98,9 @@ def parse_args() -> argparse.Namespace:
         "--show-queries", action="store_true", help="列出表单 GET 与答卷 POST 的 SQL"
     )
     parser.add_argument("--keep", action="store_true", help="结束后保留数据库")
+    parser.add_argument(
+        "--no-pgbench", action="store_true", help="不用 pgbench 测量只有 SQL 时的比值"
+    )
     args = parser.parse_args()
     if args.invitations < args.slices or min(args.concurrency, args.workers, args.slices) < 1:
         parser.error("--invitations 不能少于 --slices,各数量至少为 1")
@@ -236,6 +242,13 @@ def start_gunicorn(
     sys.exit("gunicorn 60 秒内没有就绪")
 
 
+def machine_busy_seconds() -> float:
+    """CPU seconds all processes on the machine spent busy so far (Linux /proc/stat)."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle, iowait
+    return (sum(fields[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
 def worker_cpu_seconds(server: subprocess.Popen[bytes]) -> float:
     """User + system CPU of gunicorn's master and workers so far (Linux /proc)."""
     ticks = os.sysconf("SC_CLK_TCK")
@@ -349,6 +362,7 @@ class Phase:
     wall: float = 0.0
     client_cpu: float = 0.0
     server_cpu: float = 0.0
+    machine_cpu: float = 0.0
 
     @property
     def rate(self) -> float:
@@ -389,10 +403,12 @@ def run_phase(
             bar.update(1)
 
     cpu, server_cpu, start = time.process_time(), worker_cpu_seconds(server), time.perf_counter()
+    machine = machine_busy_seconds()
     results = list(pool.map(run, jobs))
     phase.wall += time.perf_counter() - start
     phase.client_cpu += time.process_time() - cpu
     phase.server_cpu += worker_cpu_seconds(server) - server_cpu
+    phase.machine_cpu += machine_busy_seconds() - machine
     phase.latencies.extend(r for r in results if r is not None)
 
 
@@ -467,6 +483,111 @@ def count_queries() -> tuple[list[dict[str, str]], list[dict[str, str]]]:
         posted = client.post(form.action, {k: v[0] for k, v in data.items()})
     assert posted.status_code == 302, posted.status_code
     return get_queries.captured_queries, post_queries.captured_queries
+
+
+# --- The floor: the same SQL without Python -------------------------------------------------
+
+KEY_LITERAL = re.compile(r"""(INSERT INTO "surveys_submissionkey" .* VALUES \()'[^']*'""")
+UUID_LITERAL = re.compile(r"'[0-9a-f]{32}'")
+
+
+def pgbench_script(post_queries: list[dict[str, str]]) -> str:
+    """The POST's statements as a pgbench script: a fresh key and ballot id each run.
+
+    Each run updates a random invitation (real ballots each use their own, and one row
+    for all would queue the runs behind its lock), without the "not used yet" condition
+    so that every run writes; everything else is the SQL Django sent.
+    """
+    lines = [
+        "SELECT gen_random_uuid() AS ballot, md5(random()::text) AS formkey, "
+        "COALESCE((SELECT id FROM surveys_invitation WHERE id >= gen_random_uuid() "
+        "ORDER BY id LIMIT 1), (SELECT id FROM surveys_invitation ORDER BY id LIMIT 1)) "
+        "AS invitation \\gset"
+    ]
+    ballot_id = ""
+    for query in post_queries:
+        sql = " ".join(query["sql"].split())
+        sql = KEY_LITERAL.sub(r"\1':formkey'", sql)
+        if sql.startswith('UPDATE "surveys_invitation"'):
+            sql = sql.replace(' AND NOT "surveys_invitation"."used"', "")
+            sql = UUID_LITERAL.sub("':invitation'", sql)
+        if sql.startswith('INSERT INTO "surveys_ballot"'):
+            ballot_id = UUID_LITERAL.findall(sql)[0].strip("'")
+        if ballot_id:
+            sql = sql.replace(ballot_id, ":ballot")
+        lines.append(sql + ";")
+    return "\n".join(lines) + "\n"
+
+
+@dataclass
+class SqlRun:
+    """One pgbench script's runs: transactions, wall time and the machine's busy CPU."""
+
+    transactions: int = 0
+    wall: float = 0.0
+    machine_cpu: float = 0.0
+
+    @property
+    def rate(self) -> float:
+        return self.transactions / self.wall if self.wall else 0.0
+
+    @property
+    def machine_ms(self) -> float:
+        return 1000 * self.machine_cpu / self.transactions if self.transactions else 0.0
+
+
+def run_pgbench(url: str, script: Path, clients: int, connect_each: bool, into: SqlRun) -> None:
+    command = ["pgbench", "-n", "-c", str(clients), "-j", "2", "-T", "8", "-f", str(script)]
+    if connect_each:
+        command.append("-C")
+    busy, start = machine_busy_seconds(), time.perf_counter()
+    done = subprocess.run([*command, url], capture_output=True, text=True, check=True)
+    into.wall += time.perf_counter() - start
+    into.machine_cpu += machine_busy_seconds() - busy
+    count = re.search(r"^number of transactions actually processed: (\d+)", done.stdout, re.M)
+    if count is None or "failed transactions: 0 " not in done.stdout:
+        sys.exit(f"pgbench:\n{done.stdout}\n{done.stderr}")
+    into.transactions += int(count.group(1))
+
+
+def sql_floor(
+    url: str,
+    post_queries: list[dict[str, str]],
+    tmp: Path,
+    clients: int,
+    healthz: Phase,
+    connect_each_request: bool,
+) -> None:
+    """How fast PostgreSQL alone runs the POST's SQL against SELECT 1, and what that allows.
+
+    The bound: if a POST cost Python and HTTP no more than /healthz does, it would cost
+    the machine healthz − SELECT 1 + the POST's SQL (each in machine CPU per request,
+    the SQL as pgbench measured it in the server's connection mode); the ratio could be
+    at most healthz ÷ that.
+    """
+    post = tmp / "post.sql"
+    post.write_text(pgbench_script(post_queries))
+    trivial = tmp / "trivial.sql"
+    trivial.write_text("SELECT 1;\n")
+    print(f"SQL alone (pgbench, {clients} clients, 2 × 8 s each, no Python, no HTTP):")
+    modes = ((True, "a connection per transaction"), (False, "kept connections"))
+    for connect_each, label in modes:
+        one, ballot = SqlRun(), SqlRun()
+        for _round in range(2):  # interleaved, as the HTTP phases are
+            run_pgbench(url, trivial, clients, connect_each, one)
+            run_pgbench(url, post, clients, connect_each, ballot)
+        print(
+            f"  {label:<29} SELECT 1 {one.rate:>9.1f}/s {one.machine_ms:>5.2f} ms   "
+            f"POST's SQL {ballot.rate:>7.1f}/s {ballot.machine_ms:>5.2f} ms   "
+            f"ratio {ballot.rate / one.rate:.2f}"
+        )
+        if connect_each == connect_each_request and healthz.latencies:
+            per_healthz = 1000 * healthz.machine_cpu / len(healthz.latencies)
+            best = per_healthz / (per_healthz - one.machine_ms + ballot.machine_ms)
+            print(
+                f"  bound for this server's connection mode: /healthz {per_healthz:.2f} ms of "
+                f"machine CPU; a POST costing no more Python than /healthz → ratio ≤ {best:.2f}"
+            )
 
 
 # --- Main ----------------------------------------------------------------------------------
@@ -608,16 +729,17 @@ def main() -> int:
     )
     print(
         f"{'phase':<10} {'requests':>8} {'wall s':>7} {'req/s':>8} {'p50 ms':>7} {'p99 ms':>7} "
-        f"{'server CPU ms/req':>17} {'client CPU %':>12}"
+        f"{'server CPU ms/req':>17} {'machine CPU ms/req':>18} {'client CPU %':>12}"
     )
     for phase in (healthz, form_get, ballot_post, pairs):
         count = len(phase.latencies)
         server_ms = f"{1000 * phase.server_cpu / count:.1f}" if phase.server_cpu and count else "—"
         client_pct = f"{100 * phase.client_cpu / phase.wall:.0f}" if phase.client_cpu else "—"
+        machine_ms = f"{1000 * phase.machine_cpu / count:.1f}" if count else "—"
         print(
             f"{phase.name:<10} {count:>8} {phase.wall:>7.2f} {phase.rate:>8.1f} "
             f"{phase.percentile(50):>7.1f} {phase.percentile(99):>7.1f} "
-            f"{server_ms:>17} {client_pct:>12}"
+            f"{server_ms:>17} {machine_ms:>18} {client_pct:>12}"
         )
     print(
         f"ratio POST ballots/s ÷ /healthz req/s = {ballot_post.rate / healthz.rate:.2f}; "
@@ -635,6 +757,8 @@ def main() -> int:
     if args.show_queries:
         for query in [*get_queries, *post_queries]:
             print(f"  {query['sql'][:160]}")
+    if not args.no_pgbench:
+        sql_floor(url, post_queries, tmp, c, healthz, args.conn_max_age == 0)
     if not args.keep:
         from django.db import connections
 
