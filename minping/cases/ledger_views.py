@@ -14,6 +14,7 @@ from minping.cases.access import get_ledger_item_for_user, visible_cases
 from minping.cases.actions import CaseActionRefused
 from minping.cases.exports import ledger_workbook
 from minping.cases.models import Case, LedgerItem
+from minping.lib.sheets import XLSX_TYPE
 from minping.orgs.access import (
     get_unit_for_user,
     has_role,
@@ -24,7 +25,6 @@ from minping.orgs.access import (
 from minping.orgs.models import Role, Unit
 
 STAFF = (Role.ORGANISER, Role.LEADER, Role.LIAISON)
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _contents(unit: Unit, request: HttpRequest) -> tuple[list[LedgerItem], list[Case]]:
@@ -60,7 +60,7 @@ def ledger(request: HttpRequest, unit_code: str) -> HttpResponse:
 def ledger_xlsx(request: HttpRequest, unit_code: str) -> HttpResponse:
     unit = get_unit_for_user(request, unit_code)
     items, cases = _contents(unit, request)
-    response = HttpResponse(ledger_workbook(unit, items, cases), content_type=XLSX)
+    response = HttpResponse(ledger_workbook(unit, items, cases), content_type=XLSX_TYPE)
     response["Content-Disposition"] = f'attachment; filename="ledger-{unit.code}.xlsx"'
     return response
 

@@ -15,10 +15,9 @@ from minping.cases.access import visible_cases
 from minping.cases.actions import CaseActionRefused
 from minping.cases.exports import stats_workbook
 from minping.cases.stats import month_range, monthly
+from minping.lib.sheets import XLSX_TYPE
 from minping.orgs.access import is_organiser, require
 from minping.orgs.models import Role
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _month(request: HttpRequest) -> str:
@@ -54,7 +53,7 @@ def stats_xlsx(request: HttpRequest) -> HttpResponse:
         figures = monthly(visible_cases(request.user), month)
     except ValueError as bad:
         return HttpResponse(str(bad), status=400, content_type="text/plain; charset=utf-8")
-    response = HttpResponse(stats_workbook(figures), content_type=XLSX)
+    response = HttpResponse(stats_workbook(figures), content_type=XLSX_TYPE)
     response["Content-Disposition"] = f'attachment; filename="cases-{month}.xlsx"'
     return response
 

@@ -9,17 +9,14 @@ from __future__ import annotations
 import csv
 import io
 import json
-import unicodedata
 from collections.abc import Iterator
 from decimal import Decimal
 from fractions import Fraction
 from typing import IO, Any
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
+from minping.lib.sheets import fill_sheet
 from minping.scoring.engine import (
     EXCELLENT,
     SCORES,
@@ -344,29 +341,6 @@ def _sheet_title(name: str, taken: set[str]) -> str:
     return title
 
 
-def _display_width(value: Any) -> int:
-    text = "" if value is None else str(value)
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def _fill_sheet(ws: Worksheet, header: list[str], rows: list[list[Any]]) -> None:
-    """Bold header, frozen header row, two-decimal figures, widths that fit the content."""
-    ws.append(header)
-    for cell in ws[1]:
-        cell.font = Font(bold=True)
-        cell.alignment = Alignment(wrap_text=True, vertical="center")
-    for row in rows:
-        ws.append([float(v) if isinstance(v, Decimal) else v for v in row])
-        for cell, value in zip(ws[ws.max_row], row, strict=True):
-            if isinstance(value, Decimal):
-                cell.number_format = "0.00"
-    ws.freeze_panes = "A2"
-    for index, title in enumerate(header, start=1):
-        widest = max([_display_width(r[index - 1]) for r in rows] + [8])
-        head = max(_display_width(part) for part in title.split(" "))
-        ws.column_dimensions[get_column_letter(index)].width = min(max(widest, head) + 2, 80)
-
-
 def write_xlsx(results: Results, out: IO[bytes] | str) -> None:
     """A workbook: one ranking sheet per group, the breakdown, and missing inputs if any."""
     wb = Workbook()
@@ -376,12 +350,12 @@ def write_xlsx(results: Results, out: IO[bytes] | str) -> None:
     for group in results.campaign.groups:
         ws = wb.create_sheet(_sheet_title(group.name, taken))
         rows = [table_row(results, u) for u in results.units if u.group == group.code]
-        _fill_sheet(ws, header, rows)
+        fill_sheet(ws, header, rows)
     ws = wb.create_sheet(_sheet_title("计算明细", taken))
-    _fill_sheet(ws, ["单位代码", "单位名称", "项目", "计算过程"], list(breakdown_rows(results)))
+    fill_sheet(ws, ["单位代码", "单位名称", "项目", "计算过程"], list(breakdown_rows(results)))
     if results.missing:
         ws = wb.create_sheet(_sheet_title("缺少数据", taken))
-        _fill_sheet(
+        fill_sheet(
             ws,
             ["单位代码", "单位名称", "组别", "评议方法", "原因", "影响综合得分"],
             [

@@ -31,6 +31,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from minping.campaigns.models import Campaign, Method
 from minping.lib.errors import InvalidInput
+from minping.lib.sheets import XLSX_TYPE, one_sheet_workbook
 from minping.orgs.access import is_organiser, public, require
 from minping.orgs.models import Role, Unit
 from minping.surveys import limits
@@ -721,26 +722,39 @@ def invite(request: HttpRequest, code: str, method: str) -> HttpResponse:
     return render(request, "surveys/invite.html", context, status=400 if failed else 200)
 
 
+# Columns of the downloads of newly issued invitations (CSV and Excel alike).
+ISSUED_HEADER = ["姓名", "邀请链接", "短码", "有效期至"]
+
+
+def _data_uri(content_type: str, body: bytes) -> str:
+    return f"data:{content_type};base64," + base64.b64encode(body).decode()
+
+
 def _issued(
     request: HttpRequest, method: Method, issued: list[Any], already: list[str]
 ) -> HttpResponse:
-    rows = []
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(["姓名", "邀请链接", "短码", "有效期至"])
+    """The one page that shows new links and codes, with CSV and Excel copies embedded in it.
+
+    Embedded, not linked: the plain codes exist only in this response, so a download
+    link to another address would have nothing to serve.
+    """
+    rows, table = [], []
     for item in issued:
         link = public_url(request, reverse("surveys:invitation", args=[item.token]))
         code = format_code(item.code)
         names = "、".join(item.names)
-        writer.writerow([names, link, code, item.expires.isoformat()])
+        table.append([names, link, code, item.expires.isoformat()])
         rows.append({"names": names, "link": link, "code": code, "qr": _qr_data_uri(link)})
-    csv_bytes = ("\ufeff" + out.getvalue()).encode("utf-8")
+    out = io.StringIO()
+    csv.writer(out).writerows([ISSUED_HEADER, *table])
+    xlsx = one_sheet_workbook("邀请码", ISSUED_HEADER, table)
     context = {
         "method": method,
         "rows": rows,
         "already": already,
         "code_url": public_url(request, reverse("surveys:code")),
-        "csv": "data:text/csv;charset=utf-8;base64," + base64.b64encode(csv_bytes).decode(),
+        "csv": _data_uri("text/csv;charset=utf-8", ("\ufeff" + out.getvalue()).encode("utf-8")),
+        "xlsx": _data_uri(XLSX_TYPE, xlsx),
     }
     response = render(request, "surveys/issued.html", context)
     response["Cache-Control"] = "no-store"

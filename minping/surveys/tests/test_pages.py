@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import csv
 import datetime
+import html
+import io
 import re
 import zlib
 
@@ -10,6 +14,7 @@ from django.core.cache import cache
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import timezone
+from openpyxl import load_workbook
 
 from minping.audit.models import AuditEntry
 from minping.lib.tests.import_fixtures import make_campaign
@@ -31,6 +36,15 @@ def pdf_objects(body: bytes) -> bytes:
         except zlib.error:
             continue
     return b"\n".join(parts)
+
+
+def embedded(page: str, filename: str) -> bytes:
+    """The file a page offers as ``<a download="filename" href="data:…;base64,…">``."""
+    found = re.search(
+        rf'download="{re.escape(filename)}" href="data:[^;"]+(?:;[^;"]+)*;base64,([^"]+)"', page
+    )
+    assert found, f"no download named {filename}"
+    return base64.b64decode(html.unescape(found.group(1)))
 
 
 class RespondentPagesTest(BaseTestCase):
@@ -256,10 +270,24 @@ class OrganiserPagesTest(BaseTestCase):
         holders = "张三,13800000001\n张三,13800000001\n李四\t13900000002\n"
         page = self.client.post(url, {"holders": holders, "expires": expires, "unit": "gaj"})
         self.assertContains(page, "已生成 2 个邀请码")
-        self.assertContains(page, "data:text/csv;charset=utf-8;base64,")
         self.assertContains(page, "data:image/svg+xml")
         links = re.findall(r"http://testserver(/s/i/[A-Za-z0-9_-]+/)", page.text)
         self.assertEqual(len(set(links)), 2)
+        # The Excel and CSV copies hold the same links and codes as the page.
+        sheet = load_workbook(io.BytesIO(embedded(page.text, "邀请码.xlsx"))).active
+        rows = list(sheet.iter_rows(values_only=True))
+        self.assertEqual(rows[0], ("姓名", "邀请链接", "短码", "有效期至"))
+        self.assertEqual(
+            sorted(r[1] for r in rows[1:]), sorted(f"http://testserver{u}" for u in set(links))
+        )
+        self.assertEqual({r[0] for r in rows[1:]}, {"张三", "李四"})
+        self.assertTrue(
+            all(re.fullmatch(r"[2-9A-HJKMNP-Z]{5}-[2-9A-HJKMNP-Z]{5}", r[2]) for r in rows[1:])
+        )
+        csv_rows = list(
+            csv.reader(io.StringIO(embedded(page.text, "邀请码.csv").decode("utf-8-sig")))
+        )
+        self.assertEqual([tuple(r) for r in csv_rows], [tuple(map(str, r)) for r in rows])
         self.client.logout()
         self.assertContains(self.client.get(links[0]), "公安局")
         self.assertEqual(AuditEntry.objects.get(action="invitation.issue").detail["issued"], 2)
