@@ -144,6 +144,10 @@ CHANNEL_CHOICES = [
 ]
 
 
+# "企业办事人员 30", also with a colon, an equals sign, a full-width space or full-width digits.
+QUOTA_LINE = re.compile(r"(.+?)\s*[\s:：=]\s*(\d+)")
+
+
 class CollectionSettingsForm(forms.ModelForm):
     channels = forms.MultipleChoiceField(
         label="适用渠道",
@@ -157,12 +161,20 @@ class CollectionSettingsForm(forms.ModelForm):
         widget=forms.Textarea(attrs={"rows": 7}),
         help_text="每行一类(R-18);留空则不问身份。修改后需“更新问卷版本”才生效。",
     )
+    category_quotas = forms.CharField(
+        label="类别配额",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="每行“类别 份数”,表示每个单位需要该类别的有效答卷份数(R-18),"
+        "例如“企业办事人员 30”;留空则不设配额。进度页显示未达配额的单位。",
+    )
 
     class Meta:
         model = CollectionSettings
         fields = [
             "channels",
             "categories",
+            "category_quotas",
             "ask_comment",
             "target",
             "rounds",
@@ -179,6 +191,8 @@ class CollectionSettingsForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         if not self.is_bound and self.instance.pk:
             self.initial["categories"] = "\n".join(self.instance.categories or [])
+            quotas = self.instance.category_quotas or {}
+            self.initial["category_quotas"] = "\n".join(f"{k} {n}" for k, n in quotas.items())
 
     def clean_categories(self) -> list[str]:
         lines = [line.strip() for line in self.cleaned_data["categories"].splitlines()]
@@ -188,8 +202,31 @@ class CollectionSettingsForm(forms.ModelForm):
             raise forms.ValidationError(f"类别名称不超过 40 字:{too_long[0][:50]}")
         return names
 
+    def clean_category_quotas(self) -> dict[str, int]:
+        quotas: dict[str, int] = {}
+        for number, line in enumerate(self.cleaned_data["category_quotas"].splitlines(), 1):
+            if not line.strip():
+                continue
+            found = QUOTA_LINE.fullmatch(line.strip())
+            name, count = (found.group(1), int(found.group(2))) if found else ("", 0)
+            if not 0 < count <= 100_000:
+                raise forms.ValidationError(
+                    f"第 {number} 行应为“类别 份数”,份数是 1 到 100000 的整数:{line.strip()[:50]}"
+                )
+            if name in quotas:
+                raise forms.ValidationError(f"第 {number} 行:类别“{name}”重复设置了配额。")
+            quotas[name] = int(count)
+        return quotas
+
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
+        categories, quotas = data.get("categories"), data.get("category_quotas") or {}
+        if categories is not None:
+            unknown = [name for name in quotas if name not in categories]
+            if unknown:
+                self.add_error(
+                    "category_quotas", f"“{unknown[0]}”不在评议主体类别中,请先在类别里添加。"
+                )
         opens, closes = data.get("opens"), data.get("closes")
         if opens and closes and opens > closes:
             self.add_error("closes", "截止日期不能早于开始日期。")

@@ -180,6 +180,8 @@ class CollectionSettings(models.Model):
     )
     channels = models.JSONField("适用渠道", default=list, blank=True)
     categories = models.JSONField("评议主体类别", default=default_categories, blank=True)
+    # {category: accepted ballots wanted per unit}; a category without one has none.
+    category_quotas = models.JSONField("类别配额(每单位)", default=dict, blank=True)
     ask_comment = models.BooleanField("附意见建议栏", default=True)
     target = models.PositiveIntegerField("每个单位的目标答卷数", default=0)
     rounds = models.PositiveSmallIntegerField("调查轮次", default=1)

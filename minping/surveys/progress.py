@@ -37,10 +37,36 @@ class UnitProgress:
     below_target: bool
     # Per round: below the per-round target (only rounds already opened).
     round_below: tuple[bool, ...]
+    # Invitations naming this unit: issued, and used (a plain flag, no date).
+    invited: int = 0
+    invitations_used: int = 0
 
     @property
     def rounds(self) -> list[tuple[int, bool]]:
         return list(zip(self.by_round, self.round_below, strict=True))
+
+    @property
+    def response_rate(self) -> str:
+        return percent(self.invitations_used, self.invited)
+
+
+def percent(part: int, whole: int | None) -> str:
+    """``part ÷ whole`` as a percentage to one decimal, half up; "—" without a denominator."""
+    if not whole:
+        return "—"
+    value = Decimal(part * 100) / Decimal(whole)
+    return f"{value.quantize(Decimal('0.1'), ROUND_HALF_UP)}%"
+
+
+@dataclass(frozen=True)
+class QuotaFigure:
+    """One respondent category's quota (R-18): accepted ballots wanted from it per unit."""
+
+    category: str
+    per_unit: int
+    accepted: int
+    # Names of the units with fewer accepted ballots of this category than the quota.
+    short: list[str]
 
 
 @dataclass(frozen=True)
@@ -53,10 +79,7 @@ class ChannelFigure:
 
     @property
     def rate(self) -> str:
-        if not self.issued or self.used is None:
-            return "—"
-        percent = Decimal(self.used * 100) / Decimal(self.issued)
-        return f"{percent.quantize(Decimal('0.1'), ROUND_HALF_UP)}%"
+        return "—" if self.used is None else percent(self.used, self.issued)
 
 
 @dataclass(frozen=True)
@@ -84,6 +107,7 @@ class MethodProgress:
     rankings: list[RoundRanking] = field(default_factory=list)
     category_columns: list[str] = field(default_factory=list)
     category_rows: list[Row] = field(default_factory=list)
+    quotas: list[QuotaFigure] = field(default_factory=list)
 
     @property
     def accepted(self) -> int:
@@ -96,6 +120,11 @@ class MethodProgress:
     @property
     def below_target(self) -> int:
         return sum(unit.below_target for unit in self.units)
+
+    @property
+    def invites_units(self) -> bool:
+        """Whether any invitation names a unit, so per-unit response rates mean something."""
+        return any(unit.invited for unit in self.units)
 
     @property
     def round_numbers(self) -> list[int]:
@@ -128,6 +157,13 @@ def method_progress(method: Method) -> MethodProgress:
         counts[unit_id][(round_number or 1, status)] = n
     units = _units(method.campaign, set(counts))
     accepted = Ballot.Status.ACCEPTED
+    invited = {
+        unit_id: (issued, used)
+        for unit_id, issued, used in Invitation.objects.filter(method=method, unit__isnull=False)
+        .values_list("unit_id")
+        .annotate(issued=Count("id"), used=Count("id", filter=Q(used=True)))
+        .order_by()
+    }
     for unit in units:
         cells = counts.get(unit.pk, {})
         by_round = tuple(cells.get((r, accepted), 0) for r in range(1, rounds + 1))
@@ -148,12 +184,46 @@ def method_progress(method: Method) -> MethodProgress:
                     and n < settings.round_target
                     for number, n in enumerate(by_round, 1)
                 ),
+                invited=invited.get(unit.pk, (0, 0))[0],
+                invitations_used=invited.get(unit.pk, (0, 0))[1],
             )
         )
     progress.channels = _channels(method)
     progress.rankings = round_rankings(method, settings, units)
     progress.category_columns, progress.category_rows = category_table(method)
+    progress.quotas = quota_figures(method, settings, units)
     return progress
+
+
+def quota_figures(
+    method: Method, settings: CollectionSettings, units: list[Unit]
+) -> list[QuotaFigure]:
+    """Per category with a quota: its accepted ballots, and the units still short of it.
+
+    Only "short or not" leaves here per unit, never a unit's count for a category:
+    small per-category counts are hidden everywhere else (``breakdown.suppress``).
+    """
+    quotas = settings.category_quotas or {}
+    if not quotas:
+        return []
+    counts = {
+        (unit_id, category): n
+        for unit_id, category, n in Ballot.objects.filter(
+            method=method, status=Ballot.Status.ACCEPTED, category__in=list(quotas)
+        )
+        .values_list("unit_id", "category")
+        .annotate(n=Count("id"))
+        .order_by()
+    }
+    return [
+        QuotaFigure(
+            category,
+            per_unit,
+            sum(n for (_unit, name), n in counts.items() if name == category),
+            [unit.name for unit in units if counts.get((unit.pk, category), 0) < per_unit],
+        )
+        for category, per_unit in quotas.items()
+    ]
 
 
 def _units(campaign: Campaign, with_ballots: set[int]) -> list[Unit]:

@@ -399,3 +399,36 @@ class SettingsPageTest(BaseTestCase):
         self.assertContains(bad, "当前轮次应在 1 到 2 之间", status_code=400)
         self.assertContains(bad, "截止日期不能早于开始日期", status_code=400)
         self.assertEqual(AuditEntry.objects.filter(action="collection.settings").count(), 1)
+
+    def test_category_quotas_are_read_line_by_line_and_checked(self) -> None:
+        campaign = make_campaign("quota-2026", year=2026)
+        self.client.force_login(self.organiser)
+        url = reverse("surveys:settings", args=[campaign.code, "third_party"])
+        data = {
+            "categories": "办事群众\n企业办事人员\n",
+            "target": "0",
+            "rounds": "1",
+            "round_target": "0",
+            "current_round": "1",
+            "window_interval": "120",
+            "kiosk_interval": "15",
+        }
+        method = campaign.methods.get(code="third_party")
+        for quotas, problem in (
+            ("办事群众 多", "第 1 行应为“类别 份数”"),
+            ("办事群众 0", "第 1 行应为“类别 份数”"),
+            ("办事群众 3\n办事群众 4", "第 2 行:类别“办事群众”重复"),
+            ("农村居民 3", "“农村居民”不在评议主体类别中"),
+        ):
+            page = self.client.post(url, {**data, "category_quotas": quotas})
+            self.assertContains(page, problem, status_code=400)
+        self.assertEqual(settings_for(method).category_quotas, {})  # nothing was saved
+        # A space, a full-width colon or full-width digits all read the same.
+        quotas = "办事群众 30\n\n企业办事人员：１０\n"
+        self.assertContains(self.client.post(url, {**data, "category_quotas": quotas}), "已保存")
+        self.assertEqual(settings_for(method).category_quotas, {"办事群众": 30, "企业办事人员": 10})
+        entry = AuditEntry.objects.get(action="collection.settings")
+        self.assertEqual(
+            entry.detail["changed"]["category_quotas"], [{}, {"办事群众": 30, "企业办事人员": 10}]
+        )
+        self.assertContains(self.client.get(url), "办事群众 30\n企业办事人员 10")

@@ -12,11 +12,17 @@ from django.urls import reverse
 from minping.audit.models import AuditEntry
 from minping.lib.tests.import_fixtures import make_campaign
 from minping.orgs.models import Unit
-from minping.surveys.actions import InvitationClaim, do_advance_round, do_cast_ballot
+from minping.surveys.actions import (
+    InvitationClaim,
+    do_advance_round,
+    do_cast_ballot,
+    do_update_collection_settings,
+)
 from minping.surveys.models import Ballot, Channel, Invitation
 from minping.surveys.progress import method_progress
 from minping.surveys.questionnaires import UnitResponse, settings_for
 from minping.surveys.tests.helpers import issue, open_collection
+from minping.surveys.tokens import token_hash
 from minping.test import BaseTestCase
 
 CODES = ("sifeng", "sanbuwei", "fuwu")
@@ -127,6 +133,39 @@ class ProgressTest(BaseTestCase):
         self.assertEqual(
             (channels["网上公开评议"].ballots, channels["网上公开评议"].rate), (4, "—")
         )
+
+    def test_response_rate_per_unit_for_invitations_naming_it(self) -> None:
+        gaj_invitations = issue(self.method, 3, unit=self.gaj, prefix="gaj")
+        issue(self.method, 2, unit=self.water, prefix="water")
+        used = Invitation.objects.get(token_hash=token_hash(gaj_invitations[0].token))
+        self.cast(self.gaj, "好好好", claim=used.pk)
+        units = {u.code: u for u in method_progress(self.method).units}
+        # gaj 1 of 3 used → 33.3 %; water 0 of 2 → 0.0 %; tax named by none → "—". The 4
+        # invitations of setUp name no unit and count only in the channel's rate.
+        self.assertEqual((units["gaj"].invitations_used, units["gaj"].invited), (1, 3))
+        self.assertEqual(units["gaj"].response_rate, "33.3%")
+        self.assertEqual(units["water"].response_rate, "0.0%")
+        self.assertEqual((units["tax"].invited, units["tax"].response_rate), (0, "—"))
+        self.client.force_login(self.organiser)
+        page = self.client.get(reverse("surveys:progress", args=[self.campaign.code]))
+        self.assertContains(page, "<td>1/3</td><td>33.3%</td>")
+
+    def test_category_quotas_name_the_units_short_of_them(self) -> None:
+        do_update_collection_settings(
+            self.organiser, self.method, {"category_quotas": {"办事群众": 2, "企业办事人员": 3}}
+        )
+        quotas = {q.category: q for q in method_progress(self.method).quotas}
+        # 办事群众, accepted: gaj 3, tax 2, water 1 (the held ballot does not count) → 6;
+        # water has 1 < 2. 企业办事人员: no ballots at all, every unit is short.
+        self.assertEqual((quotas["办事群众"].accepted, quotas["办事群众"].short), (6, ["水务集团"]))
+        self.assertEqual(
+            sorted(quotas["企业办事人员"].short), sorted(["公安局", "税务局", "水务集团"])
+        )
+        self.client.force_login(self.leader)
+        page = self.client.get(reverse("surveys:progress", args=[self.campaign.code]))
+        self.assertContains(page, "<summary><strong>1</strong> 个单位</summary>水务集团")
+        # Only "short or not" per unit: water's single 办事群众 ballot is never shown as a count.
+        self.assertNotIn("<td>1</td>", page.text.split("类别配额")[1].split("</table>")[0])
 
     def test_the_fragment_shows_a_new_ballot_and_the_page_works_without_script(self) -> None:
         self.client.force_login(self.leader)
