@@ -735,7 +735,8 @@ def main() -> int:
         count = len(phase.latencies)
         server_ms = f"{1000 * phase.server_cpu / count:.1f}" if phase.server_cpu and count else "—"
         client_pct = f"{100 * phase.client_cpu / phase.wall:.0f}" if phase.client_cpu else "—"
-        machine_ms = f"{1000 * phase.machine_cpu / count:.1f}" if count else "—"
+        machine = phase.machine_cpu
+        machine_ms = f"{1000 * machine / count:.1f}" if machine and count else "—"
         print(
             f"{phase.name:<10} {count:>8} {phase.wall:>7.2f} {phase.rate:>8.1f} "
             f"{phase.percentile(50):>7.1f} {phase.percentile(99):>7.1f} "
