@@ -1,6 +1,12 @@
 from django.apps import AppConfig
+from django.core import checks
 
 
 class SurveysConfig(AppConfig):
     name = "minping.surveys"
     verbose_name = "问卷与答卷"
+
+    def ready(self) -> None:
+        from minping.surveys.checks import chinese_font
+
+        checks.register(chinese_font)
