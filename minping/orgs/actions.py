@@ -18,7 +18,7 @@ from minping.lib.progress import Progress
 from minping.lib.tabular import open_table
 from minping.orgs import totp
 from minping.orgs.importers import COLUMNS, UnitPlan, UnitReader
-from minping.orgs.models import Group, Membership, Role, TOTPDevice, Unit
+from minping.orgs.models import Group, Membership, Role, TemporaryPassword, TOTPDevice, Unit
 
 # The audit entry lists changes one by one up to this many; the counts are always exact.
 CHANGES_LISTED = 500
@@ -123,6 +123,7 @@ def do_create_user(username: str, *, full_name: str = "", actor: Any) -> tuple[U
     password = one_time_password()
     with transaction.atomic():
         user = User.objects.create_user(username, password=password, first_name=full_name[:150])
+        TemporaryPassword.objects.create(user=user, issued=timezone.localdate())
         record("user.create", actor=actor, obj=user, detail={"username": username})
     return user, password
 
@@ -133,6 +134,9 @@ def do_reset_password(user: User, *, actor: Any) -> str:
     with transaction.atomic():
         user.set_password(password)
         user.save(update_fields=["password"])
+        TemporaryPassword.objects.update_or_create(
+            user=user, defaults={"issued": timezone.localdate()}
+        )
         record("user.reset_password", actor=actor, obj=user, detail={"username": user.username})
     return password
 
@@ -142,6 +146,7 @@ def do_change_password(user: User, password: str, *, actor: Any) -> None:
     with transaction.atomic():
         user.set_password(password)
         user.save(update_fields=["password"])
+        TemporaryPassword.objects.filter(user=user).delete()
         record("user.change_password", actor=actor, obj=user, detail={"username": user.username})
 
 

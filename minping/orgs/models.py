@@ -146,3 +146,27 @@ class TOTPDevice(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {'已启用' if self.confirmed_at else '待确认'}"
+
+
+class TemporaryPassword(models.Model):
+    """A password an organiser set (a new account or a reset), to be replaced at first sign-in.
+
+    While the row exists the user can sign in but do nothing else until they choose
+    their own password (``orgs.middleware.TemporaryPasswordMiddleware``).
+    """
+
+    user = models.OneToOneField(
+        "auth.User",
+        models.CASCADE,
+        primary_key=True,
+        related_name="temporary_password",
+        verbose_name="用户",
+    )
+    issued = models.DateField("发放日期")
+
+    class Meta:
+        verbose_name = "临时密码"
+        verbose_name_plural = "临时密码"
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.issued:%Y-%m-%d} 发放,待本人修改"

@@ -13,7 +13,7 @@ from django.utils import timezone
 from minping.audit.models import AuditEntry
 from minping.campaigns.models import Campaign, Method, MethodScore
 from minping.console.tests.fixtures import WALK_TOML
-from minping.orgs.models import Membership, Role, TOTPDevice, Unit
+from minping.orgs.models import Membership, Role, TemporaryPassword, TOTPDevice, Unit
 from minping.oversight.models import Submission, SubmissionKind, SubmissionRequirement
 from minping.scoring.models import ResultSnapshot
 from minping.test import BaseTestCase, UploadsTestCase
@@ -323,3 +323,46 @@ class PasswordChangeTestCase(BaseTestCase):
         )
         self.assertEqual(response.status_code, 200)
         self.assertTrue(User.objects.get(pk=self.liaison.pk).check_password("password-liaison"))
+
+    def test_a_temporary_password_must_be_replaced_before_anything_else(self) -> None:
+        self.client.force_login(self.organiser)
+        self.client.post("/console/users/", {"username": "zhao", "full_name": "赵六"})
+        zhao = User.objects.get(username="zhao")
+        page = self.client.get(f"/console/users/{zhao.pk}/").content.decode()
+        given = page.split('id="one-time-password">')[1].split("<")[0]
+        self.client.post(f"/console/users/{zhao.pk}/", {"role": "liaison", "unit": "gaj"})
+        self.client.logout()
+        signed_in = self.client.post("/login/", {"username": "zhao", "password": given})
+        self.assertEqual(signed_in.status_code, 302)
+        # Every page that needs a role leads to the password change.
+        for path in ("/console/", "/cases/", f"/console/portal/{self.gaj.code}/"):
+            response = self.client.get(path)
+            self.assertRedirects(response, "/console/password/", fetch_redirect_response=False)
+        held = self.client.get("/console/password/")
+        self.assertContains(held, "您正在使用组织单位发放的临时密码")
+        # Public pages stay open (a liaison may still rate a window as a citizen).
+        self.assertEqual(self.client.get("/").status_code, 200)
+        self.assertEqual(self.client.get("/cases/report/").status_code, 200)
+        changed = self.client.post(
+            "/console/password/",
+            {
+                "old_password": given,
+                "new_password1": "Zhao-liaison-2026",
+                "new_password2": "Zhao-liaison-2026",
+            },
+        )
+        self.assertRedirects(changed, "/console/", fetch_redirect_response=False)
+        self.assertEqual(self.client.get("/console/").status_code, 200)
+        self.assertFalse(TemporaryPassword.objects.filter(user=zhao).exists())
+        # A reset makes the password temporary again; the next sign-in is held the same way.
+        self.client.force_login(self.organiser)
+        self.client.post(f"/console/users/{zhao.pk}/password/")
+        self.assertTrue(TemporaryPassword.objects.filter(user=zhao).exists())
+        self.client.force_login(zhao)
+        self.assertRedirects(
+            self.client.get("/console/"), "/console/password/", fetch_redirect_response=False
+        )
+
+    def test_accounts_without_a_temporary_password_are_not_held(self) -> None:
+        self.client.post("/login/", {"username": "liaison", "password": "password-liaison"})
+        self.assertEqual(self.client.get("/console/").status_code, 200)

@@ -25,6 +25,7 @@ from minping.orgs.actions import (
     do_revoke_role,
 )
 from minping.orgs.forms import GrantForm, NewUserForm, TOTPConfirmForm
+from minping.orgs.middleware import MUST_CHANGE, password_changed
 from minping.orgs.models import Membership, Role, TOTPDevice, Unit
 
 # The one-time password is shown once, on the page after the action, then forgotten.
@@ -170,6 +171,8 @@ def password_change(request: HttpRequest) -> HttpResponse:
         # The form only checks the old password and the new one's strength; the action stores it.
         do_change_password(me, form.cleaned_data["new_password1"], actor=me)
         update_session_auth_hash(request, me)
+        password_changed(request)
         messages.success(request, "密码已修改。")
         return redirect("console:home")
-    return render(request, "console/password.html", {"form": form})
+    context = {"form": form, "temporary": request.session.get(MUST_CHANGE, False)}
+    return render(request, "console/password.html", context)
