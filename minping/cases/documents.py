@@ -1,4 +1,4 @@
-"""The registration-and-transfer card (政风行风问题和案件登记转办卡) as a Word document.
+"""The registration-and-transfer card (政风行风问题和案件登记转办卡) as Word and PDF files.
 
 The card goes to the responsible unit, so it names the complainant only by
 pseudonym (R-32).
@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 
+from django.template.loader import render_to_string
 from docx import Document
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
@@ -69,3 +70,11 @@ def card_document(case: Case) -> bytes:
     buffer = io.BytesIO()
     document.save(buffer)
     return buffer.getvalue()
+
+
+def card_pdf(case: Case) -> bytes:
+    """The card as an A4 PDF: the printable page's own table, through WeasyPrint."""
+    from weasyprint import HTML  # imported late: loading Pango takes a moment
+
+    pdf: bytes = HTML(string=render_to_string("cases/card_pdf.html", {"case": case})).write_pdf()
+    return pdf

@@ -21,6 +21,7 @@ urlpatterns = [
     path("<str:number>/", views.detail, name="detail"),
     path("<str:number>/card/", views.card, name="card"),
     path("<str:number>/card.docx", views.card_docx, name="card-docx"),
+    path("<str:number>/card.pdf", views.card_pdf, name="card-pdf"),
     path("<str:number>/identity/", views.reveal, name="reveal"),
     path("<str:number>/<str:action>/", views.act, name="act"),
 ]

@@ -263,6 +263,17 @@ def card_docx(request: HttpRequest, number: str) -> HttpResponse:
     return response
 
 
+@require(*STAFF)
+def card_pdf(request: HttpRequest, number: str) -> HttpResponse:
+    """The same card as an A4 PDF, for offices that file or send cards as PDF."""
+    from minping.cases.documents import card_pdf as render_card_pdf
+
+    case = get_case_for_user(request, number)
+    response = HttpResponse(render_card_pdf(case), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="card-{case.number}.pdf"'
+    return response
+
+
 @require(Role.ORGANISER)
 def api_keys(request: HttpRequest) -> HttpResponse:
     """Keys for outside systems (12345 platforms) sending cases through the API."""

@@ -60,6 +60,7 @@ EXPECT = [
     Expect("cases:detail", allow=UNIT_STAFF, kwargs=_case),
     Expect("cases:card", allow=UNIT_STAFF, kwargs=_case),
     Expect("cases:card-docx", allow=UNIT_STAFF, kwargs=_case),
+    Expect("cases:card-pdf", allow=UNIT_STAFF, kwargs=_case),
     # Only organisers open a complainant's identity.
     Expect(
         "cases:reveal",

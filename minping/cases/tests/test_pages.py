@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 
 import docx
+import pypdf
 from django.contrib.auth.models import User
 from django.core.cache import cache
 from django.urls import reverse
@@ -37,7 +38,7 @@ class ScopingTest(BaseTestCase):
 
     def test_another_units_case_is_not_found(self) -> None:
         self.client.force_login(self.liaison)
-        for name in ("cases:detail", "cases:card", "cases:card-docx"):
+        for name in ("cases:detail", "cases:card", "cases:card-docx", "cases:card-pdf"):
             url = reverse(name, args=[self.theirs.number])
             self.assertEqual(self.client.get(url).status_code, 404, name)
         url = reverse("cases:act", args=[self.theirs.number, "accept"])
@@ -57,6 +58,18 @@ class ScopingTest(BaseTestCase):
         text = "\n".join(c.text for t in card.tables for r in t.rows for c in r.cells)
         self.assertIn(self.mine.pseudonym, text)
         self.assertNotIn("张三", text)
+        pdf = self.client.get(reverse("cases:card-pdf", args=[self.mine.number]))
+        self.assertEqual(pdf["Content-Type"], "application/pdf")
+        (sheet,) = pypdf.PdfReader(io.BytesIO(pdf.content)).pages
+        # A4 is 210 × 297 mm = 595.28 × 841.89 points.
+        self.assertAlmostEqual(float(sheet.mediabox.width), 595.28, delta=0.5)
+        self.assertAlmostEqual(float(sheet.mediabox.height), 841.89, delta=0.5)
+        # The text reads back as Chinese (the font is embedded, not boxes).
+        printed = sheet.extract_text().replace(" ", "")
+        self.assertIn("政风行风问题和案件登记转办卡", printed)
+        self.assertIn(self.mine.number, printed)
+        self.assertIn(self.mine.pseudonym, printed)
+        self.assertNotIn("张三", printed)
         response = self.client.post(
             reverse("cases:reveal", args=[self.mine.number]), {"reason": "x"}
         )
