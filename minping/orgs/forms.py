@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import ValidationError
 
 from minping.orgs import totp
@@ -31,6 +32,13 @@ class SignInForm(AuthenticationForm):
             if not code:
                 raise ValidationError(self.error_messages["otp_required"], code="otp_required")
             if not totp.check_and_consume(device, code):
+                # The password was right, but someone guessing codes must meet the same
+                # lockout as someone guessing passwords: tell django-axes it failed.
+                user_login_failed.send(
+                    sender=__name__,
+                    credentials={"username": self.get_user().get_username()},
+                    request=self.request,
+                )
                 raise ValidationError(self.error_messages["otp_invalid"], code="otp_invalid")
         return cleaned
 

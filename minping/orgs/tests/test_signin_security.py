@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import datetime
 
+import pyotp
 from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.test import override_settings
 from django.utils import timezone
 
+from minping.orgs.actions import do_begin_totp, do_confirm_totp
 from minping.test import BaseTestCase
 
 
@@ -33,6 +35,27 @@ class LockoutTestCase(BaseTestCase):
             "/login/", {"username": "leader", "password": "password-leader"}
         )
         self.assertEqual(response.status_code, 302)
+
+
+class SecondFactorLockoutTestCase(BaseTestCase):
+    @override_settings(AXES_FAILURE_LIMIT=3)
+    def test_wrong_codes_after_the_right_password_lock_the_account_too(self) -> None:
+        device = do_begin_totp(self.organiser, actor=self.organiser)
+        do_confirm_totp(device, pyotp.TOTP(device.secret).now(), actor=self.organiser)
+        device.refresh_from_db()
+        right_code = pyotp.TOTP(device.secret).at(timezone.now() + datetime.timedelta(seconds=30))
+        wrong_code = "000000" if right_code != "000000" else "111111"
+        login = {"username": "organiser", "password": "password-organiser"}
+        # Leaving the code out is the normal first step, not a failure.
+        for _ in range(3):
+            self.assertContains(self.client.post("/login/", login), "此账号已启用动态口令")
+        for _ in range(2):
+            guessed = self.client.post("/login/", {**login, "otp": wrong_code})
+            self.assertContains(guessed, "动态口令不正确")
+        self.assertEqual(self.client.post("/login/", {**login, "otp": wrong_code}).status_code, 429)
+        # Locked: even the right code does not get in now.
+        self.assertEqual(self.client.post("/login/", {**login, "otp": right_code}).status_code, 429)
+        self.assertNotIn("_auth_user_id", self.client.session)
 
 
 class SessionExpiryTestCase(BaseTestCase):
