@@ -25,9 +25,10 @@ What it does:
 7. counts (with --show-queries lists) the SQL queries of one GET and one POST in-process
    (Django's test client, on one extra invitation issued after the check);
 8. unless --no-pgbench: the floor without Python. pgbench replays that POST's SQL (each
-   run with a new form key and ballot id) against ``SELECT 1``, once opening a connection
-   per transaction (as the server does with CONN_MAX_AGE=0) and once on kept connections;
-   then drops the database (unless --keep).
+   run with a new form key, a new ballot id and a random invitation) against ``SELECT 1``,
+   once opening a connection per transaction (as the server does with CONN_MAX_AGE=0) and
+   once on kept connections, and prints the ratio the server could reach at best;
+9. drops the database (unless --keep).
 
 Ratio = POST ballots/s ÷ /healthz requests/s, both measured in the same interleaved run.
 The client runs on the same machine as gunicorn and PostgreSQL: compare ratios from one

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 from collections.abc import Iterable, Sequence
-from decimal import Decimal
 from typing import Any
 
 from openpyxl import Workbook
@@ -13,6 +12,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from minping.cases.models import Case, LedgerItem
 from minping.cases.stats import MonthlyStats, Row
+from minping.lib.rates import as_percent
 from minping.orgs.models import Unit
 
 LEDGER_COLUMNS = [
@@ -131,10 +131,6 @@ def ledger_workbook(unit: Unit, items: Sequence[LedgerItem], cases: Sequence[Cas
     return _save(workbook)
 
 
-def _percent(value: Decimal | None) -> str:
-    return "—" if value is None else f"{value}%"
-
-
 def _row(row: Row) -> list[Any]:
     c = row.counts
     return [
@@ -145,10 +141,10 @@ def _row(row: Row) -> list[Any]:
         c["on_time"],
         c["closed"],
         c["repeats"],
-        _percent(row.response_rate),
-        _percent(row.on_time_rate),
-        _percent(row.resolution_rate),
-        _percent(row.satisfaction_rate),
+        as_percent(row.response_rate),
+        as_percent(row.on_time_rate),
+        as_percent(row.resolution_rate),
+        as_percent(row.satisfaction_rate),
     ]
 
 

@@ -15,12 +15,13 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, Q, QuerySet
 
 from minping.cases.models import Case, Satisfaction, Source, State
+from minping.lib.rates import rate
 
 ANSWERED_STATES = [State.REPLIED, State.EXPLAINED, State.VERIFIED, State.FOLLOWED_UP, State.CLOSED]
 
@@ -37,12 +38,6 @@ COUNTS = {
     ),
     "repeats": Count("id", filter=Q(is_repeat=True)),
 }
-
-
-def rate(part: int, whole: int) -> Decimal | None:
-    if not whole:
-        return None
-    return (Decimal(100) * part / whole).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 @dataclass

@@ -215,7 +215,7 @@ class CollectionSettingsForm(forms.ModelForm):
                 )
             if name in quotas:
                 raise forms.ValidationError(f"第 {number} 行:类别“{name}”重复设置了配额。")
-            quotas[name] = int(count)
+            quotas[name] = count
         return quotas
 
     def clean(self) -> dict[str, Any]:

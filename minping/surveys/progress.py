@@ -11,12 +11,13 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from fractions import Fraction
 
 from django.db.models import Count, Q, Sum
 
 from minping.campaigns.models import Campaign, Method
+from minping.lib.rates import as_percent, rate
 from minping.orgs.models import Group, Unit
 from minping.surveys.breakdown import Row, category_table
 from minping.surveys.models import Answer, Ballot, Channel, CollectionSettings, Invitation
@@ -47,15 +48,7 @@ class UnitProgress:
 
     @property
     def response_rate(self) -> str:
-        return percent(self.invitations_used, self.invited)
-
-
-def percent(part: int, whole: int | None) -> str:
-    """``part ÷ whole`` as a percentage to one decimal, half up; "—" without a denominator."""
-    if not whole:
-        return "—"
-    value = Decimal(part * 100) / Decimal(whole)
-    return f"{value.quantize(Decimal('0.1'), ROUND_HALF_UP)}%"
+        return as_percent(rate(self.invitations_used, self.invited))
 
 
 @dataclass(frozen=True)
@@ -79,7 +72,7 @@ class ChannelFigure:
 
     @property
     def rate(self) -> str:
-        return "—" if self.used is None else percent(self.used, self.issued)
+        return "—" if self.used is None else as_percent(rate(self.used, self.issued))
 
 
 @dataclass(frozen=True)
@@ -168,6 +161,7 @@ def method_progress(method: Method) -> MethodProgress:
         cells = counts.get(unit.pk, {})
         by_round = tuple(cells.get((r, accepted), 0) for r in range(1, rounds + 1))
         total = sum(n for (_r, status), n in cells.items() if status == accepted)
+        issued, used = invited.get(unit.pk, (0, 0))
         progress.units.append(
             UnitProgress(
                 code=unit.code,
@@ -184,8 +178,8 @@ def method_progress(method: Method) -> MethodProgress:
                     and n < settings.round_target
                     for number, n in enumerate(by_round, 1)
                 ),
-                invited=invited.get(unit.pk, (0, 0))[0],
-                invitations_used=invited.get(unit.pk, (0, 0))[1],
+                invited=issued,
+                invitations_used=used,
             )
         )
     progress.channels = _channels(method)

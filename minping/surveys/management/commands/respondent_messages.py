@@ -30,7 +30,8 @@ def entries(po_text: str) -> dict[str, tuple[str, bool]]:
             "".join(re.findall(r'"((?:[^"\\]|\\.)*)"', part)) for part in match.groups()
         )
         if msgid:
-            found[msgid] = (msgstr, "#, fuzzy" in block or ", fuzzy" in block)
+            flags = [line for line in block.splitlines() if line.startswith("#,")]
+            found[msgid] = (msgstr, any("fuzzy" in line for line in flags))
     return found
 
 
