@@ -109,7 +109,7 @@ CSRF_TRUSTED_ORIGINS = [
 # --- end of production safety -------------------------------------------------------------
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "minping.lib.apps.AdminConfig",  # Django's admin, read-only (lib/admin.py)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
