@@ -10,4 +10,4 @@ import os
 
 os.environ.setdefault("MINPING_ENV", "development")
 
-from minping.settings import *  # noqa: E402, F403
+from minping.settings import *  # noqa: F403
