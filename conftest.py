@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "minping.settings")
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "minping.devsettings")
 # Playwright's sync API runs an event loop in the test's thread; Django would then refuse
 # the ORM calls a test makes between clicks, although they are plainly synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")

@@ -604,6 +604,8 @@ def main() -> int:
     os.environ.update(
         {
             "DATABASE_URL": url,
+            # Plain HTTP on 127.0.0.1, as the demo: no HTTPS redirect, no production checks.
+            "MINPING_ENV": "development",
             "SECRET_KEY": secret,
             "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
             "MINPING_DATA_DIR": str(tmp),

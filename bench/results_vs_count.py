@@ -174,6 +174,7 @@ def main() -> None:
     sizes = [int(s) for s in args.ballots.split(",")]
     tmp = tempfile.mkdtemp(prefix="minping-bench-")
     url = args.database_url or f"sqlite:///{tmp}/bench.sqlite3"
+    os.environ.setdefault("MINPING_ENV", "development")  # a throw-away database, no secrets
     env = {**os.environ, "DATABASE_URL": url, "MINPING_DATA_DIR": tmp}
     if url.startswith("postgres"):
         name = url.rsplit("/", 1)[1]

@@ -6,11 +6,22 @@ import sys
 
 def main() -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "minping.settings")
+    if sys.argv[1:2] == ["demo"]:
+        # The demo is a development server on 127.0.0.1 with well-known passwords.
+        os.environ.setdefault("MINPING_ENV", "development")
     from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
     from django.db import DatabaseError
 
-    settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
+    try:
+        settings.DATA_DIR.mkdir(parents=True, exist_ok=True)
+    except ImproperlyConfigured as exc:
+        if "--traceback" in sys.argv:
+            raise
+        # The production checks in settings.py: their message says what to set.
+        sys.stderr.write(f"{exc}\n")
+        sys.exit(1)
     try:
         execute_from_command_line(sys.argv)
     except DatabaseError as exc:

@@ -2,7 +2,9 @@
 
 Without any environment an SQLite database in the data directory is used, so the
 demo runs on a machine that has only Python. ``DATABASE_URL`` selects PostgreSQL
-for a city- or province-wide installation.
+for a city- or province-wide installation. A server is in production unless
+``MINPING_ENV=development`` and then refuses to start without its own secrets
+(the production block below; README lists every variable).
 """
 
 import os
@@ -10,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("MINPING_DATA_DIR", BASE_DIR / "data"))
@@ -19,12 +22,94 @@ def envbool(name: str, default: str) -> bool:
     return os.environ.get(name, default).lower() in ("1", "true", "yes", "on")
 
 
-SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-not-secret-change-me")
+# --- Production safety: secrets, hosts, HTTPS, the audit key (docs/security.md) -----------
+# MINPING_ENV is "production" unless set otherwise, and a production server refuses to start
+# (ImproperlyConfigured, so gunicorn refuses too, not only `minping check`) on a development
+# secret or without its host names. The demo (`minping demo`, see cli.py), the tests
+# (conftest.py) and mypy (devsettings.py) run as "development": fixed keys, plain HTTP.
+MINPING_ENV = os.environ.get("MINPING_ENV", "production")
+if MINPING_ENV not in ("production", "development"):
+    raise ImproperlyConfigured(
+        f"MINPING_ENV 只能是 production 或 development,而不是“{MINPING_ENV}”。\n"
+        f"MINPING_ENV must be production or development, not {MINPING_ENV!r}."
+    )
+DEVELOPMENT = MINPING_ENV == "development"
+DEVELOPMENT_SECRET_KEY = "dev-only-not-secret-change-me"
+DEVELOPMENT_AUDIT_KEY = "dev-only-audit-key-not-secret"
+
+SECRET_KEY = os.environ.get("SECRET_KEY", DEVELOPMENT_SECRET_KEY if DEVELOPMENT else "")
 DEBUG = envbool("DEBUG", "False")
-ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]").split(",")
+ALLOWED_HOSTS = [
+    host.strip()
+    for host in os.environ.get(
+        "ALLOWED_HOSTS", "localhost,127.0.0.1,[::1]" if DEVELOPMENT else ""
+    ).split(",")
+    if host.strip()
+]
+# The key of the audit chain's HMAC (audit/models.py). It lives outside the database, so
+# that whoever can write the database cannot rewrite the log unnoticed; keep it apart from
+# database backups.
+MINPING_AUDIT_KEY = os.environ.get(
+    "MINPING_AUDIT_KEY", DEVELOPMENT_AUDIT_KEY if DEVELOPMENT else ""
+)
+# `minping audit anchor` appends the chain's head here each day (and mails it); `minping
+# audit verify` checks the chain against every line. Keep copies off this server.
+MINPING_AUDIT_ANCHOR_FILE = Path(
+    os.environ.get("MINPING_AUDIT_ANCHOR_FILE", DATA_DIR / "audit-anchors.txt")
+)
+
+if not DEVELOPMENT:
+    _refusals = []
+    if DEBUG:
+        _refusals.append("生产环境不能开启 DEBUG / DEBUG must be off in production")
+    if len(SECRET_KEY) < 50 or SECRET_KEY == DEVELOPMENT_SECRET_KEY:
+        _refusals.append(
+            "SECRET_KEY 未设置或短于 50 个字符 / SECRET_KEY is unset or shorter than 50 characters"
+        )
+    if not ALLOWED_HOSTS or "*" in ALLOWED_HOSTS:
+        _refusals.append(
+            "ALLOWED_HOSTS 未设置:请列出本站的域名,逗号分隔,不能用 * / "
+            "ALLOWED_HOSTS must list this site's host names (comma-separated, not *)"
+        )
+    if len(MINPING_AUDIT_KEY) < 32 or MINPING_AUDIT_KEY == SECRET_KEY:
+        _refusals.append(
+            "MINPING_AUDIT_KEY 未设置、短于 32 个字符或与 SECRET_KEY 相同 / "
+            "MINPING_AUDIT_KEY is unset, shorter than 32 characters or equal to SECRET_KEY"
+        )
+    if _refusals:
+        raise ImproperlyConfigured(
+            "生产环境配置不完整,拒绝启动 / Refusing to start in production:\n  - "
+            + "\n  - ".join(_refusals)
+            + "\n生成密钥 / make a key: "
+            "python3 -c 'import secrets; print(secrets.token_urlsafe(50))'"
+            "\n变量说明见 README“生产环境配置” / see README, Production environment."
+            "\n演示或开发请设置 / for the demo or development set MINPING_ENV=development"
+        )
+
+# HTTPS behind the reverse proxy: on by default in production, off in development (the demo
+# serves plain HTTP on 127.0.0.1). `minping check --deploy` is clean with README's settings.
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", str(not DEVELOPMENT))
+SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", str(not DEVELOPMENT))
+CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", str(not DEVELOPMENT))
+SECURE_HSTS_SECONDS = int(
+    os.environ.get("SECURE_HSTS_SECONDS", "0" if DEVELOPMENT else str(365 * 24 * 3600))
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", str(not DEVELOPMENT))
+# Preloading is hard to undo, so it is asked for explicitly.
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", "False")
+# The header the proxy sets to say the visitor used HTTPS, e.g. X-Forwarded-Proto. Set it only
+# behind a proxy that overwrites the header; otherwise a visitor could claim HTTPS.
+if _proxy_header := os.environ.get("SECURE_PROXY_SSL_HEADER", "").strip():
+    SECURE_PROXY_SSL_HEADER = ("HTTP_" + _proxy_header.upper().replace("-", "_"), "https")
+CSRF_TRUSTED_ORIGINS = [
+    origin.strip()
+    for origin in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",")
+    if origin.strip()
+]
+# --- end of production safety -------------------------------------------------------------
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "minping.lib.apps.AdminConfig",  # Django's admin, read-only (lib/admin.py)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

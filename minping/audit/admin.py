@@ -1,11 +1,11 @@
 from django.contrib import admin
-from django.http import HttpRequest
 
 from minping.audit.models import AuditEntry
+from minping.lib.admin import ReadOnlyAdmin
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(ReadOnlyAdmin):
     list_display = [
         "seq",
         "at",
@@ -17,12 +17,3 @@ class AuditEntryAdmin(admin.ModelAdmin):
     ]
     list_filter = ["action", "campaign_code"]
     search_fields = ["action", "actor_label", "object_id"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import getpass
 import json
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models, transaction
 from django.utils import timezone
 
-from minping.audit.models import GENESIS, AuditEntry, AuditHead
+from minping.audit.models import GENESIS, KEYED, PLAIN, SCHEMES, AuditEntry, AuditHead
+
+if TYPE_CHECKING:
+    from minping.audit.anchors import Anchor
 
 
 def actor_label(actor: Any) -> str:
@@ -50,6 +54,7 @@ def record(
         object_id=str(obj.pk) if obj is not None else "",
         detail=stored,
         prev_hash=head.hash,
+        scheme=KEYED,
     )
     entry.hash = entry.compute_hash()
     entry.save()
@@ -64,10 +69,20 @@ class Problem:
     message: str
 
 
-def verify() -> list[Problem]:
-    """Walk the chain and list every entry altered, removed or inserted."""
+def verify(anchors: Iterable[Anchor] = ()) -> list[Problem]:
+    """Walk the chain and list every entry altered, removed or inserted.
+
+    Keyed entries are checked with the audit key; plain ones (from before the key) are
+    accepted only at the start of the chain, before every keyed entry. Each anchor, a head
+    kept outside the database, must still name an entry with the same hash.
+    """
     problems: list[Problem] = []
+    anchored: dict[int, list[Anchor]] = {}
+    for anchor in anchors:
+        anchored.setdefault(anchor.seq, []).append(anchor)
     expected_prev, expected_seq = GENESIS, 1
+    keyed = keyed_broken = 0
+    last_scheme = ""
     for entry in AuditEntry.objects.order_by("seq").iterator(chunk_size=2000):
         if entry.seq != expected_seq:
             problems.append(
@@ -75,11 +90,55 @@ def verify() -> list[Problem]:
             )
         if entry.prev_hash != expected_prev:
             problems.append(Problem(entry.seq, f"第 {entry.seq} 条记录与前一条的链接不符"))
-        if entry.compute_hash() != entry.hash:
-            problems.append(Problem(entry.seq, f"第 {entry.seq} 条记录的内容被改动"))
+        if entry.scheme not in SCHEMES:
+            problems.append(Problem(entry.seq, f"第 {entry.seq} 条记录的签名方式无法识别"))
+        else:
+            if entry.scheme == PLAIN and keyed:
+                problems.append(
+                    Problem(
+                        entry.seq,
+                        f"第 {entry.seq} 条记录没有密钥签名,却排在有密钥签名的记录之后(被改写)",
+                    )
+                )
+            if entry.compute_hash() != entry.hash:
+                problems.append(Problem(entry.seq, f"第 {entry.seq} 条记录的内容被改动"))
+                keyed_broken += entry.scheme == KEYED
+            keyed += entry.scheme == KEYED
+        for anchor in anchored.pop(entry.seq, []):
+            if anchor.hash != entry.hash:
+                problems.append(
+                    Problem(
+                        entry.seq,
+                        f"第 {entry.seq} 条记录与 {anchor.at} 留存的锚点不符"
+                        "(锚点之前的记录被改动、删除或重新计算过哈希)",
+                    )
+                )
         expected_prev, expected_seq = entry.hash, entry.seq + 1
-    head = AuditHead.objects.filter(id=1).first()
+        last_scheme = entry.scheme
     last_seq = expected_seq - 1
+    if last_scheme == PLAIN:
+        problems.append(
+            Problem(
+                last_seq,
+                f"日志末尾的第 {last_seq} 条记录没有密钥签名:有密钥签名的记录被删除,或日志被改写过",
+            )
+        )
+    if keyed and keyed_broken == keyed:
+        problems.append(
+            Problem(
+                last_seq,
+                "所有带密钥签名的记录都对不上:也可能是 MINPING_AUDIT_KEY 与写入日志时的密钥不同",
+            )
+        )
+    for anchor in sorted((a for kept in anchored.values() for a in kept), key=lambda a: a.seq):
+        gone = "日志末尾的记录被删除" if anchor.seq > last_seq else "该记录已不在日志中"
+        problems.append(
+            Problem(
+                anchor.seq,
+                f"{anchor.at} 留存的锚点指向第 {anchor.seq} 条记录,{gone}",
+            )
+        )
+    head = AuditHead.objects.filter(id=1).first()
     if head is not None and (head.seq != last_seq or head.hash != expected_prev):
         problems.append(
             Problem(

@@ -3,11 +3,21 @@
 Every state change writes one entry in the same transaction as the change.
 Each entry carries the hash of the one before it, so that altering or removing
 any entry breaks the chain, and ``minping audit verify`` says where.
+
+The hash is an HMAC-SHA256 keyed with ``MINPING_AUDIT_KEY``, which is held
+outside the database: someone who can write the database but lacks the key
+cannot recompute the chain after deleting or editing entries. Entries written
+before the key was introduced keep their plain SHA-256 (``scheme`` says which);
+they may only form the start of the chain, closed by a keyed ``audit.keyed``
+entry, so that a rewritten chain cannot pass as old entries (``log.verify``).
+Against someone who has the key as well, the head is anchored outside the
+database each day (``anchors.py``).
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 from typing import Any
 
@@ -16,6 +26,24 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
 GENESIS = "0" * 64
+PLAIN = "sha256"  # entries written before the chain was keyed
+KEYED = "hmac-sha256"  # every entry since: HMAC-SHA256 with settings.MINPING_AUDIT_KEY
+SCHEMES = (PLAIN, KEYED)
+# The first keyed entry of a chain that had plain ones (written by migration 0002).
+SWITCH_OVER = "audit.keyed"
+
+
+def keyed_digest(data: bytes) -> str:
+    """HMAC-SHA256 of the data with the audit key, in hex."""
+    return hmac.new(settings.MINPING_AUDIT_KEY.encode(), data, hashlib.sha256).hexdigest()
+
+
+def digest(scheme: str, data: bytes) -> str:
+    if scheme == KEYED:
+        return keyed_digest(data)
+    if scheme == PLAIN:
+        return hashlib.sha256(data).hexdigest()
+    raise ValueError(f"unknown audit hash scheme {scheme!r}")
 
 
 class AuditEntry(models.Model):
@@ -37,6 +65,7 @@ class AuditEntry(models.Model):
     detail = models.JSONField("详情", default=dict, encoder=DjangoJSONEncoder)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
+    scheme = models.CharField("签名方式", max_length=16, default=KEYED)
 
     class Meta:
         ordering = ["seq"]
@@ -47,23 +76,31 @@ class AuditEntry(models.Model):
         return f"#{self.seq} {self.action} {self.object_type}:{self.object_id}"
 
     def canonical(self) -> bytes:
-        """The bytes the hash covers: every field but the hash itself."""
-        body: dict[str, Any] = {
-            "seq": self.seq,
-            "at": self.at.isoformat(),
-            "actor": self.actor_label,
-            "action": self.action,
-            "campaign": self.campaign_code,
-            "object_type": self.object_type,
-            "object_id": self.object_id,
-            "detail": self.detail,
-            "prev": self.prev_hash,
-        }
-        text = json.dumps(body, cls=DjangoJSONEncoder, ensure_ascii=False, sort_keys=True)
-        return text.encode()
+        return canonical(self)
 
     def compute_hash(self) -> str:
-        return hashlib.sha256(self.canonical()).hexdigest()
+        return digest(self.scheme, canonical(self))
+
+
+def canonical(entry: Any) -> bytes:
+    """The bytes the hash covers: every field but the hash and its scheme.
+
+    A function rather than only a method, so that the migration that keys the chain
+    can hash an entry of its historical model the same way.
+    """
+    body: dict[str, Any] = {
+        "seq": entry.seq,
+        "at": entry.at.isoformat(),
+        "actor": entry.actor_label,
+        "action": entry.action,
+        "campaign": entry.campaign_code,
+        "object_type": entry.object_type,
+        "object_id": entry.object_id,
+        "detail": entry.detail,
+        "prev": entry.prev_hash,
+    }
+    text = json.dumps(body, cls=DjangoJSONEncoder, ensure_ascii=False, sort_keys=True)
+    return text.encode()
 
 
 class AuditHead(models.Model):

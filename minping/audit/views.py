@@ -19,6 +19,7 @@ PAGE = 50
 
 # How an action is named to a reader; unknown ones are shown by their code.
 ACTION_LABELS = {
+    "audit.keyed": "审计日志改用密钥签名",
     "campaign.load": "新建评议活动",
     "campaign.update": "修改评议活动",
     "deduction.propose": "提出减分",

@@ -12,45 +12,41 @@ from minping.campaigns.models import (
     Stage,
     VetoRule,
 )
+from minping.lib.admin import ReadOnlyAdmin, ReadOnlyInline
+
+# Campaigns change through definition files and scores through imports, both audited.
 
 
-class ScaleLevelInline(admin.TabularInline):
+class ScaleLevelInline(ReadOnlyInline):
     model = ScaleLevel
-    extra = 0
 
 
-class IndicatorInline(admin.TabularInline):
+class IndicatorInline(ReadOnlyInline):
     model = Indicator
-    extra = 0
 
 
-class MethodInline(admin.TabularInline):
+class MethodInline(ReadOnlyInline):
     model = Method
-    extra = 0
 
 
-class StageInline(admin.TabularInline):
+class StageInline(ReadOnlyInline):
     model = Stage
-    extra = 0
 
 
-class DeductionSourceInline(admin.TabularInline):
+class DeductionSourceInline(ReadOnlyInline):
     model = DeductionSource
-    extra = 0
 
 
-class DeductionRuleInline(admin.TabularInline):
+class DeductionRuleInline(ReadOnlyInline):
     model = DeductionRule
-    extra = 0
 
 
-class VetoRuleInline(admin.TabularInline):
+class VetoRuleInline(ReadOnlyInline):
     model = VetoRule
-    extra = 0
 
 
 @admin.register(Campaign)
-class CampaignAdmin(admin.ModelAdmin):
+class CampaignAdmin(ReadOnlyAdmin):
     list_display = ["code", "title", "year", "publish", "published_at"]
     search_fields = ["code", "title"]
     readonly_fields = ["definition", "published_at", "created", "updated"]
@@ -66,13 +62,13 @@ class CampaignAdmin(admin.ModelAdmin):
 
 
 @admin.register(MethodScore)
-class MethodScoreAdmin(admin.ModelAdmin):
+class MethodScoreAdmin(ReadOnlyAdmin):
     list_display = ["campaign", "method", "unit", "score"]
     list_filter = ["campaign", "method"]
     search_fields = ["unit__name", "unit__code"]
 
 
 @admin.register(ImportBatch)
-class ImportBatchAdmin(admin.ModelAdmin):
+class ImportBatchAdmin(ReadOnlyAdmin):
     list_display = ["created", "campaign", "kind", "filename", "rows"]
     list_filter = ["kind", "campaign"]

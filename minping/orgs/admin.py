@@ -1,16 +1,19 @@
 from django.contrib import admin
 
+from minping.lib.admin import ReadOnlyAdmin
 from minping.orgs.models import Group, Membership, Unit
+
+# Units change through the audited import, roles at /console/users/.
 
 
 @admin.register(Group)
-class GroupAdmin(admin.ModelAdmin):
+class GroupAdmin(ReadOnlyAdmin):
     list_display = ["code", "name"]
     search_fields = ["code", "name"]
 
 
 @admin.register(Unit)
-class UnitAdmin(admin.ModelAdmin):
+class UnitAdmin(ReadOnlyAdmin):
     list_display = ["code", "name", "parent", "group"]
     list_filter = ["group"]
     search_fields = ["code", "name"]
@@ -18,7 +21,7 @@ class UnitAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(ReadOnlyAdmin):
     list_display = ["user", "role", "unit", "source_code"]
     list_filter = ["role"]
     search_fields = ["user__username", "unit__name", "source_code"]

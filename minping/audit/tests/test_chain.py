@@ -6,10 +6,10 @@ from django.db import transaction
 
 from minping.audit import log
 from minping.audit.models import AuditEntry, AuditHead
-from minping.test import BaseTestCase
+from minping.audit.tests.base import AnchorFileTestCase
 
 
-class AuditChainTestCase(BaseTestCase):
+class AuditChainTestCase(AnchorFileTestCase):
     def write_three(self) -> None:
         for n in range(3):
             with transaction.atomic():

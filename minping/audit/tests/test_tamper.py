@@ -10,10 +10,10 @@ from django.db import connection, transaction
 
 from minping.audit import log
 from minping.audit.models import AuditEntry
-from minping.test import BaseTestCase
+from minping.audit.tests.base import AnchorFileTestCase
 
 
-class TamperTestCase(BaseTestCase):
+class TamperTestCase(AnchorFileTestCase):
     def setUp(self) -> None:
         super().setUp()
         for n in range(4):
