@@ -17,8 +17,9 @@ PROXY = "10.0.0.2"
 
 
 def address(forwarded: str | None, proxies: int, remote: str = PROXY) -> str:
-    extra = {} if forwarded is None else {"HTTP_X_FORWARDED_FOR": forwarded}
-    request = RequestFactory().get("/", REMOTE_ADDR=remote, **extra)
+    request = RequestFactory().get("/", REMOTE_ADDR=remote)
+    if forwarded is not None:
+        request.META["HTTP_X_FORWARDED_FOR"] = forwarded
     with override_settings(MINPING_TRUSTED_PROXIES=proxies):
         return client_address(request)
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 import pyotp
 from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.contrib.sessions.models import Session
-from django.http import HttpResponse
 from django.test import Client, override_settings
 from django.utils import timezone
 
@@ -100,7 +100,7 @@ class LockoutBehindProxyTestCase(BaseTestCase):
 
 @override_settings(AXES_FAILURE_LIMIT=3)
 class PasswordChangeLockoutTestCase(BaseTestCase):
-    def change(self, old: str) -> HttpResponse:
+    def change(self, old: str) -> Any:
         new = "Ningxia-window-2026"
         form = {"old_password": old, "new_password1": new, "new_password2": new}
         return self.client.post("/console/password/", form)
