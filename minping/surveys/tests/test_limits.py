@@ -17,6 +17,8 @@ from django.urls import reverse
 
 from minping.lib.clients import DEVICE_COOKIE
 from minping.lib.tests.import_fixtures import make_campaign
+from minping.settings import rate_limits
+from minping.surveys import limits
 from minping.surveys.models import Ballot, Channel
 from minping.surveys.tests.helpers import form_for, open_collection, window_link
 from minping.surveys.tests.test_online import last_code
@@ -263,3 +265,20 @@ class OnlineBehindProxyTest(BaseTestCase):
             self.url, {"step": "verify", "phone": "13500000009", "code": neighbours_code}
         )
         self.assertEqual(verified.status_code, 302)
+
+
+class ConfiguredLimitsTest(BaseTestCase):
+    def test_the_environment_form_is_read_and_a_misspelt_name_stops_start_up(self) -> None:
+        self.assertEqual(
+            rate_limits(" window=60/60, code-address=500/900 "),
+            {"window": (60, 60), "code-address": (500, 900)},
+        )
+        with self.assertRaises(ValueError):
+            rate_limits("window=60")
+        with override_settings(MINPING_RATE_LIMITS={"window": (60, 60)}):
+            self.assertEqual(limits.limit("window"), (60, 60))
+            self.assertEqual(limits.unknown_limits(), [])
+        with override_settings(MINPING_RATE_LIMITS={"windows": (60, 60)}):
+            (error,) = limits.unknown_limits()
+            self.assertEqual(error.id, "minping.E020")
+            self.assertIn("windows", error.msg)
