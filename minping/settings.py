@@ -224,6 +224,9 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = int(os.environ.get("MINPING_LOGIN_FAILURES", "5"))
 AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("MINPING_LOCKOUT_MINUTES", "30")))
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+# The address is the client's, read through the trusted proxies (see below), as every
+# rate limit reads it.
+AXES_CLIENT_IP_CALLABLE = "minping.lib.clients.client_address"
 AXES_LOCKOUT_TEMPLATE = "orgs/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
@@ -255,6 +258,28 @@ MINPING_SURVEY_KEY = os.environ.get("MINPING_SURVEY_KEY", "")
 MINPING_CATEGORY_THRESHOLD = int(os.environ.get("MINPING_CATEGORY_THRESHOLD", "5"))
 # The address printed on QR codes and invitation links, e.g. https://pingyi.example.gov.cn
 MINPING_PUBLIC_URL = os.environ.get("MINPING_PUBLIC_URL", "")
+
+# --- Client addresses and rate limits (docs/security.md) ------------------------------------
+# How many reverse proxies in front of the server append to X-Forwarded-For (nginx:
+# proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for). 0: the header is ignored
+# and REMOTE_ADDR is the client, as for a server reached directly.
+MINPING_TRUSTED_PROXIES = int(os.environ.get("MINPING_TRUSTED_PROXIES", "0"))
+
+
+def rate_limits(text: str) -> dict[str, tuple[int, int]]:
+    """``window=30/60,code-address=500/900`` → {name: (most, seconds)}; see surveys/limits.py."""
+    limits = {}
+    for item in filter(None, (part.strip() for part in text.split(","))):
+        name, _, value = item.partition("=")
+        most, _, seconds = value.partition("/")
+        if not (name.strip() and most.strip().isdigit() and seconds.strip().isdigit()):
+            raise ValueError(f"MINPING_RATE_LIMITS: “{item}” is not name=most/seconds")
+        limits[name.strip()] = (int(most), int(seconds))
+    return limits
+
+
+MINPING_RATE_LIMITS = rate_limits(os.environ.get("MINPING_RATE_LIMITS", ""))
+# --- end of client addresses and rate limits ------------------------------------------------
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 

@@ -1,13 +1,14 @@
 """Pages for the public, without signing in: report a problem, check its progress (R-32).
 
 The progress page needs the case number and the check code given at
-registration; wrong guesses are limited per visitor and per case number with
-the Django cache, so the million six-digit codes cannot be tried.
+registration; wrong guesses are limited per case (whoever guesses), per device
+and, up to a ceiling high enough for a hall behind one NAT, per address
+(``surveys.limits``: cache only, subjects hashed), so the million six-digit
+codes cannot be tried and one visitor cannot close the page to everyone else.
 """
 
 from __future__ import annotations
 
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -15,13 +16,10 @@ from minping.cases import actions
 from minping.cases.actions import CaseActionRefused
 from minping.cases.forms import CheckForm, PublicReportForm
 from minping.cases.models import Case, Source, State
+from minping.lib import clients
 from minping.orgs.access import public
+from minping.surveys import limits
 
-# Wrong check codes allowed per visitor address, and per case number, in WINDOW seconds.
-CHECKS_PER_VISITOR = 10
-FAILURES_PER_CASE = 5
-REPORTS_PER_VISITOR = 5
-WINDOW = 15 * 60
 # Once these are reached the unit's answer is shown to the complainant.
 ANSWERED = {State.VERIFIED, State.FOLLOWED_UP, State.CLOSED}
 # Steps the complainant sees; internal ones (recommendations, deductions) are left out.
@@ -41,19 +39,12 @@ PUBLIC_EVENTS = [
 ]
 
 
-def _visitor(request: HttpRequest) -> str:
-    # Only the cache holds it, for WINDOW seconds; it is never stored with a case.
-    return str(request.META.get("REMOTE_ADDR", ""))
-
-
-def _count(key: str) -> int:
-    """Add one to a counter that expires WINDOW seconds after it was first set."""
-    cache.add(key, 0, WINDOW)
-    try:
-        return int(cache.incr(key))
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, WINDOW)
-        return 1
+def _visitor(request: HttpRequest, prefix: str) -> list[tuple[str, str]]:
+    """The limits a visitor's attempts count against: their device, and their address."""
+    return [
+        (f"{prefix}-device", clients.device_subject(request)),
+        (f"{prefix}-address", clients.client_address(request)),
+    ]
 
 
 @public
@@ -63,7 +54,8 @@ def report(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         if form.cleaned_data["website"]:
             return render(request, "cases/report.html", {"form": PublicReportForm()})
-        if _count(f"cases-report:{_visitor(request)}") > REPORTS_PER_VISITOR:
+        over = [limits.over(name, subject) for name, subject in _visitor(request, "report")]
+        if any(over):
             form.add_error(None, "您提交得太频繁了,请 15 分钟后再试,或拨打热线电话反映。")
             return render(request, "cases/report.html", {"form": form}, status=429)
         data = form.cleaned_data
@@ -79,7 +71,7 @@ def report(request: HttpRequest) -> HttpResponse:
             form.add_error(None, refused.message)
         else:
             return render(request, "cases/report_done.html", {"case": case})
-    return render(request, "cases/report.html", {"form": form})
+    return clients.remember_device(request, render(request, "cases/report.html", {"form": form}))
 
 
 @public
@@ -87,19 +79,19 @@ def check(request: HttpRequest) -> HttpResponse:
     """Progress by case number and check code, no account needed."""
     form = CheckForm(request.POST or None)
     if request.method != "POST" or not form.is_valid():
-        return render(request, "cases/check.html", {"form": form})
+        return clients.remember_device(request, render(request, "cases/check.html", {"form": form}))
     number = form.cleaned_data["number"].strip()
-    visitor_key = f"cases-check:{_visitor(request)}"
-    case_key = f"cases-check-case:{number}"
-    if (cache.get(visitor_key) or 0) >= CHECKS_PER_VISITOR or (
-        cache.get(case_key) or 0
-    ) >= FAILURES_PER_CASE:
+    case = Case.objects.select_related("unit").filter(number=number).first()
+    # A case is guarded whoever guesses; a visitor is stopped whatever case they guess.
+    subjects = _visitor(request, "check")
+    if case is not None:
+        subjects.append(("check-case", str(case.pk)))
+    if any(limits.reached(name, subject) for name, subject in subjects):
         form.add_error(None, "查询次数过多,请 15 分钟后再试。如忘记查询码,请拨打热线电话查询。")
         return render(request, "cases/check.html", {"form": form}, status=429)
-    case = Case.objects.select_related("unit").filter(number=number).first()
     if case is None or not actions.check_code_matches(case, form.cleaned_data["code"]):
-        _count(visitor_key)
-        _count(case_key)
+        for name, subject in subjects:
+            limits.count(name, subject)
         form.add_error(None, "问题编号或查询码不正确,请核对后重新输入。")
         return render(request, "cases/check.html", {"form": form}, status=404)
     # Merged into another case: show that case's progress, which is where the work goes on.

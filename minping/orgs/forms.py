@@ -5,9 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth import authenticate
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+from django.contrib.auth.models import User
 from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 
 from minping.orgs import totp
 from minping.orgs.models import Role
@@ -41,6 +44,28 @@ class SignInForm(AuthenticationForm):
                 )
                 raise ValidationError(self.error_messages["otp_invalid"], code="otp_invalid")
         return cleaned
+
+
+class GuardedPasswordChangeForm(PasswordChangeForm):
+    """Changing one's password: the old one is checked as a sign-in is, lockout included.
+
+    Someone who found a signed-in session must not be able to guess the password
+    here without limit; through ``authenticate`` django-axes refuses a locked-out
+    user and counts every wrong old password against the user and the address.
+    """
+
+    def __init__(self, user: User, data: Any = None, *, request: HttpRequest) -> None:
+        super().__init__(user, data)
+        self.request = request
+
+    def clean_old_password(self) -> str:
+        old = str(self.cleaned_data["old_password"])
+        found = authenticate(self.request, username=self.user.get_username(), password=old)
+        if found is None or found.pk != self.user.pk:
+            raise ValidationError(
+                self.error_messages["password_incorrect"], code="password_incorrect"
+            )
+        return old
 
 
 class NewUserForm(forms.Form):

@@ -16,11 +16,13 @@ from minping.surveys.questionnaires import UnitResponse
 
 BURST = "burst"
 PATTERN = "pattern"
+DEVICE = "device"
 ADDRESS = "address"
 
 REASONS = {
     BURST: "短时间内同一单位答卷激增",
     PATTERN: "短时间内重复出现完全相同的答案",
+    DEVICE: "同一设备提交过多",
     ADDRESS: "同一网络地址提交过多",
 }
 
@@ -28,7 +30,11 @@ REASONS = {
 LIMITS: dict[str, tuple[int, int]] = {
     BURST: (30, 10 * 60),
     PATTERN: (5, 30 * 60),
-    ADDRESS: (10, 60 * 60),
+    # One browser (its device cookie, or its address when it keeps no cookie).
+    DEVICE: (10, 60 * 60),
+    # Everyone behind one address: a city behind the reverse proxy is one client address
+    # per person, but a hall's Wi-Fi or a company's NAT is one for all, so only a ceiling.
+    ADDRESS: (200, 60 * 60),
 }
 
 
@@ -42,12 +48,16 @@ def _pattern(response: UnitResponse) -> str:
     return "|".join(f"{code}={level}" for code, level in sorted(response.levels.items()))
 
 
-def flag(method_id: int, responses: list[UnitResponse], address: str) -> str:
-    """Count this respondent's ballots and return the first reason to hold them, or ""."""
+def flag(method_id: int, responses: list[UnitResponse], *, device: str, address: str) -> str:
+    """Count this respondent's ballots and return the first reason to hold them, or "".
+
+    ``device`` is ``lib.clients.device_subject``, ``address`` the client's address.
+    """
     reasons: list[str] = []
-    most, seconds = limit(ADDRESS)
-    if limits.count_attempt(f"anomaly:address:{method_id}", address, seconds) > most:
-        reasons.append(ADDRESS)
+    for reason, subject in ((DEVICE, device), (ADDRESS, address)):
+        most, seconds = limit(reason)
+        if limits.count_attempt(f"anomaly:{reason}:{method_id}", subject, seconds) > most:
+            reasons.append(reason)
     for response in responses:
         unit = response.unit.pk
         most, seconds = limit(BURST)

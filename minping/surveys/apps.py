@@ -8,5 +8,7 @@ class SurveysConfig(AppConfig):
 
     def ready(self) -> None:
         from minping.surveys.checks import chinese_font
+        from minping.surveys.limits import unknown_limits
 
         checks.register(chinese_font)
+        checks.register(unknown_limits)

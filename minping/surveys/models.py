@@ -190,7 +190,7 @@ class CollectionSettings(models.Model):
     opens = models.DateField("开始日期", null=True, blank=True)
     closes = models.DateField("截止日期", null=True, blank=True)
     closed = models.BooleanField("已停止收集", default=False)
-    # 一次一评 at a window: one ballot per address (or per kiosk) per this many seconds.
+    # 一次一评 at a window: one ballot per device (its cookie) or per kiosk per this many seconds.
     window_interval = models.PositiveIntegerField("扫码评价间隔(秒)", default=120)
     kiosk_interval = models.PositiveIntegerField("评价终端间隔(秒)", default=15)
 

@@ -26,13 +26,9 @@ MAX_TRIES = 5
 VERIFIED_SECONDS = 30 * 60
 VERIFIED_COOKIE = "minping_phone"
 VERIFIED_SALT = "minping.surveys.phone"
-DEVICE_COOKIE = "minping_device"
 
-# Sending limits: (bucket, most sends, per seconds). A phone also waits a minute between sends.
+# A phone waits a minute between sends; the other sending limits are in limits.LIMITS.
 PHONE_GAP = 60
-PHONE_SENDS = (5, 60 * 60)
-ADDRESS_SENDS = (20, 60 * 60)
-DEVICE_SENDS = (5, 60 * 60)
 
 MOBILE = re.compile(r"^1[3-9][0-9]{9}$")
 
@@ -119,12 +115,3 @@ def verified_key(request: HttpRequest) -> str | None:
     except (signing.BadSignature, ValueError, TypeError):
         return None
     return key if isinstance(key, str) and len(key) == 64 else None
-
-
-def device_id(request: HttpRequest) -> str:
-    value = str(request.COOKIES.get(DEVICE_COOKIE, ""))
-    return value if re.fullmatch(r"[A-Za-z0-9_-]{16,40}", value) else ""
-
-
-def new_device_id() -> str:
-    return secrets.token_urlsafe(16)

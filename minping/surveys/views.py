@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import csv
 import io
+import math
 import uuid
 from typing import Any
 
@@ -30,6 +31,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from minping.campaigns.models import Campaign, Method
+from minping.lib import clients
 from minping.lib.errors import InvalidInput
 from minping.lib.sheets import XLSX_TYPE, one_sheet_workbook
 from minping.orgs.access import is_organiser, public, require
@@ -384,12 +386,17 @@ def invitation(request: HttpRequest, token: str) -> HttpResponse:
 def code_entry(request: HttpRequest) -> HttpResponse:
     """Typing the short code from an invitation letter; wrong codes are rate-limited."""
     if request.method == "GET":
-        return render(request, "surveys/code.html", {"errors": [], "code": ""})
+        page = render(request, "surveys/code.html", {"errors": [], "code": ""})
+        return clients.remember_device(request, page)
     if _replayed(request):
         return _thanks(False)
-    address = limits.client_address(request)
+    # Wrong codes count per device; per address only up to a ceiling a hall's NAT stays under.
+    subjects = [
+        ("code-device", clients.device_subject(request)),
+        ("code-address", clients.client_address(request)),
+    ]
     typed = str(request.POST.get("code", ""))[:100]
-    if limits.attempts("code", address) >= limits.CODE_ATTEMPTS:
+    if any(limits.reached(name, subject) for name, subject in subjects):
         return message(
             request,
             _("尝试次数过多"),
@@ -405,7 +412,8 @@ def code_entry(request: HttpRequest) -> HttpResponse:
         else None
     )
     if found is None:
-        limits.count_attempt("code", address, limits.CODE_WINDOW)
+        for name, subject in subjects:
+            limits.count(name, subject)
         problem = (
             _("邀请码是 10 位字母和数字(不含 0、O、1、I、L),请核对后重新输入。")
             if code is None
@@ -443,10 +451,24 @@ def _window_or_page(
     return questionnaire
 
 
+def _rated_recently(request: HttpRequest, wait: int) -> HttpResponse:
+    """A device that rated this window moments ago: said when the page opens, not after."""
+    minutes = max(1, math.ceil(wait / 60))
+    text = _("您刚刚已经评价过这个窗口,谢谢。再次办理业务后,%(minutes)s 分钟后可以再评价。") % {
+        "minutes": minutes
+    }
+    return message(request, _("您刚刚评价过"), text, 429)
+
+
 @public
 @require_http_methods(["GET", "POST"])
 def window(request: HttpRequest, slug: str) -> HttpResponse:
-    """The QR code on a window's sheet (R-12): one rating per service, limited per address."""
+    """The QR code on a window's sheet (R-12): one rating per service, per device.
+
+    一次一评 counts per browser (its device cookie), not per address: a hall's Wi-Fi
+    and the reverse proxy put many people behind one address. All devices together
+    rate a window at most ``limits.LIMITS["window"]`` times a minute.
+    """
     link = (
         WindowLink.objects.select_related("unit", "method", "campaign").filter(slug=slug).first()
         if plausible_token(slug)
@@ -459,22 +481,38 @@ def window(request: HttpRequest, slug: str) -> HttpResponse:
         return found
     assert link is not None
     questionnaire = found
+    bucket = f"window-device:{link.pk}"
+    device = clients.device_subject(request)
     if request.method == "GET":
-        return questionnaire_page(request, questionnaire, [link.unit], action=request.path)
+        # Only a browser that kept its device cookie can have rated; a new one gets the form
+        # (so that a script without cookies cannot close the page to a whole hall's Wi-Fi).
+        wait = limits.wait_left(bucket, device) if clients.device_id(request) else 0
+        if wait:
+            return _rated_recently(request, wait)
+        page = questionnaire_page(request, questionnaire, [link.unit], action=request.path)
+        return clients.remember_device(request, page)
     interval = settings_for(link.method).window_interval
-    address = limits.client_address(request)
-    if not limits.take_once(f"window:{link.pk}", address, interval):
-        return message(
+    if not limits.take_once(bucket, device, interval):  # rated already, or two tabs at once
+        return _rated_recently(request, limits.wait_left(bucket, device))
+    if limits.over("window", str(link.pk)):
+        # A flood, or a hall busier than the ceiling: keep the answers, ask to send again.
+        limits.give_back(bucket, device)
+        answers = read_answers(request.POST, questionnaire.spec, [link.unit])
+        return questionnaire_page(
             request,
-            _("您刚刚评价过"),
-            _("您刚刚已经评价过这个窗口。一次办事评价一次,感谢您的参与!"),
-            429,
+            questionnaire,
+            [link.unit],
+            action=request.path,
+            errors=[_("这个窗口此刻评价的人较多,请稍等一分钟再点“提交评价”。")],
+            chosen=answers.chosen,
+            key=answers.key,
+            status=429,
         )
     response = cast(
         request, questionnaire, [link.unit], channel=Channel.WINDOW, action=request.path
     )
     if response.status_code != 302:
-        limits.give_back(f"window:{link.pk}", address)
+        limits.give_back(bucket, device)
     return response
 
 

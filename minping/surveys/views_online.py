@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from minping.campaigns.models import Campaign, Method
+from minping.lib import clients
 from minping.orgs.access import public
 from minping.orgs.models import Unit
 from minping.surveys import anomalies, limits, phones, sms
@@ -74,16 +75,7 @@ def _phone_page(
     }
     response = render(request, "surveys/phone.html", context, status=status)
     response["Cache-Control"] = "no-store"
-    if not phones.device_id(request):
-        response.set_cookie(
-            phones.DEVICE_COOKIE,
-            phones.new_device_id(),
-            max_age=365 * 24 * 3600,
-            httponly=True,
-            samesite="Lax",
-            secure=request.is_secure(),
-        )
-    return response
+    return clients.remember_device(request, response)
 
 
 def _too_many(request: HttpRequest, text: str) -> HttpResponse:
@@ -97,20 +89,18 @@ def _send_code(request: HttpRequest) -> HttpResponse:
         problem = _("请输入 11 位手机号码,例如 13912345678。")
         return _phone_page(request, phone=typed, errors=[problem], status=400)
     key = phones.phone_key(phone)
-    address = limits.client_address(request)
-    device = phones.device_id(request)
+    # Per number and per device; the address is only a ceiling, high enough for a hall.
     checks = [
-        ("sms-phone", key, phones.PHONE_SENDS),
-        ("sms-address", address, phones.ADDRESS_SENDS),
+        ("sms-phone", key),
+        ("sms-device", clients.device_subject(request)),
+        ("sms-address", clients.client_address(request)),
     ]
-    if device:
-        checks.append(("sms-device", device, phones.DEVICE_SENDS))
-    if any(limits.attempts(bucket, subject) >= most for bucket, subject, (most, _s) in checks):
+    if any(limits.reached(name, subject) for name, subject in checks):
         return _too_many(request, _("获取验证码的次数太多,请一小时后再试。"))
     if not limits.take_once("sms-gap", key, phones.PHONE_GAP):
         return _too_many(request, _("验证码已经发送,请 1 分钟后再重新获取。"))
-    for bucket, subject, (_most, seconds) in checks:
-        limits.count_attempt(bucket, subject, seconds)
+    for name, subject in checks:
+        limits.count(name, subject)
     code = phones.start(phone)
     text = _("【群众评议】您的验证码是 %(code)s,%(minutes)s 分钟内有效。请勿告诉他人。") % {
         "code": code,
@@ -129,7 +119,13 @@ def _verify_code(request: HttpRequest) -> HttpResponse:
     phone = phones.normalise_phone(str(request.POST.get("phone", ""))[:40])
     if phone is None:
         return _phone_page(request, errors=[_("请重新输入手机号码。")], status=400)
+    # Each code allows a few tries (phones.check); a device trying many numbers' codes stops too.
+    device = clients.device_subject(request)
+    if limits.reached("sms-wrong-device", device):
+        return _too_many(request, _("验证码输错次数太多,请一小时后再试。"))
     result = phones.check(phone, str(request.POST.get("code", ""))[:20])
+    if not result.ok and result.problem != "expired":
+        limits.count("sms-wrong-device", device)
     if result.ok:
         response = HttpResponseRedirect(request.get_full_path())
         phones.remember_verified(response, request, phones.phone_key(phone))
@@ -211,7 +207,12 @@ def online(request: HttpRequest, code: str, method: str, unit: str = "") -> Http
     answers = read_answers(request.POST, questionnaire.spec, units)
     reason = ""
     if not check_responses(questionnaire.spec, answers.responses, answers.category):
-        reason = anomalies.flag(the_method.pk, answers.responses, limits.client_address(request))
+        reason = anomalies.flag(
+            the_method.pk,
+            answers.responses,
+            device=clients.device_subject(request),
+            address=clients.client_address(request),
+        )
     return cast(
         request,
         questionnaire,

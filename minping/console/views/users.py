@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth import update_session_auth_hash
-from django.contrib.auth.forms import PasswordChangeForm
 from django.contrib.auth.models import User
 from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
@@ -24,7 +23,12 @@ from minping.orgs.actions import (
     do_reset_password,
     do_revoke_role,
 )
-from minping.orgs.forms import GrantForm, NewUserForm, TOTPConfirmForm
+from minping.orgs.forms import (
+    GrantForm,
+    GuardedPasswordChangeForm,
+    NewUserForm,
+    TOTPConfirmForm,
+)
 from minping.orgs.middleware import MUST_CHANGE, password_changed
 from minping.orgs.models import Membership, Role, TOTPDevice, Unit
 
@@ -166,9 +170,10 @@ def totp_setup(request: HttpRequest) -> HttpResponse:
 def password_change(request: HttpRequest) -> HttpResponse:
     """Anyone with a role replaces the one-time password an organiser gave them."""
     me = User.objects.get(username=request.user.get_username())
-    form = PasswordChangeForm(me, request.POST or None)
+    form = GuardedPasswordChangeForm(me, request.POST or None, request=request)
     if request.method == "POST" and form.is_valid():
-        # The form only checks the old password and the new one's strength; the action stores it.
+        # The form checks the old password (a wrong one counts towards the sign-in lockout)
+        # and the new one's strength; the action stores it.
         do_change_password(me, form.cleaned_data["new_password1"], actor=me)
         update_session_auth_hash(request, me)
         password_changed(request)

@@ -129,7 +129,7 @@ def test_a_typed_code_and_picking_units(
 
 
 def test_a_window_qr_code_once_per_service(
-    phone: Any, live_server: Any, world: dict[str, Any]
+    phone: Any, browser: Any, live_server: Any, world: dict[str, Any]
 ) -> None:
     link = window_link(world["q"].method, world["window"])
     url = f"{live_server.url}/s/w/{link.slug}/"
@@ -138,11 +138,20 @@ def test_a_window_qr_code_once_per_service(
     answer_all(phone, "好")
     phone.get_by_role("button", name="提交评价").tap()
     expect(phone.get_by_role("heading", name="感谢您的评价!")).to_be_visible()
+    # Scanning again: told at once, before filling anything in.
     phone.goto(url)
-    answer_all(phone, "差")
-    phone.get_by_role("button", name="提交评价").tap()
     expect(phone.get_by_role("heading", name="您刚刚评价过")).to_be_visible()
-    assert list(Ballot.objects.values_list("channel", flat=True)) == ["window"]
+    expect(phone.get_by_text("分钟后可以再评价")).to_be_visible()
+    assert phone.get_by_role("button", name="提交评价").count() == 0
+    # The next citizen's phone on the same address (the hall's Wi-Fi) is another device.
+    other = browser.new_context(locale="zh-CN", is_mobile=True, has_touch=True)
+    neighbour = other.new_page()
+    neighbour.goto(url)
+    answer_all(neighbour, "较好")
+    neighbour.get_by_role("button", name="提交评价").tap()
+    expect(neighbour.get_by_role("heading", name="感谢您的评价!")).to_be_visible()
+    other.close()
+    assert list(Ballot.objects.values_list("channel", flat=True)) == ["window", "window"]
 
 
 def test_a_kiosk_resets_after_each_ballot(
