@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from minping.audit import log
 from minping.campaigns.models import Campaign, DeductionRule, VetoRule
+from minping.lib import uploads
 from minping.lib.errors import InputProblem, InvalidInput, ProblemCollector
 from minping.lib.imports import ImportSummary, check_not_imported, record_import, summary
 from minping.lib.progress import Progress
@@ -39,6 +40,7 @@ from minping.oversight.models import (
     VisitPhoto,
     VisitPlan,
 )
+from minping.oversight.storage import delete_after_commit
 
 M = TypeVar("M", bound=models.Model)
 BATCH = 1000
@@ -247,7 +249,9 @@ def _store_proposal(item: ReviewedItem, actor: Any, attachment: UploadedFile | N
     """Save a new deduction or veto with who proposed it and its evidence file."""
     item.proposed_by = actor if getattr(actor, "pk", None) else None
     if attachment is not None:
-        item.attachment.save(attachment.name or "附件", attachment, save=False)
+        checked = uploads.accept(attachment, uploads.DOCUMENT, column="附件")
+        item.attachment.save(checked.name or "附件", checked, save=False)
+        item.attachment_type = checked.content_type
     item.save()
 
 
@@ -424,6 +428,7 @@ def do_submit(
         raise InvalidInput([InputProblem("请填写内容", column="内容")])
     if not requirement.wants_text and file is None:
         raise InvalidInput([InputProblem("请选择要上传的文件", column="文件")])
+    checked = uploads.accept(file, uploads.DOCUMENT, column="文件") if file is not None else None
     with transaction.atomic():
         submission = (
             Submission.objects.select_for_update()
@@ -436,8 +441,12 @@ def do_submit(
         submission.text = text
         submission.submitted_at = timezone.now()
         submission.submitted_by = actor
-        if file is not None:
-            submission.file.save(file.name or "材料", file, save=False)
+        if checked is not None:
+            earlier = submission.file.name or ""
+            submission.file.save(checked.name or "材料", checked, save=False)
+            submission.file_type = checked.content_type
+            if earlier != submission.file.name:
+                delete_after_commit(earlier)  # a replaced file is not kept (storage.py)
         submission.save()
         log.record(
             "submission.replace" if replaced else "submission.submit",
@@ -509,6 +518,7 @@ def do_record_visit(
     if score is not None and not (0 <= score <= 100):
         problems.add("评分应在 0 到 100 之间", column="评分")
     problems.raise_if_any()
+    checked = uploads.accept_all(photos, uploads.PHOTO, column="照片")
     with transaction.atomic():
         visit = Visit.objects.create(
             campaign=campaign,
@@ -521,8 +531,8 @@ def do_record_visit(
             score=score,
         )
         names = []
-        for photo in photos:
-            stored = VisitPhoto(visit=visit)
+        for photo in checked:
+            stored = VisitPhoto(visit=visit, file_type=photo.content_type)
             stored.file.save(photo.name or "照片", photo, save=True)
             names.append(stored.file.name)
         log.record(
