@@ -8,7 +8,7 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, TypeVar
 
-from django.core.files.uploadedfile import UploadedFile
+from django.core.files import File
 from django.db import models, transaction
 from django.utils import timezone
 
@@ -159,7 +159,7 @@ def do_propose_deduction(
     evidence: str = "",
     actor: Any = None,
     document_number: str = "",
-    attachment: UploadedFile | None = None,
+    attachment: File | None = None,
 ) -> Deduction:
     """Record a proposed deduction; it does not count until signed off and accepted (R-21).
 
@@ -209,7 +209,7 @@ def do_propose_veto(
     source_code: str,
     evidence: str = "",
     document_number: str = "",
-    attachment: UploadedFile | None = None,
+    attachment: File | None = None,
     actor: Any = None,
 ) -> Veto:
     """A discipline body proposes a veto (R-22); its head signs off, the organiser decides.
@@ -245,7 +245,7 @@ def do_propose_veto(
     return veto
 
 
-def _store_proposal(item: ReviewedItem, actor: Any, attachment: UploadedFile | None) -> None:
+def _store_proposal(item: ReviewedItem, actor: Any, attachment: File | None) -> None:
     """Save a new deduction or veto with who proposed it and its evidence file."""
     item.proposed_by = actor if getattr(actor, "pk", None) else None
     if attachment is not None:
@@ -420,7 +420,7 @@ def do_submit(
     *,
     actor: Any,
     text: str = "",
-    file: UploadedFile | None = None,
+    file: File | None = None,
 ) -> Submission:
     """A unit hands in (or replaces) what a requirement asks for; lateness is noted, not refused."""
     text = text.strip()
@@ -507,7 +507,7 @@ def do_record_visit(
     findings: str,
     score: Any = None,
     plan: VisitPlan | None = None,
-    photos: Iterable[UploadedFile] = (),
+    photos: Iterable[File] = (),
     actor: Any,
 ) -> Visit:
     """Record a visit with its findings, an optional 0–100 score and photos."""

@@ -9,24 +9,44 @@ import docx
 import openpyxl
 from PIL import Image
 
-# What the probe's files did in the organiser's browser: read the CSRF token, then grant the
-# uploader the organiser role. Here they post to a marker URL and set the title, so a test can
-# see whether anything ran at all.
-SCRIPT = (
-    b"<script>document.title='PWNED';"
-    b"fetch('/console/users/',{method:'POST',credentials:'include',"
-    b"body:'csrfmiddlewaretoken='+(document.cookie.match(/csrftoken=([^;]+)/)||[])[1]})"
-    b"</script>"
-)
-HTML_REPORT = (
-    "<!doctype html><html><head><meta charset=utf-8><title>自查报告</title></head>"
-    "<body><h1>自查报告</h1>".encode() + SCRIPT + b"</body></html>"
-)
-SVG = (
-    b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
-    + SCRIPT.replace(b"<script>", b"<script><![CDATA[").replace(b"</script>", b"]]></script>")
-    + b"</svg>"
-)
+
+def hostile_script(grantee: int = 0, marker: str = "ran") -> bytes:
+    """What the probe's files did in the organiser's browser: read the CSRF token and grant the
+    uploader (user ``grantee``) the organiser role; here they also set the title and fetch a
+    marker address, so that a test sees whether anything ran at all."""
+    return (
+        "<script>document.title='PWNED';"
+        f"fetch('/__{marker}__/');"
+        "var t=(document.cookie.match(/csrftoken=([^;]+)/)||[])[1];"
+        f"fetch('/console/users/{grantee}/',{{method:'POST',credentials:'include',"
+        "headers:{'Content-Type':'application/x-www-form-urlencoded'},"
+        "body:'csrfmiddlewaretoken='+t+'&role=organiser&unit=&source_code='});"
+        "</script>"
+    ).encode()
+
+
+def html_report(script: bytes) -> bytes:
+    """The probe's 自查报告: a web page."""
+    return (
+        "<!doctype html><html><head><meta charset=utf-8><title>自查报告</title></head>"
+        "<body><h1>自查报告</h1>".encode()
+        + script
+        + b"</body></html>"
+    )
+
+
+def svg(script: bytes) -> bytes:
+    """The probe's deduction attachment: a drawing that runs script when opened."""
+    code = script.replace(b"<script>", b"<script><![CDATA[").replace(b"</script>", b"]]></script>")
+    return (
+        b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
+        + code
+        + b"</svg>"
+    )
+
+
+HTML_REPORT = html_report(hostile_script())
+SVG = svg(hostile_script())
 
 
 def image(fmt: str = "PNG", size: tuple[int, int] = (40, 30), mode: str = "RGB") -> bytes:
@@ -72,8 +92,8 @@ def docx_file(text: str = "自查报告正文") -> bytes:
 
 def xlsx_file() -> bytes:
     workbook = openpyxl.Workbook()
-    workbook.active.append(["单位", "得分"])  # type: ignore[union-attr]
-    workbook.active.append(["公安局", 90])  # type: ignore[union-attr]
+    workbook.active.append(["单位", "得分"])
+    workbook.active.append(["公安局", 90])
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
