@@ -164,7 +164,7 @@ def identify(data: bytes) -> Format | None:
         return None
     try:
         if fmt.image:
-            _open_image(data, fmt)
+            _open_image(data, fmt, decode=False)  # a page of photos must not decode each one
         else:
             _clean(data, fmt)
     except _Bad:
@@ -229,8 +229,9 @@ def _clean(data: bytes, fmt: Format) -> bytes:
 # --- images ----------------------------------------------------------------------------------
 
 
-def _open_image(data: bytes, fmt: Format) -> Image.Image:
-    """The decoded image; refused when it is broken, too large, or hides markup."""
+def _open_image(data: bytes, fmt: Format, decode: bool = True) -> Image.Image:
+    """The decoded image (only its header read unless ``decode``); refused when it is broken,
+    too large, or hides markup."""
     end = _image_end(data, fmt)
     if MARKUP.search(data[:SNIFF_WINDOW]) or MARKUP.search(data[end:]):
         raise _Bad("含有网页代码")
@@ -241,8 +242,9 @@ def _open_image(data: bytes, fmt: Format) -> Image.Image:
             width, height = image.size
             if width * height > MAX_PIXELS:
                 raise _Bad(f"图片过大(超过 {MAX_PIXELS // 10_000:,} 万像素)")
-            image.seek(0)  # an animation: its first frame only
-            image.load()
+            if decode:
+                image.seek(0)  # an animation: its first frame only
+                image.load()
     except _Bad:
         raise
     except (OSError, ValueError, SyntaxError, EOFError, UnidentifiedImageError) as error:
