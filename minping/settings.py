@@ -147,6 +147,12 @@ MIDDLEWARE = [
     "axes.middleware.AxesMiddleware",
 ]
 
+# --- Content-Security-Policy (docs/security.md) ---------------------------------------------
+# Every response forbids inline script and any other origin; outermost but for
+# SecurityMiddleware, so that pages other middleware answers (lockout, CSRF failure) carry it
+# too. Uploaded files set their own, stricter policy (a sandbox) in minping.lib.downloads.
+MIDDLEWARE.insert(1, "minping.lib.csp.ContentSecurityPolicyMiddleware")
+
 ROOT_URLCONF = "minping.urls"
 WSGI_APPLICATION = "minping.wsgi.application"
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 
+from minping.oversight.forms import DocumentField
 from minping.oversight.models import SubmissionKind
 
 
@@ -40,10 +41,4 @@ class EligibilityForm(forms.Form):
 
 class SubmissionForm(forms.Form):
     text = forms.CharField(label="内容", required=False, widget=forms.Textarea(attrs={"rows": 4}))
-    file = forms.FileField(label="文件", required=False)
-
-    def clean_file(self) -> object:
-        upload = self.cleaned_data.get("file")
-        if upload is not None and upload.size > 20 * 1024 * 1024:
-            raise forms.ValidationError("文件超过 20 MB,请压缩后再上传。")
-        return upload
+    file = DocumentField(label="文件", required=False)

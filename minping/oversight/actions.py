@@ -8,12 +8,13 @@ from itertools import islice
 from pathlib import Path
 from typing import Any, TypeVar
 
-from django.core.files.uploadedfile import UploadedFile
+from django.core.files import File
 from django.db import models, transaction
 from django.utils import timezone
 
 from minping.audit import log
 from minping.campaigns.models import Campaign, DeductionRule, VetoRule
+from minping.lib import uploads
 from minping.lib.errors import InputProblem, InvalidInput, ProblemCollector
 from minping.lib.imports import ImportSummary, check_not_imported, record_import, summary
 from minping.lib.progress import Progress
@@ -39,6 +40,7 @@ from minping.oversight.models import (
     VisitPhoto,
     VisitPlan,
 )
+from minping.oversight.storage import delete_after_commit
 
 M = TypeVar("M", bound=models.Model)
 BATCH = 1000
@@ -157,7 +159,7 @@ def do_propose_deduction(
     evidence: str = "",
     actor: Any = None,
     document_number: str = "",
-    attachment: UploadedFile | None = None,
+    attachment: File | None = None,
 ) -> Deduction:
     """Record a proposed deduction; it does not count until signed off and accepted (R-21).
 
@@ -207,7 +209,7 @@ def do_propose_veto(
     source_code: str,
     evidence: str = "",
     document_number: str = "",
-    attachment: UploadedFile | None = None,
+    attachment: File | None = None,
     actor: Any = None,
 ) -> Veto:
     """A discipline body proposes a veto (R-22); its head signs off, the organiser decides.
@@ -243,11 +245,13 @@ def do_propose_veto(
     return veto
 
 
-def _store_proposal(item: ReviewedItem, actor: Any, attachment: UploadedFile | None) -> None:
+def _store_proposal(item: ReviewedItem, actor: Any, attachment: File | None) -> None:
     """Save a new deduction or veto with who proposed it and its evidence file."""
     item.proposed_by = actor if getattr(actor, "pk", None) else None
     if attachment is not None:
-        item.attachment.save(attachment.name or "附件", attachment, save=False)
+        checked = uploads.accept(attachment, uploads.DOCUMENT, column="附件")
+        item.attachment.save(checked.name or "附件", checked, save=False)
+        item.attachment_type = checked.content_type
     item.save()
 
 
@@ -416,7 +420,7 @@ def do_submit(
     *,
     actor: Any,
     text: str = "",
-    file: UploadedFile | None = None,
+    file: File | None = None,
 ) -> Submission:
     """A unit hands in (or replaces) what a requirement asks for; lateness is noted, not refused."""
     text = text.strip()
@@ -424,6 +428,7 @@ def do_submit(
         raise InvalidInput([InputProblem("请填写内容", column="内容")])
     if not requirement.wants_text and file is None:
         raise InvalidInput([InputProblem("请选择要上传的文件", column="文件")])
+    checked = uploads.accept(file, uploads.DOCUMENT, column="文件") if file is not None else None
     with transaction.atomic():
         submission = (
             Submission.objects.select_for_update()
@@ -436,8 +441,12 @@ def do_submit(
         submission.text = text
         submission.submitted_at = timezone.now()
         submission.submitted_by = actor
-        if file is not None:
-            submission.file.save(file.name or "材料", file, save=False)
+        if checked is not None:
+            earlier = submission.file.name or ""
+            submission.file.save(checked.name or "材料", checked, save=False)
+            submission.file_type = checked.content_type
+            if earlier != submission.file.name:
+                delete_after_commit(earlier)  # a replaced file is not kept (storage.py)
         submission.save()
         log.record(
             "submission.replace" if replaced else "submission.submit",
@@ -498,7 +507,7 @@ def do_record_visit(
     findings: str,
     score: Any = None,
     plan: VisitPlan | None = None,
-    photos: Iterable[UploadedFile] = (),
+    photos: Iterable[File] = (),
     actor: Any,
 ) -> Visit:
     """Record a visit with its findings, an optional 0–100 score and photos."""
@@ -509,6 +518,7 @@ def do_record_visit(
     if score is not None and not (0 <= score <= 100):
         problems.add("评分应在 0 到 100 之间", column="评分")
     problems.raise_if_any()
+    checked = uploads.accept_all(photos, uploads.PHOTO, column="照片")
     with transaction.atomic():
         visit = Visit.objects.create(
             campaign=campaign,
@@ -521,8 +531,8 @@ def do_record_visit(
             score=score,
         )
         names = []
-        for photo in photos:
-            stored = VisitPhoto(visit=visit)
+        for photo in checked:
+            stored = VisitPhoto(visit=visit, file_type=photo.content_type)
             stored.file.save(photo.name or "照片", photo, save=True)
             names.append(stored.file.name)
         log.record(

@@ -8,12 +8,11 @@ from django import forms
 from django.db.models import Q
 
 from minping.campaigns.models import Campaign, DeductionRule, VetoRule
+from minping.lib import uploads
 from minping.orgs.models import Unit
 from minping.oversight.models import VisitKind
 
 DATE = forms.DateInput(attrs={"type": "date"})
-# Evidence files: documents, spreadsheets, images; 20 MB is more than any scan needs.
-MAX_UPLOAD = 20 * 1024 * 1024
 
 
 def campaign_units(campaign: Campaign) -> Any:
@@ -28,10 +27,19 @@ class UnitChoiceField(forms.ModelChoiceField):
         return f"{obj.name}({obj.code})"
 
 
-def check_upload(upload: Any) -> Any:
-    if upload is not None and upload.size > MAX_UPLOAD:
-        raise forms.ValidationError("文件超过 20 MB,请压缩后再上传。")
-    return upload
+class DocumentField(forms.FileField):
+    """An evidence file or a unit's submission, checked by its content (minping.lib.uploads)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault(
+            "widget", forms.ClearableFileInput(attrs={"accept": uploads.DOCUMENT.accept})
+        )
+        kwargs.setdefault("help_text", "PDF、Word(.docx)、Excel(.xlsx)或图片,不超过 20 MB")
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> Any:
+        upload = super().clean(data, initial)
+        return uploads.check(upload, uploads.DOCUMENT) if upload else upload
 
 
 class ProposeForm(forms.Form):
@@ -41,15 +49,12 @@ class ProposeForm(forms.Form):
     evidence = forms.CharField(
         label="依据(事实经过、材料说明)", widget=forms.Textarea(attrs={"rows": 3})
     )
-    attachment = forms.FileField(label="附件(通报、记录等)", required=False)
+    attachment = DocumentField(label="附件(通报、记录等)", required=False)
 
     def __init__(self, *args: Any, campaign: Campaign, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.campaign = campaign
         self.fields["unit"].queryset = campaign_units(campaign)  # type: ignore[attr-defined]
-
-    def clean_attachment(self) -> Any:
-        return check_upload(self.cleaned_data.get("attachment"))
 
 
 class DeductionForm(ProposeForm):
@@ -108,18 +113,17 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 
 class PhotosField(forms.FileField):
+    """Several photos, each checked by its content and re-encoded (minping.lib.uploads)."""
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": "image/*"}))
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": uploads.PHOTO.accept}))
+        kwargs.setdefault("help_text", "JPG、PNG 或 WebP 图片,每张不超过 20 MB")
         super().__init__(*args, **kwargs)
 
     def clean(self, data: Any, initial: Any = None) -> Any:
         files = data if isinstance(data, list | tuple) else ([data] if data else [])
         cleaned = [super(PhotosField, self).clean(f, initial) for f in files]
-        for f in cleaned:
-            check_upload(f)
-            if not (getattr(f, "content_type", "") or "").startswith("image/"):
-                raise forms.ValidationError(f"“{f.name}”不是图片文件。")
-        return cleaned
+        return [uploads.check(f, uploads.PHOTO) for f in cleaned if f]
 
 
 class VisitForm(forms.Form):

@@ -39,6 +39,9 @@ class ReviewedItem(models.Model):
     attachment = models.FileField(
         "附件", storage=upload_storage, upload_to="evidence/%Y/%m/", blank=True
     )
+    # What the attachment's content was found to be when uploaded (minping.lib.uploads);
+    # empty for files stored before uploads were checked.
+    attachment_type = models.CharField("附件类型", max_length=100, blank=True, editable=False)
     status = models.CharField(
         "状态", max_length=12, choices=Review.choices, default=Review.PROPOSED, db_index=True
     )
@@ -184,6 +187,7 @@ class Submission(models.Model):
     file = models.FileField(
         "文件", storage=upload_storage, upload_to="submissions/%Y/%m/", blank=True
     )
+    file_type = models.CharField("文件类型", max_length=100, blank=True, editable=False)
     submitted_at = models.DateTimeField("报送时间")
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
@@ -272,6 +276,7 @@ class Visit(models.Model):
 class VisitPhoto(models.Model):
     visit = models.ForeignKey(Visit, models.CASCADE, related_name="photos")
     file = models.FileField("照片", storage=upload_storage, upload_to="visits/%Y/%m/")
+    file_type = models.CharField("文件类型", max_length=100, blank=True, editable=False)
 
     class Meta:
         verbose_name = "走访照片"

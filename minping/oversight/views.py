@@ -3,18 +3,17 @@ queue, and inspectors' plans, visits and contact cards."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from typing import Any
 
 from django import forms
 from django.contrib import messages
-from django.db.models.fields.files import FieldFile
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from minping.campaigns.models import Campaign
+from minping.lib.downloads import serve_upload
 from minping.lib.errors import InvalidInput
 from minping.orgs.access import has_role, require, source_codes
 from minping.orgs.models import Role
@@ -55,17 +54,6 @@ def chosen_campaign(request: HttpRequest) -> Campaign:
 
 def _problems(error: Exception) -> list[str]:
     return error.lines() if isinstance(error, InvalidInput) else [str(error)]
-
-
-def serve(file: FieldFile) -> FileResponse:
-    """A stored upload, sent only after the caller checked access."""
-    if not file:
-        raise Http404("没有附件")
-    try:
-        handle = file.open("rb")
-    except FileNotFoundError:
-        raise Http404("附件文件已不存在") from None
-    return FileResponse(handle, filename=os.path.basename(file.name or "附件"))
 
 
 # --- deductions and vetoes -----------------------------------------------------------------
@@ -193,13 +181,15 @@ def veto_step(request: HttpRequest, pk: int, step: str) -> HttpResponse:
 
 
 @require(*STAFF, *SOURCES)
-def deduction_attachment(request: HttpRequest, pk: int) -> FileResponse:
-    return serve(get_deduction_for_user(request, pk).attachment)
+def deduction_attachment(request: HttpRequest, pk: int) -> HttpResponse:
+    deduction = get_deduction_for_user(request, pk)
+    return serve_upload(deduction.attachment, deduction.attachment_type)
 
 
 @require(*STAFF, *SOURCES)
-def veto_attachment(request: HttpRequest, pk: int) -> FileResponse:
-    return serve(get_veto_for_user(request, pk).attachment)
+def veto_attachment(request: HttpRequest, pk: int) -> HttpResponse:
+    veto = get_veto_for_user(request, pk)
+    return serve_upload(veto.attachment, veto.attachment_type)
 
 
 @require(*STAFF)
@@ -316,8 +306,9 @@ def visit_to_case(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require(Role.INSPECTOR, Role.ORGANISER)
-def visit_photo(request: HttpRequest, pk: int) -> FileResponse:
-    return serve(get_photo_for_user(request, pk).file)
+def visit_photo(request: HttpRequest, pk: int) -> HttpResponse:
+    photo = get_photo_for_user(request, pk)
+    return serve_upload(photo.file, photo.file_type)
 
 
 @require(Role.INSPECTOR, Role.ORGANISER)

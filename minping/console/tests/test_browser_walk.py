@@ -15,6 +15,7 @@ from django.test import override_settings
 
 from minping.campaigns.models import Campaign, MethodScore
 from minping.console.tests.fixtures import WALK_TOML
+from minping.lib.tests import upload_fixtures
 from minping.orgs.models import Group, Membership, Role, Unit
 from minping.oversight.models import Deduction, Review, Submission
 
@@ -67,7 +68,7 @@ def test_whole_campaign(desktop: Any, live_server: Any, tmp_path: Path) -> None:
 
         # 2. The police bureau's liaison hands in its self-inspection report.
         report = tmp_path / "自查报告.docx"
-        report.write_bytes(b"self-inspection report")
+        report.write_bytes(upload_fixtures.docx_file())
         sign_in(page, base, "gonganlianluo")
         page.get_by_role("link", name="本单位").first.click()
         assert page.get_by_role("heading", level=1).inner_text() == "公安局"

@@ -13,6 +13,7 @@ from django.utils import timezone
 from minping.audit.models import AuditEntry
 from minping.campaigns.models import Campaign, Method, MethodScore
 from minping.console.tests.fixtures import WALK_TOML
+from minping.lib.tests import upload_fixtures
 from minping.orgs.models import Membership, Role, TemporaryPassword, TOTPDevice, Unit
 from minping.oversight.models import Submission, SubmissionKind, SubmissionRequirement
 from minping.scoring.models import ResultSnapshot
@@ -96,7 +97,7 @@ class RequirementsAndMonitorTestCase(UploadsTestCase):
         # The liaison of gaj hands in the report (late: its deadline was 3 days ago)
         # and never the contact person.
         self.client.force_login(self.liaison)
-        upload = SimpleUploadedFile("自查报告.docx", b"report")
+        upload = SimpleUploadedFile("自查报告.docx", upload_fixtures.docx_file())
         response = self.client.post(
             f"/console/portal/gaj/submit/{report.pk}/", {"file": upload}, follow=True
         )

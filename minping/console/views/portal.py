@@ -11,20 +11,20 @@ from typing import Any
 
 from django.contrib import messages
 from django.db.models import Q
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from minping.campaigns.models import Campaign
 from minping.console.forms import SubmissionForm
+from minping.lib.downloads import serve_upload
 from minping.lib.errors import InvalidInput
 from minping.orgs.access import get_unit_for_user, has_role, require, visible_units
 from minping.orgs.models import Role, Unit
 from minping.oversight.access import get_submission_for_user
 from minping.oversight.actions import do_submit
 from minping.oversight.models import Submission, SubmissionRequirement, Visit, submitted_on
-from minping.oversight.views import serve
 from minping.scoring.models import ResultSnapshot
 
 PORTAL = (Role.LIAISON, Role.ORGANISER, Role.LEADER)
@@ -166,5 +166,6 @@ def submit(request: HttpRequest, unit: str, pk: int) -> HttpResponse:
 
 
 @require(*PORTAL)
-def submission_file(request: HttpRequest, pk: int) -> FileResponse:
-    return serve(get_submission_for_user(request, pk).file)
+def submission_file(request: HttpRequest, pk: int) -> HttpResponse:
+    submission = get_submission_for_user(request, pk)
+    return serve_upload(submission.file, submission.file_type)

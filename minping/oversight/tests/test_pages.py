@@ -7,16 +7,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from minping.audit.models import AuditEntry
 from minping.campaigns.models import Campaign, DeductionRule, VetoRule
+from minping.lib.tests import upload_fixtures
 from minping.lib.tests.import_fixtures import make_campaign
 from minping.orgs.models import Membership, Role
 from minping.oversight.models import ContactCard, Deduction, Review, Veto, Visit
 from minping.test import UploadsTestCase
 
-PNG = (
-    b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
-    b"\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\xff\xff?\x00\x05\xfe\x02\xfe\xa7\x35\x81\x84"
-    b"\x00\x00\x00\x00IEND\xaeB`\x82"
-)
+PNG = upload_fixtures.image("PNG")
+PDF = upload_fixtures.pdf()
 
 
 class PagesTestCase(UploadsTestCase):
@@ -48,7 +46,7 @@ class DeductionPagesTestCase(PagesTestCase):
             "count": 2,
             "document_number": "银媒函〔2018〕3号",
             "evidence": "两次拒绝采访",
-            "attachment": SimpleUploadedFile("记录.pdf", b"%PDF-1.4"),
+            "attachment": SimpleUploadedFile("记录.pdf", PDF),
             **changes,
         }
         return self.client.post("/console/oversight/deductions/new/?campaign=yc-2018", data)
@@ -71,7 +69,7 @@ class DeductionPagesTestCase(PagesTestCase):
         queue = self.client.get("/console/oversight/review/")
         self.assertContains(queue, "银媒函〔2018〕3号")
         attachment = self.client.get(f"/console/oversight/deductions/{deduction.pk}/attachment/")
-        self.assertEqual(b"".join(attachment.streaming_content), b"%PDF-1.4")  # type: ignore[attr-defined]
+        self.assertEqual(attachment.content, PDF)
         self.client.post(
             f"/console/oversight/deductions/{deduction.pk}/accept/",
             {"reason": "证据充分", "next": "/console/oversight/review/"},
@@ -210,7 +208,7 @@ class InspectionPagesTestCase(PagesTestCase):
                 ],
             },
         )
-        self.assertContains(response, "不是图片文件")
+        self.assertContains(response, "只能上传图片(JPG、PNG、WebP)文件")
         self.assertFalse(Visit.objects.exists())
 
     def test_plan_and_contact_card(self) -> None:
