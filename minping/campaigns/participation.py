@@ -164,6 +164,10 @@ class Participation:
         """Every unit that takes part, ranked or a part, by code."""
         return [self.tree.units[code] for code in sorted(self.tree.units) if self.takes_part(code)]
 
+    def every_part(self) -> list[UnitDef]:
+        """Every part under a ranked unit, however deep (windows, stations), by code."""
+        return [unit for unit in self.taking_part() if not self.is_ranked(unit.code)]
+
     # --- with database ids ------------------------------------------------------------
 
     def resolve(self, code: str) -> int:
