@@ -144,7 +144,10 @@ class Participation:
         return self._refusals[code]
 
     def parts(self, code: str) -> list[str]:
-        """The unit's parts (R-03, S-2): children without a group that are not excluded."""
+        """The parts of a unit taking part (R-03, S-2): its children without a group that
+        are not excluded. A unit that takes no part has none."""
+        if not self.takes_part(code):
+            return []
         return [
             child
             for child in self.tree.children.get(code, ())
