@@ -102,7 +102,7 @@ class Participation:
                 return None, f"评议对象“{code}”{above}不参加本次活动(exclude)"
         grouped = next((unit for unit in chain if unit.group is not None), None)
         if grouped is None:
-            if self._has_part_taking_part(code):
+            if self._has_ranked_below(code):
                 return None, (
                     f"评议对象“{code}”没有排名组别,本身不参加排名(其下属单位在各自的组别中排名),"
                     "请记在具体的下属单位上"
@@ -117,7 +117,7 @@ class Participation:
             )
         return grouped.code, ""
 
-    def _has_part_taking_part(self, code: str) -> bool:
+    def _has_ranked_below(self, code: str) -> bool:
         """Whether a unit below ``code`` is ranked (a container's windows, R-01)."""
         stack = list(self.tree.children.get(code, ()))
         seen: set[str] = set()
