@@ -44,6 +44,8 @@ Path = tuple[str | int, ...]
 
 @dataclass(frozen=True)
 class LevelDef:
+    """A scale level (R-07): its label, points, and whether it counts as satisfied (R-09)."""
+
     label: str
     points: Decimal
     satisfied: bool
@@ -51,6 +53,8 @@ class LevelDef:
 
 @dataclass(frozen=True)
 class IndicatorDef:
+    """A question asked about each unit (R-06), weighted in the method score (S-1)."""
+
     code: str
     title: str
     weight: Decimal = Decimal(1)
@@ -58,6 +62,8 @@ class IndicatorDef:
 
 @dataclass(frozen=True)
 class MethodDef:
+    """An appraisal method (R-10…R-17): its weight in the composite (S-3), its input."""
+
     code: str
     title: str
     weight: Decimal
@@ -66,6 +72,8 @@ class MethodDef:
 
 @dataclass(frozen=True)
 class SourceDef:
+    """A body that proposes deductions (R-20), with an optional cap on its total (S-4)."""
+
     code: str
     title: str
     cap: Decimal | None = None
@@ -73,6 +81,8 @@ class SourceDef:
 
 @dataclass(frozen=True)
 class RuleDef:
+    """A deduction rule of one source: points per event (R-20)."""
+
     code: str
     title: str
     source: str
@@ -81,12 +91,16 @@ class RuleDef:
 
 @dataclass(frozen=True)
 class VetoDef:
+    """A case that makes a unit unsatisfactory whatever its score (R-22)."""
+
     code: str
     title: str
 
 
 @dataclass(frozen=True)
 class StageDef:
+    """A dated stage of the campaign (R-34)."""
+
     code: str
     title: str
     starts: datetime.date
@@ -95,12 +109,16 @@ class StageDef:
 
 @dataclass(frozen=True)
 class GroupDef:
+    """A ranking group taking part (R-02)."""
+
     code: str
-    title: str = ""  # empty: keep the group's existing name
+    title: str = ""  # empty in a file: keep the group's existing name
 
 
 @dataclass(frozen=True)
 class GradingDef:
+    """How many units per group are excellent, unsatisfactory, watched (S-6)."""
+
     excellent: int = 0
     unsatisfactory: int = 0
     watchlist: int = 0
@@ -653,7 +671,7 @@ class _Reader:
         year = self.integer(data, "year", (), low=1990, high=2100)
         groups = self.groups(data)
         exclude = self.exclude(data)
-        publish = self.boolean(data, "publish", ())
+        publish = bool(self.boolean(data, "publish", ()))
         baseline = None
         if "baseline" in data:
             baseline = self.code(data["baseline"], ("baseline",), campaign=True)
@@ -685,7 +703,7 @@ class _Reader:
             indicators=indicators,
             levels=levels,
             exclude=exclude,
-            publish=bool(publish),
+            publish=publish,
             baseline=baseline or "",
             deductions_from=deductions[0],
             deductions_to=deductions[1],

@@ -9,7 +9,7 @@ from decimal import Decimal
 
 from minping.campaigns.models import Campaign, Method
 from minping.lib.errors import ProblemCollector
-from minping.lib.imports import CampaignUnits, Lookup, read_cell
+from minping.lib.imports import Lookup, read_cell
 from minping.lib.progress import Progress
 from minping.lib.tabular import Column, Row, Table
 
@@ -58,7 +58,7 @@ class ScoreReader:
             lambda m: m.code,
             lambda m: m.title,
         )
-        self.units = CampaignUnits(campaign)
+        self.units = campaign.participation()
         self.seen: dict[tuple[int, int], int] = {}  # (method id, unit id) -> line
 
     def read(self, progress: Progress | None = None) -> Iterator[ScoreRow]:

@@ -7,9 +7,24 @@ can always be shown and compared.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.db import models
 
-from minping.orgs.models import Unit
+from minping.campaigns.definition import (
+    CampaignDefinition,
+    GradingDef,
+    GroupDef,
+    IndicatorDef,
+    LevelDef,
+    MethodDef,
+    RuleDef,
+    SourceDef,
+    StageDef,
+    VetoDef,
+)
+from minping.campaigns.participation import Participation, UnitDef, UnitTree
+from minping.orgs.models import Group, Unit
 
 
 class Campaign(models.Model):
@@ -45,6 +60,67 @@ class Campaign(models.Model):
     @property
     def is_published(self) -> bool:
         return self.published_at is not None
+
+    def as_definition(self) -> CampaignDefinition:
+        """The rules as stored, in the definition file's own records: what the engine takes.
+
+        Groups carry their names from the unit tree, so that results can show them.
+        """
+        names = dict(Group.objects.filter(code__in=self.groups).values_list("code", "name"))
+        sources = list(self.deduction_sources.order_by("order"))
+        source_codes = {s.pk: s.code for s in sources}
+        return CampaignDefinition(
+            code=self.code,
+            title=self.title,
+            year=self.year,
+            groups=tuple(GroupDef(code, names.get(code, code)) for code in self.groups),
+            methods=tuple(
+                MethodDef(m.code, m.title, m.weight, m.input)
+                for m in self.methods.order_by("order")
+            ),
+            indicators=tuple(
+                IndicatorDef(i.code, i.title, i.weight) for i in self.indicators.order_by("order")
+            ),
+            levels=tuple(
+                LevelDef(lv.label, lv.points, lv.satisfied) for lv in self.levels.order_by("order")
+            ),
+            exclude=tuple(self.exclude),
+            publish=self.publish,
+            baseline=self.baseline_code,
+            deductions_from=self.deductions_from,
+            deductions_to=self.deductions_to,
+            sources=tuple(SourceDef(s.code, s.title, s.cap) for s in sources),
+            rules=tuple(
+                RuleDef(r.code, r.title, source_codes[r.source_id], r.points)
+                for r in self.deduction_rules.order_by("order")
+            ),
+            vetoes=tuple(VetoDef(v.code, v.title) for v in self.veto_rules.order_by("order")),
+            stages=tuple(
+                StageDef(st.code, st.title, st.starts, st.ends)
+                for st in self.stages.order_by("order")
+            ),
+            grading=GradingDef(self.excellent, self.unsatisfactory, self.watchlist),
+        )
+
+    def participation(self, tree: UnitTree | None = None) -> Participation:
+        """Which units this campaign ranks, which are parts, which take part (R-02, R-03, R-05).
+
+        ``campaigns.participation`` decides; this only reads the unit tree (pass ``tree``
+        to read it once for several campaigns).
+        """
+        return Participation(tree if tree is not None else stored_tree(), self.groups, self.exclude)
+
+    @classmethod
+    def taking_part(cls, units: Iterable[Unit]) -> list[Campaign]:
+        """The campaigns any of ``units`` takes part in (a liaison's unit, or its whole tree)."""
+        codes = [unit.code for unit in units]
+        tree = stored_tree()
+        found: list[Campaign] = []
+        for campaign in cls.objects.all():
+            taking_part = campaign.participation(tree)
+            if any(taking_part.takes_part(code) for code in codes):
+                found.append(campaign)
+        return found
 
 
 class ScaleLevel(models.Model):
@@ -241,3 +317,16 @@ class ImportBatch(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.filename}({self.rows} 行)"
+
+
+def stored_tree() -> UnitTree:
+    """The unit tree as stored (R-01), with database ids, for ``campaigns.participation``."""
+    rows = list(Unit.objects.values_list("pk", "code", "name", "parent_id", "group__code"))
+    codes = {pk: code for pk, code, *_ in rows}
+    return UnitTree(
+        (
+            UnitDef(code, name, codes[parent] if parent else None, group)
+            for _, code, name, parent, group in rows
+        ),
+        ids={code: pk for pk, code, *_ in rows},
+    )

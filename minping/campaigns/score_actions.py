@@ -8,10 +8,10 @@ from typing import Any
 
 from django.db import transaction
 
+from minping.campaigns.batches import ImportSummary, check_not_imported, record_import, summary
 from minping.campaigns.importers import COLUMNS, ScoreReader
 from minping.campaigns.models import Campaign, MethodScore
 from minping.lib.errors import ProblemCollector
-from minping.lib.imports import ImportSummary, check_not_imported, record_import, summary
 from minping.lib.progress import Progress
 from minping.lib.tabular import open_table
 

@@ -42,7 +42,7 @@ from minping.lib.workdays import CalendarMissing, add_workdays
 from minping.orgs.access import has_role, visible_unit_ids
 from minping.orgs.models import Membership, Role, Unit
 from minping.oversight.actions import NotAllowed, do_propose_deduction
-from minping.oversight.models import Deduction
+from minping.oversight.models import Deduction, Visit
 
 # R-28: solve and answer within 5 working days.
 DEFAULT_DEADLINE_WORKDAYS = 5
@@ -350,6 +350,37 @@ def do_register_from_comment(comment: Any, *, actor: Any = None) -> Case:
         locked.case_number = case.number
         locked.save(update_fields=["case_number"])
     comment.case_number = case.number
+    return case
+
+
+def do_register_from_visit(visit: Visit, *, actor: Any) -> Case:
+    """Turn an inspection's findings into a case for the unit to rectify (R-15, R-26), once.
+
+    The visit keeps the case's number, so a second press registers nothing. Here and
+    not in ``oversight``: cases already propose deductions there (R-31), so the two
+    apps depend one way only.
+    """
+    with transaction.atomic():
+        locked = Visit.objects.select_for_update().get(pk=visit.pk)
+        if locked.case_reference:
+            raise CaseActionRefused(f"这次走访发现的问题已转为问题线索 {locked.case_reference}。")
+        case = do_register_case(
+            source=Source.INSPECTION,
+            summary=locked.findings,
+            unit=locked.unit,
+            campaign=locked.campaign,
+            actor=actor,
+        )
+        locked.case_reference = case.number
+        locked.save(update_fields=["case_reference"])
+        log.record(
+            "visit.to_case",
+            actor=actor,
+            obj=locked,
+            campaign_code=locked.campaign.code,
+            detail={"case": case.number},
+        )
+    visit.case_reference = case.number
     return case
 
 

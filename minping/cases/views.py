@@ -28,8 +28,10 @@ from minping.cases.models import (
     State,
 )
 from minping.cases.repeats import suggest_repeats
+from minping.lib.errors import InvalidInput
 from minping.orgs.access import has_role, is_organiser, require, visible_units
 from minping.orgs.models import Role, Unit
+from minping.oversight.access import get_visit_for_user
 
 STAFF = (Role.ORGANISER, Role.LEADER, Role.LIAISON)
 
@@ -342,3 +344,19 @@ def nav_context(request: HttpRequest) -> dict[str, bool]:
         "organiser": is_organiser(request.user),
         "leader": has_role(request.user, Role.LEADER),
     }
+
+
+@require(Role.INSPECTOR, Role.ORGANISER)
+@require_POST
+def from_visit(request: HttpRequest, pk: int) -> HttpResponse:
+    """An inspection's findings become a case; shown among the console's inspection pages."""
+    visit = get_visit_for_user(request, pk)
+    try:
+        case = actions.do_register_from_visit(visit, actor=request.user)
+    except CaseActionRefused as refused:
+        messages.error(request, refused.message)
+    except InvalidInput as error:
+        messages.error(request, ";".join(error.lines()))
+    else:
+        messages.success(request, f"已转为问题线索 {case.number},交由单位整改。")
+    return redirect("console:oversight:visit", pk=visit.pk)

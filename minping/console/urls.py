@@ -4,6 +4,7 @@ and the audit log, under /console/."""
 from django.urls import include, path
 
 from minping.audit.views import audit_log
+from minping.cases.views import from_visit
 from minping.console.views import campaigns, home, portal, results, users
 
 app_name = "console"
@@ -44,5 +45,7 @@ urlpatterns = [
     path("portal/<str:unit>/c/<slug:code>/", portal.unit_results, name="portal-results"),
     path("portal/<str:unit>/submit/<int:pk>/", portal.submit, name="portal-submit"),
     path("files/submissions/<int:pk>/", portal.submission_file, name="submission-file"),
+    # A cases view among the oversight pages: cases depend on oversight, never the reverse.
+    path("oversight/inspections/visits/<int:pk>/case/", from_visit, name="visit-case"),
     path("oversight/", include("minping.oversight.urls")),
 ]

@@ -6,7 +6,7 @@ from django.db import connection
 from django.http import HttpRequest, HttpResponse
 from django.views.decorators.cache import never_cache
 
-from minping.orgs.access import public
+from minping.lib.access import public
 
 
 @public

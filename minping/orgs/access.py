@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from functools import wraps
-from typing import Any, TypeVar
+from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
 from django.db.models import QuerySet
@@ -18,16 +18,16 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import render
 
+# The mark itself is lib's (a page such as the health check needs no roles); it is
+# named here too, as every view imports ``require`` and ``public`` from this module.
+from minping.lib.access import ACCESS_ATTRIBUTE as ACCESS_ATTRIBUTE
+from minping.lib.access import PUBLIC as PUBLIC
+from minping.lib.access import ViewFunc
+from minping.lib.access import public as public
 from minping.orgs.models import Membership, Role, Unit
-
-ViewFunc = TypeVar("ViewFunc", bound=Callable[..., HttpResponseBase])
 
 # Roles that see every unit; everyone else sees only what a membership grants.
 SEES_ALL_UNITS = frozenset({Role.ORGANISER, Role.LEADER})
-
-# The attribute a decorated view carries; the access-matrix test reads it.
-ACCESS_ATTRIBUTE = "minping_access"
-PUBLIC = "public"
 
 
 def roles_of(user: Any) -> frozenset[str]:
@@ -148,9 +148,3 @@ def require(*roles: str) -> Callable[[ViewFunc], ViewFunc]:
         return wrapped  # type: ignore[return-value]
 
     return decorator
-
-
-def public(view: ViewFunc) -> ViewFunc:
-    """Mark a view as open to everyone; it must then scope what it shows itself."""
-    setattr(view, ACCESS_ATTRIBUTE, PUBLIC)
-    return view

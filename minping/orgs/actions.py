@@ -4,7 +4,6 @@ one audit entry. Passwords and secrets never go into the log."""
 from __future__ import annotations
 
 import secrets
-from pathlib import Path
 from typing import Any
 
 from django.contrib.auth.models import User
@@ -13,48 +12,19 @@ from django.utils import timezone
 
 from minping.audit.log import record
 from minping.lib.errors import InputProblem, InvalidInput, ProblemCollector
-from minping.lib.imports import ImportSummary, check_not_imported, record_import, summary
-from minping.lib.progress import Progress
-from minping.lib.tabular import open_table
 from minping.orgs import totp
-from minping.orgs.importers import COLUMNS, UnitPlan, UnitReader
+from minping.orgs.importers import UnitPlan
 from minping.orgs.models import Group, Membership, Role, TemporaryPassword, TOTPDevice, Unit
 
 # The audit entry lists changes one by one up to this many; the counts are always exact.
 CHANGES_LISTED = 500
 
 
-def do_import_units(
-    path: Path | str,
-    *,
-    actor: Any = None,
-    progress: Progress | None = None,
-    force: bool = False,
-) -> ImportSummary:
-    """Create or update the units of a ``code,name,parent,group`` file; never delete any.
-
-    Raises InvalidInput listing every bad row; then nothing is stored.
-    """
-    problems = ProblemCollector()
-    with open_table(path, COLUMNS) as table, transaction.atomic():
-        check_not_imported("units", None, table, force=force)
-        plan = UnitReader(table, problems).read(progress)
-        problems.raise_if_any(table.name)
-        counts, changes = apply_plan(plan)
-        batch = record_import(
-            "units", None, table, actor=actor, counts=counts, detail={"changes": changes}
-        )
-    text = (
-        f"已导入评议对象 {table.data_rows:,} 个:新增 {counts['created']:,},"
-        f"更新 {counts['updated']:,},未变 {counts['unchanged']:,}"
-    )
-    if counts["groups_created"]:
-        text += f";新建组别 {counts['groups_created']}:{'、'.join(plan.new_groups)}"
-    return summary("units", None, table, batch, text, counts)
-
-
 def apply_plan(plan: UnitPlan) -> tuple[dict[str, int], list[dict[str, str]]]:
-    """Store a checked plan: new groups, new units, then every unit's name, parent and group."""
+    """Store a checked plan: new groups, new units, then every unit's name, parent and group.
+
+    Only for ``campaigns.unit_actions.do_import_units``, which records the import.
+    """
     Group.objects.bulk_create([Group(code=code, name=code) for code in plan.new_groups])
     group_ids = dict(Group.objects.values_list("code", "id"))
     existing = {unit.code: unit for unit in Unit.objects.select_related("parent", "group")}

@@ -13,10 +13,10 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from minping.audit import log
+from minping.campaigns.batches import ImportSummary, check_not_imported, record_import, summary
 from minping.campaigns.models import Campaign, DeductionRule, VetoRule
 from minping.lib import uploads
 from minping.lib.errors import InputProblem, InvalidInput, ProblemCollector
-from minping.lib.imports import ImportSummary, check_not_imported, record_import, summary
 from minping.lib.progress import Progress
 from minping.lib.tabular import open_table
 from minping.orgs.access import has_role, source_codes
@@ -543,35 +543,6 @@ def do_record_visit(
             detail={"unit": unit.code, "date": date, "kind": kind, "score": score, "photos": names},
         )
     return visit
-
-
-def do_visit_to_case(visit: Visit, *, actor: Any) -> Any:
-    """Turn a visit's findings into a case for the unit to rectify (R-15, R-26).
-
-    The cases app registers it; the visit remembers the case so it is not turned twice.
-    """
-    from minping.cases.actions import do_register_case
-
-    if visit.case_reference:
-        raise NotAllowed(f"这次走访发现的问题已转为问题线索 {visit.case_reference}。")
-    with transaction.atomic():
-        case = do_register_case(
-            source="inspection",
-            summary=visit.findings,
-            unit=visit.unit,
-            campaign=visit.campaign,
-            actor=actor,
-        )
-        visit.case_reference = case.number
-        visit.save(update_fields=["case_reference"])
-        log.record(
-            "visit.to_case",
-            actor=actor,
-            obj=visit,
-            campaign_code=visit.campaign.code,
-            detail={"case": visit.case_reference},
-        )
-    return case
 
 
 def do_save_contact_card(

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.db.models import Q
 
 from minping.campaigns.models import Campaign, DeductionRule, VetoRule
 from minping.lib import uploads
@@ -16,10 +15,9 @@ DATE = forms.DateInput(attrs={"type": "date"})
 
 
 def campaign_units(campaign: Campaign) -> Any:
-    """Units of the campaign's groups and their parts, for choosing whom a record is about."""
-    return Unit.objects.filter(
-        Q(group__code__in=campaign.groups) | Q(parent__group__code__in=campaign.groups)
-    ).order_by("code")
+    """Units taking part (``campaigns.participation``), for choosing whom a record is about."""
+    taking_part = campaign.participation()
+    return Unit.objects.filter(pk__in=taking_part.ids(taking_part.taking_part())).order_by("code")
 
 
 class UnitChoiceField(forms.ModelChoiceField):

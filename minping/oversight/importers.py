@@ -16,7 +16,7 @@ from collections.abc import Iterator
 
 from minping.campaigns.models import Campaign, DeductionRule, VetoRule
 from minping.lib.errors import ProblemCollector
-from minping.lib.imports import CampaignUnits, Lookup, read_cell
+from minping.lib.imports import Lookup, read_cell
 from minping.lib.progress import Progress
 from minping.lib.tabular import Column, Row, Table, parse_date, parse_positive_int, parse_yes_no
 from minping.oversight.models import Deduction, Review, Veto
@@ -54,7 +54,7 @@ class DeductionReader:
         self.table = table
         self.problems = problems
         self.rules = Lookup(DeductionRule.objects.filter(campaign=campaign), "减分规则")
-        self.units = CampaignUnits(campaign)
+        self.units = campaign.participation()
         self.outside_window = 0
 
     def read(self, progress: Progress | None = None) -> Iterator[Deduction]:
@@ -97,7 +97,7 @@ class VetoReader:
         self.table = table
         self.problems = problems
         self.rules = Lookup(VetoRule.objects.filter(campaign=campaign), "一票否决规则")
-        self.units = CampaignUnits(campaign)
+        self.units = campaign.participation()
 
     def read(self, progress: Progress | None = None) -> Iterator[Veto]:
         problems, table = self.problems, self.table

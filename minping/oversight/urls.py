@@ -25,7 +25,6 @@ urlpatterns = [
     path("inspections/plans/new/", views.plan_new, name="plan-new"),
     path("inspections/visits/new/", views.visit_new, name="visit-new"),
     path("inspections/visits/<int:pk>/", views.visit_detail, name="visit"),
-    path("inspections/visits/<int:pk>/case/", views.visit_to_case, name="visit-case"),
     path("inspections/photos/<int:pk>/", views.visit_photo, name="photo"),
     path("inspections/cards/new/", views.card_edit, name="card-new"),
     path("inspections/cards/<int:pk>/", views.card_edit, name="card"),

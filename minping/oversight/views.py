@@ -291,21 +291,6 @@ def visit_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require(Role.INSPECTOR, Role.ORGANISER)
-@require_POST
-def visit_to_case(request: HttpRequest, pk: int) -> HttpResponse:
-    visit = get_visit_for_user(request, pk)
-    try:
-        case = actions.do_visit_to_case(visit, actor=request.user)
-    except Exception as error:  # the cases app refuses with its own exception classes
-        if type(error).__name__ not in ("NotAllowed", "CaseActionRefused", "InvalidInput"):
-            raise
-        messages.error(request, ";".join(_problems(error)))
-    else:
-        messages.success(request, f"已转为问题线索 {case.number},交由单位整改。")
-    return redirect("console:oversight:visit", pk=visit.pk)
-
-
-@require(Role.INSPECTOR, Role.ORGANISER)
 def visit_photo(request: HttpRequest, pk: int) -> HttpResponse:
     photo = get_photo_for_user(request, pk)
     return serve_upload(photo.file, photo.file_type)

@@ -14,8 +14,10 @@ Where the rules are silent, these choices were made:
   its subtree, or no imported score) is never scored as zero: it is listed in
   ``Results.missing``, gets no weighted/composite/rank, and only a veto can grade
   it. A method of weight 0 (ranked on its own, R-19) blocks nothing.
-- Parts (S-2) are children with no group that are not excluded; a part with no
-  data is skipped in the mean. Imported scores are not averaged over parts.
+- Which units are ranked and which are parts (S-2) is decided by
+  ``campaigns.participation``, as for the importers and pickers: a unit under an
+  excluded one is left out with it. A part with no data is skipped in the mean.
+  Imported scores are not averaged over parts.
 - Grading (S-6): vetoed units are always unsatisfactory and never excellent;
   excellent is decided next, and unsatisfactory only takes units not already
   excellent, so a small group is never graded twice. Vetoed units keep the rank
@@ -40,15 +42,15 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Literal
 
-# The rules' own records, shared with the definition loader; both are pure.
+# The campaign's rules are the definition's own records, and who takes part is
+# decided where the importers and pickers have it decided; both modules are pure.
 from minping.campaigns.definition import (
     SCORES,
-    IndicatorDef,
+    CampaignDefinition,
+    LevelDef,
     MethodDef,
-    RuleDef,
-    SourceDef,
-    VetoDef,
 )
+from minping.campaigns.participation import Participation, UnitDef
 
 EXCELLENT = "excellent"
 UNSATISFACTORY = "unsatisfactory"
@@ -58,55 +60,13 @@ FigureSource = Literal["ballots", "parts", "scores"]
 
 
 # --- input ------------------------------------------------------------------
+#
+# The counted rows below can be many (units × methods × indicators × levels), hence slots.
+# The campaign comes in as the ``CampaignDefinition`` its file was read into
+# (``Campaign.as_definition()`` for a stored one), the unit tree as ``UnitDef``s.
 
 
-@dataclass(frozen=True)
-class Level:
-    """A scale level (R-07): its label, points, and whether it counts as satisfied (R-09)."""
-
-    label: str
-    points: Decimal
-    satisfied: bool
-
-
-@dataclass(frozen=True)
-class GroupDef:
-    code: str
-    name: str
-
-
-@dataclass(frozen=True)
-class UnitDef:
-    """A unit of the tree. ``group`` empty: not ranked itself (a part or a container)."""
-
-    code: str
-    name: str
-    parent: str | None = None
-    group: str | None = None
-
-
-@dataclass(frozen=True)
-class CampaignDef:
-    """The rules a campaign published, as far as scoring needs them."""
-
-    code: str
-    title: str
-    groups: tuple[GroupDef, ...]
-    levels: tuple[Level, ...]
-    indicators: tuple[IndicatorDef, ...]
-    methods: tuple[MethodDef, ...]
-    exclude: frozenset[str] = frozenset()
-    sources: tuple[SourceDef, ...] = ()
-    rules: tuple[RuleDef, ...] = ()
-    veto_rules: tuple[VetoDef, ...] = ()
-    deductions_from: date | None = None
-    deductions_to: date | None = None
-    excellent: int = 0
-    unsatisfactory: int = 0
-    watchlist: int = 0
-
-
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AnswerCount:
     """How many answers chose ``level`` for ``indicator`` about ``unit`` on ``method``."""
 
@@ -117,7 +77,7 @@ class AnswerCount:
     count: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class BallotCount:
     """How many questionnaires were returned about ``unit`` on ``method``."""
 
@@ -126,7 +86,7 @@ class BallotCount:
     count: int
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class ScoreInput:
     """A 0–100 score imported for a method whose input is ``scores``."""
 
@@ -135,7 +95,7 @@ class ScoreInput:
     score: Decimal
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class DeductionInput:
     id: int
     unit: str
@@ -148,7 +108,7 @@ class DeductionInput:
     pending: str = "未签字"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class VetoInput:
     id: int
     unit: str
@@ -185,9 +145,18 @@ class Baseline:
 
 @dataclass(frozen=True)
 class LevelCount:
-    label: str
-    points: Decimal
+    """How many answers chose a level of the campaign's scale."""
+
+    level: LevelDef
     count: int
+
+    @property
+    def label(self) -> str:
+        return self.level.label
+
+    @property
+    def points(self) -> Decimal:
+        return self.level.points
 
 
 @dataclass(frozen=True)
@@ -307,7 +276,7 @@ class UnitResult:
 
 @dataclass(frozen=True)
 class Results:
-    campaign: CampaignDef
+    campaign: CampaignDefinition
     units: tuple[UnitResult, ...]  # ordered by group, then rank, then code
     missing: tuple[MissingInput, ...]
     notes: tuple[str, ...] = ()  # inputs that did not apply to any ranked unit
@@ -374,24 +343,16 @@ def _mean(values: list[Fraction]) -> Fraction:
 class _Figures:
     """Works out every unit's figure on every method, memoised (parts are shared)."""
 
-    def __init__(self, campaign: CampaignDef, tallies: Tallies) -> None:
+    def __init__(
+        self, campaign: CampaignDefinition, tallies: Tallies, taking_part: Participation
+    ) -> None:
         self.campaign = campaign
         self.levels = {level.label: level for level in campaign.levels}
         self.level_order = {level.label: i for i, level in enumerate(campaign.levels)}
         self.indicators = {ind.code: ind for ind in campaign.indicators}
         self.indicator_order = {ind.code: i for i, ind in enumerate(campaign.indicators)}
         self.units = {unit.code: unit for unit in tallies.units}
-        children: dict[str, list[str]] = defaultdict(list)
-        for unit in tallies.units:
-            if unit.parent is not None:
-                children[unit.parent].append(unit.code)
-        # Parts (S-2): children that are not ranked themselves and not left out.
-        self.parts = {
-            code: sorted(
-                c for c in kids if self.units[c].group is None and c not in campaign.exclude
-            )
-            for code, kids in children.items()
-        }
+        self.taking_part = taking_part
         # Counts are summed, so rows split or repeated in any order give the same result.
         self.answers: dict[tuple[str, str], dict[str, dict[str, int]]] = defaultdict(
             lambda: defaultdict(lambda: defaultdict(int))
@@ -445,7 +406,7 @@ class _Figures:
             counts = by_indicator[code]
             indicator = self.indicators.get(code)
             levels = [
-                LevelCount(label, self.levels[label].points, counts[label])
+                LevelCount(self.levels[label], counts[label])
                 for label in sorted(counts, key=lambda lb: self.level_order.get(lb, 1 << 30))
                 if label in self.levels
             ]
@@ -454,7 +415,7 @@ class _Figures:
                 continue
             points_sum = sum((Fraction(lc.points) * lc.count for lc in levels), Fraction(0))
             answers += n
-            satisfied += sum(lc.count for lc in levels if self.levels[lc.label].satisfied)
+            satisfied += sum(lc.count for lc in levels if lc.level.satisfied)
             terms = " + ".join(f"{lc.label} {fmt_plain(lc.points)}×{lc.count}" for lc in levels)
             figures.append(
                 IndicatorFigure(
@@ -502,7 +463,7 @@ class _Figures:
         try:
             with_data: list[MethodFigure] = []
             without: list[str] = []
-            for part in self.parts.get(unit, []):
+            for part in self.taking_part.parts(unit):
                 figure = self.figure(method, part)
                 if figure is None:
                     without.append(part)
@@ -542,16 +503,31 @@ class _Figures:
         )
 
 
+def own_figures(
+    campaign: CampaignDefinition, method: str, tallies: Tallies
+) -> dict[str, MethodFigure]:
+    """S-1 for every unit with answers of its own on the ballot method ``method``, by unit code.
+
+    No parts and no ranking: what the ranking after each survey round (R-10) shows,
+    worked out as ``compute`` works out a unit's own ballots. Ranks come from
+    ``round2`` and ``competition_ranks`` (S-5).
+    """
+    found = next(m for m in campaign.methods if m.code == method)
+    figures = _Figures(campaign, tallies, Participation(tallies.units, (), ()))
+    units = sorted({a.unit for a in tallies.answers if a.method == method})
+    return {unit: figure for unit in units if (figure := figures._own(found, unit)) is not None}
+
+
 # --- S-4: deductions ------------------------------------------------------------
 
 
-def _window_text(campaign: CampaignDef) -> str:
+def _window_text(campaign: CampaignDefinition) -> str:
     start = campaign.deductions_from.isoformat() if campaign.deductions_from else "不限"
     end = campaign.deductions_to.isoformat() if campaign.deductions_to else "不限"
     return f"{start} 至 {end}"
 
 
-def deduction_line(campaign: CampaignDef, d: DeductionInput) -> DeductionLine:
+def deduction_line(campaign: CampaignDefinition, d: DeductionInput) -> DeductionLine:
     """Whether one deduction counts: signed off (R-21) and dated inside [from, to] (S-4)."""
     rule = next((r for r in campaign.rules if r.code == d.rule), None)
     reasons = []
@@ -580,7 +556,9 @@ def deduction_line(campaign: CampaignDef, d: DeductionInput) -> DeductionLine:
     )
 
 
-def source_totals(campaign: CampaignDef, lines: Iterable[DeductionLine]) -> list[SourceTotal]:
+def source_totals(
+    campaign: CampaignDefinition, lines: Iterable[DeductionLine]
+) -> list[SourceTotal]:
     """Every source of the campaign: Σ of its counted amounts, then its cap (S-4)."""
     out = []
     lines = list(lines)
@@ -628,7 +606,7 @@ class _Scored:
 
 
 def _score_unit(
-    campaign: CampaignDef,
+    campaign: CampaignDefinition,
     unit: UnitDef,
     methods: Mapping[str, MethodFigure | None],
     lines: tuple[DeductionLine, ...],
@@ -665,7 +643,7 @@ def _score_unit(
     )
 
 
-def _stray_answers(campaign: CampaignDef, tallies: Tallies) -> list[str]:
+def _stray_answers(campaign: CampaignDefinition, tallies: Tallies) -> list[str]:
     """Answers naming a method, indicator or level the campaign lacks: left out, and said so."""
     methods = {m.code for m in campaign.methods if m.input != SCORES}
     indicators = {i.code for i in campaign.indicators}
@@ -680,14 +658,14 @@ def _stray_answers(campaign: CampaignDef, tallies: Tallies) -> list[str]:
     return [f"{stray} 条答案的评议方法、指标或等级不属于本次活动(或该方法按录入得分计),未计入"]
 
 
-def compute(campaign: CampaignDef, tallies: Tallies, baseline: Baseline | None = None) -> Results:
+def compute(
+    campaign: CampaignDefinition, tallies: Tallies, baseline: Baseline | None = None
+) -> Results:
     """Apply S-1..S-7 to one campaign. Deterministic whatever the order of the input rows."""
-    figures = _Figures(campaign, tallies)
     group_codes = [g.code for g in campaign.groups]
-    ranked = sorted(
-        (u for u in tallies.units if u.group in group_codes and u.code not in campaign.exclude),
-        key=lambda u: (group_codes.index(u.group or ""), u.code),
-    )
+    taking_part = Participation(tallies.units, group_codes, campaign.exclude)
+    figures = _Figures(campaign, tallies, taking_part)
+    ranked = taking_part.ranked
     ranked_codes = {u.code for u in ranked}
 
     lines_by_unit: dict[str, list[DeductionLine]] = defaultdict(list)
@@ -697,7 +675,7 @@ def compute(campaign: CampaignDef, tallies: Tallies, baseline: Baseline | None =
             lines_by_unit[d.unit].append(deduction_line(campaign, d))
         else:
             notes.append(f"减分 #{d.id}({d.unit},{d.date})所记单位不参加本次排名,未计入")
-    veto_titles = {v.code: v.title for v in campaign.veto_rules}
+    veto_titles = {v.code: v.title for v in campaign.vetoes}
     vetoes_by_unit: dict[str, list[VetoLine]] = defaultdict(list)
     for v in sorted(tallies.vetoes, key=lambda v: (v.date, v.id)):
         if v.unit in ranked_codes:
@@ -758,7 +736,7 @@ def compute(campaign: CampaignDef, tallies: Tallies, baseline: Baseline | None =
 
 
 def _rank_group(
-    campaign: CampaignDef,
+    campaign: CampaignDefinition,
     members: list[_Scored],
     baseline: Baseline | None,
     ineligible: frozenset[str] = frozenset(),
@@ -772,10 +750,10 @@ def _rank_group(
     # the places go to the next units. A unit is never graded twice.
     excellent = with_ties(
         {c: v for c, v in composites.items() if c not in vetoed and c not in ineligible},
-        campaign.excellent,
+        campaign.grading.excellent,
         lowest=False,
     )
-    slots = campaign.unsatisfactory - len(vetoed)
+    slots = campaign.grading.unsatisfactory - len(vetoed)
     lowest = with_ties(
         {c: v for c, v in composites.items() if c not in vetoed and c not in excellent},
         slots,
@@ -789,7 +767,7 @@ def _rank_group(
             p.unit.code: round2(f.score) for p in members if (f := p.methods[m.code]) is not None
         }
         method_ranks[m.code] = competition_ranks(scores)
-        watch[m.code] = with_ties(scores, campaign.watchlist, lowest=True)
+        watch[m.code] = with_ties(scores, campaign.grading.watchlist, lowest=True)
 
     out = []
     for p in members:
@@ -802,10 +780,10 @@ def _rank_group(
             reason = "一票否决:" + "、".join(v.rule_title for v in p.vetoes)
         elif code in excellent:
             grade = EXCELLENT
-            reason = f"本组非否决单位综合得分前 {campaign.excellent} 名(含并列)"
+            reason = f"本组非否决单位综合得分前 {campaign.grading.excellent} 名(含并列)"
         elif code in lowest:
             grade = UNSATISFACTORY
-            reason = f"本组综合得分后 {campaign.unsatisfactory} 名(含否决单位与并列)"
+            reason = f"本组综合得分后 {campaign.grading.unsatisfactory} 名(含否决单位与并列)"
         if code in ineligible and grade != UNSATISFACTORY:
             reason = "已取消评优资格(拉票或弄虚作假),不参加优秀评定"
         base: Decimal | None = None

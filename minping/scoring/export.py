@@ -83,7 +83,7 @@ def results_json(results: Results, *, breakdown: bool = False) -> dict[str, Any]
         "campaign": campaign.code,
         "title": campaign.title,
         "complete": results.complete,
-        "groups": [{"code": g.code, "name": g.name} for g in campaign.groups],
+        "groups": [{"code": g.code, "name": g.title} for g in campaign.groups],
         "methods": [
             {"code": m.code, "title": m.title, "weight": float(m.weight), "input": m.input}
             for m in campaign.methods
@@ -228,7 +228,7 @@ def table_header(results: Results) -> list[str]:
 
 def table_row(results: Results, unit: UnitResult) -> list[Any]:
     """One unit's row; figures as rounded Decimals, empty where there is none."""
-    groups = {g.code: g.name for g in results.campaign.groups}
+    groups = {g.code: g.title for g in results.campaign.groups}
     titles = {m.code: m.title for m in results.campaign.methods}
     row: list[Any] = [groups.get(unit.group, unit.group), unit.rank, unit.unit, unit.name]
     for m in results.campaign.methods:
@@ -348,7 +348,7 @@ def write_xlsx(results: Results, out: IO[bytes] | str) -> None:
     taken: set[str] = set()
     header = table_header(results)
     for group in results.campaign.groups:
-        ws = wb.create_sheet(_sheet_title(group.name, taken))
+        ws = wb.create_sheet(_sheet_title(group.title, taken))
         rows = [table_row(results, u) for u in results.units if u.group == group.code]
         fill_sheet(ws, header, rows)
     ws = wb.create_sheet(_sheet_title("计算明细", taken))

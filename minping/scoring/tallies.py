@@ -12,8 +12,7 @@ from decimal import Decimal
 
 from django.db.models import Count
 
-from minping.campaigns.models import Campaign, Method, MethodScore
-from minping.orgs.models import Group, Unit
+from minping.campaigns.models import Campaign, Method, MethodScore, stored_tree
 from minping.oversight.models import Deduction, Ineligibility, Review, Veto
 from minping.scoring import engine
 from minping.scoring.models import ResultSnapshot
@@ -33,52 +32,11 @@ PENDING: dict[str, str] = {
 }
 
 
-def campaign_def(campaign: Campaign) -> engine.CampaignDef:
-    """The campaign's published rules as the engine takes them."""
-    names = dict(Group.objects.filter(code__in=campaign.groups).values_list("code", "name"))
-    sources = list(campaign.deduction_sources.order_by("order"))
-    source_codes = {s.pk: s.code for s in sources}
-    return engine.CampaignDef(
-        code=campaign.code,
-        title=campaign.title,
-        groups=tuple(engine.GroupDef(code, names.get(code, code)) for code in campaign.groups),
-        levels=tuple(
-            engine.Level(lv.label, lv.points, lv.satisfied)
-            for lv in campaign.levels.order_by("order")
-        ),
-        indicators=tuple(
-            engine.IndicatorDef(i.code, i.title, i.weight)
-            for i in campaign.indicators.order_by("order")
-        ),
-        methods=tuple(
-            engine.MethodDef(m.code, m.title, m.weight, m.input)
-            for m in campaign.methods.order_by("order")
-        ),
-        exclude=frozenset(campaign.exclude),
-        sources=tuple(engine.SourceDef(s.code, s.title, s.cap) for s in sources),
-        rules=tuple(
-            engine.RuleDef(r.code, r.title, source_codes[r.source_id], r.points)
-            for r in campaign.deduction_rules.order_by("order")
-        ),
-        veto_rules=tuple(
-            engine.VetoDef(v.code, v.title) for v in campaign.veto_rules.order_by("order")
-        ),
-        deductions_from=campaign.deductions_from,
-        deductions_to=campaign.deductions_to,
-        excellent=campaign.excellent,
-        unsatisfactory=campaign.unsatisfactory,
-        watchlist=campaign.watchlist,
-    )
-
-
 def read_tallies(campaign: Campaign) -> engine.Tallies:
     """The unit tree and everything counted or recorded for ``campaign``."""
-    rows = list(Unit.objects.values_list("pk", "code", "name", "parent_id", "group__code"))
-    unit_codes: dict[int, str] = {pk: code for pk, code, *_ in rows}
-    units = tuple(
-        engine.UnitDef(code, name, unit_codes[parent] if parent else None, group)
-        for _, code, name, parent, group in rows
-    )
+    tree = stored_tree()
+    unit_codes = {pk: code for code, pk in tree.ids.items()}
+    units = tuple(tree.units.values())
     methods = dict(Method.objects.filter(campaign=campaign).values_list("pk", "code"))
     indicators = dict(campaign.indicators.values_list("pk", "code"))
     levels = dict(campaign.levels.values_list("pk", "label"))
@@ -168,7 +126,7 @@ def read_baseline(campaign: Campaign) -> engine.Baseline | None:
             composites,
             source=f"{code} 已发布结果(快照 #{snapshot.pk},{snapshot.computed_at:%Y-%m-%d})",
         )
-    results = engine.compute(campaign_def(base), read_tallies(base))
+    results = engine.compute(base.as_definition(), read_tallies(base))
     composites = {
         u.unit: None if u.composite is None else engine.round2(u.composite) for u in results.units
     }
@@ -177,4 +135,4 @@ def read_baseline(campaign: Campaign) -> engine.Baseline | None:
 
 def load_results(campaign: Campaign) -> engine.Results:
     """Compute the campaign's results from the database, without storing anything."""
-    return engine.compute(campaign_def(campaign), read_tallies(campaign), read_baseline(campaign))
+    return engine.compute(campaign.as_definition(), read_tallies(campaign), read_baseline(campaign))

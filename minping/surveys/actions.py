@@ -16,9 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from minping.audit import log
+from minping.campaigns.batches import ImportSummary, check_not_imported, record_import, summary
 from minping.campaigns.models import Campaign, Indicator, Method, ScaleLevel
 from minping.lib.errors import InputProblem, InvalidInput, ProblemCollector
-from minping.lib.imports import ImportSummary, check_not_imported, record_import, summary
 from minping.lib.progress import Progress
 from minping.lib.tabular import open_table
 from minping.orgs.models import Unit

@@ -34,7 +34,7 @@ from django.db import connection
 
 from minping.campaigns.models import Campaign, Indicator, Method, ScaleLevel
 from minping.lib.errors import ProblemCollector
-from minping.lib.imports import CampaignUnits, Lookup, insert_rows, read_cell
+from minping.lib.imports import Lookup, insert_rows, read_cell
 from minping.lib.progress import Progress
 from minping.lib.tabular import Column, Row, Table, parse_date
 from minping.surveys.models import Answer, Ballot
@@ -123,7 +123,7 @@ class BallotImporter:
         self.indicators = Lookup(Indicator.objects.filter(campaign=campaign), "指标")
         label = attrgetter("label")
         self.levels = Lookup(ScaleLevel.objects.filter(campaign=campaign), "评价等级", label, label)
-        self.units = CampaignUnits(campaign)
+        self.units = campaign.participation()
         self.secret = secrets.token_bytes(32)  # forgotten when the import ends
         self.seen = SeenFilter(table.total if table.unit == "B" else table.total * 16)
         self.current: OpenBallot | None = None

@@ -8,17 +8,16 @@ arranges the few grouped rows. Per-category figures go through
 
 from __future__ import annotations
 
-import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
-from fractions import Fraction
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q
 
 from minping.campaigns.models import Campaign, Method
 from minping.lib.rates import as_percent, rate
 from minping.orgs.models import Group, Unit
+from minping.scoring import engine
 from minping.surveys.breakdown import Row, category_table
 from minping.surveys.models import Answer, Ballot, Channel, CollectionSettings, Invitation
 from minping.surveys.questionnaires import pickable_units, settings_for
@@ -87,7 +86,7 @@ class Ranked:
 class RoundRanking:
     number: int
     closed: bool
-    # Group name → units ranked by the round's satisfaction score (S-1), best first.
+    # Group name → units ranked by the round's satisfaction score (S-1, S-5), best first.
     groups: list[tuple[str, list[Ranked]]]
 
 
@@ -221,11 +220,15 @@ def quota_figures(
 
 
 def _units(campaign: Campaign, with_ballots: set[int]) -> list[Unit]:
-    """The ranked units taking part, and any other unit that has ballots (windows)."""
-    ranked = pickable_units(campaign).units
-    known = {unit.pk for unit in ranked}
-    others = Unit.objects.filter(pk__in=with_ballots - known).order_by("code")
-    return [*ranked, *others]
+    """The ranked units, then the windows and stations taking part that have ballots.
+
+    Both from ``campaigns.participation``: an excluded unit, or a window of one, is
+    not listed even if ballots were stored for it before it was excluded.
+    """
+    taking_part = campaign.participation()
+    ranked = pickable_units(campaign, taking_part).units
+    parts = set(taking_part.ids(taking_part.every_part())) & with_ballots
+    return [*ranked, *Unit.objects.filter(pk__in=parts).order_by("code")]
 
 
 def _channels(method: Method) -> list[ChannelFigure]:
@@ -262,68 +265,56 @@ def round_rankings(
 ) -> list[RoundRanking]:
     """Per opened round, units ranked by that round's accepted answers alone (R-10).
 
-    Score per S-1: per indicator Σ points × answers / answers, then the mean weighted
-    by the indicators' weights over the indicators that have answers. The database
-    sums the points per (round, unit, indicator); no loop over ballots or answers.
+    The scoring engine works each unit's figure out as it does for the results (S-1
+    from the unit's own answers), rounds it half-up and ranks it with ties sharing a
+    rank (S-5); the database counts the answers per (round, unit, indicator, level).
     """
-    weights = dict(method.campaign.indicators.values_list("id", "weight"))
-    sums: dict[int, dict[int, list[tuple[int, Fraction, int]]]] = defaultdict(
-        lambda: defaultdict(list)
-    )
-    for round_number, unit_id, indicator_id, points, answers in (
+    campaign = method.campaign
+    codes = {unit.pk: unit.code for unit in units}
+    indicators = dict(campaign.indicators.values_list("id", "code"))
+    levels = dict(campaign.levels.values_list("id", "label"))
+    answers: dict[int, list[engine.AnswerCount]] = defaultdict(list)
+    for round_number, unit_id, indicator_id, level_id, n in (
         Answer.objects.filter(method=method, ballot__status=Ballot.Status.ACCEPTED)
-        .values_list("ballot__round", "unit_id", "indicator_id")
-        .annotate(points=Sum("level__points"), answers=Count("id"))
+        .values_list("ballot__round", "unit_id", "indicator_id", "level_id")
+        .annotate(n=Count("id"))
         .order_by()
     ):
-        sums[round_number or 1][unit_id].append((indicator_id, Fraction(points), answers))
-    ballots = {
-        (round_number or 1, unit_id): n
-        for round_number, unit_id, n in Ballot.objects.filter(
-            method=method, status=Ballot.Status.ACCEPTED
-        )
+        if unit_id in codes:
+            answers[round_number or 1].append(
+                engine.AnswerCount(
+                    method.code, codes[unit_id], indicators[indicator_id], levels[level_id], n
+                )
+            )
+    ballots: dict[int, list[engine.BallotCount]] = defaultdict(list)
+    for round_number, unit_id, n in (
+        Ballot.objects.filter(method=method, status=Ballot.Status.ACCEPTED)
         .values_list("round", "unit_id")
         .annotate(n=Count("id"))
         .order_by()
-    }
+    ):
+        if unit_id in codes:
+            ballots[round_number or 1].append(engine.BallotCount(method.code, codes[unit_id], n))
+    definition = campaign.as_definition()
     group_names = dict(Group.objects.values_list("id", "name"))
-    groups = {unit.pk: group_names.get(unit.group_id or 0, OTHER_GROUP) for unit in units}
-    names = {unit.pk: unit.name for unit in units}
+    groups = {unit.code: group_names.get(unit.group_id or 0, OTHER_GROUP) for unit in units}
+    names = {unit.code: unit.name for unit in units}
     rankings = []
     for number in range(1, min(settings.current_round, max(settings.rounds, 1)) + 1):
-        by_group: dict[str, list[tuple[Decimal, int]]] = defaultdict(list)
-        for unit_id, indicators in sums.get(number, {}).items():
-            score = _score(indicators, weights)
-            if score is not None and unit_id in names:
-                by_group[groups[unit_id]].append((score, unit_id))
+        tallies = engine.Tallies((), tuple(answers[number]), tuple(ballots[number]))
+        figures = engine.own_figures(definition, method.code, tallies)
+        by_group: dict[str, dict[str, Decimal]] = defaultdict(dict)
+        for code, figure in figures.items():
+            by_group[groups[code]][code] = engine.round2(figure.score)
         ranked_groups = []
         for group_name in sorted(by_group, key=lambda g: (g == OTHER_GROUP, g)):
-            rows = sorted(by_group[group_name], key=lambda item: (-item[0], names[item[1]]))
-            ranked: list[Ranked] = []
-            for position, (score, unit_id) in enumerate(rows, 1):
-                # Ties share a rank (1, 1, 3), compared as displayed.
-                rank = ranked[-1].rank if ranked and ranked[-1].score == score else position
-                ranked.append(
-                    Ranked(rank, names[unit_id], score, ballots.get((number, unit_id), 0))
-                )
+            scores = by_group[group_name]
+            ranks = engine.competition_ranks(scores)
+            rows = sorted(scores, key=lambda code: (ranks[code], names[code]))
+            ranked = [
+                Ranked(ranks[code], names[code], scores[code], figures[code].ballots or 0)
+                for code in rows
+            ]
             ranked_groups.append((group_name, ranked))
         rankings.append(RoundRanking(number, number < settings.current_round, ranked_groups))
     return rankings
-
-
-def _score(
-    indicators: list[tuple[int, Fraction, int]], weights: dict[int, Decimal]
-) -> Decimal | None:
-    """S-1 for one unit, exact, then rounded half-up to 2 decimals (S-5)."""
-    weighted = Fraction(0)
-    weight_sum = Fraction(0)
-    for indicator_id, points, answers in indicators:
-        weight = weights.get(indicator_id)
-        if weight is None or answers == 0:
-            continue
-        weighted += points / answers * Fraction(weight)
-        weight_sum += Fraction(weight)
-    if weight_sum == 0:
-        return None
-    hundredths = math.floor(weighted / weight_sum * 100 + Fraction(1, 2))
-    return Decimal(hundredths).scaleb(-2)  # 8250 → 82.50, shown with both decimals

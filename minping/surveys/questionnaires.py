@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from minping.campaigns.models import Campaign, Method
-from minping.lib.imports import CampaignUnits
+from minping.campaigns.participation import Participation
 from minping.orgs.models import Unit
 from minping.surveys.models import CollectionSettings, Questionnaire
 
@@ -99,12 +99,11 @@ def closed_reason(settings: CollectionSettings, today: datetime.date | None = No
     return ""
 
 
-def pickable_units(campaign: Campaign) -> Pickable:
-    """Ranked units taking part in the campaign: what a respondent may say they dealt with."""
-    taking_part = CampaignUnits(campaign)
-    units = Unit.objects.filter(group__isnull=False).exclude(code__in=taking_part.refusals)
-    if campaign.groups:
-        units = units.filter(group__code__in=campaign.groups)
+def pickable_units(campaign: Campaign, taking_part: Participation | None = None) -> Pickable:
+    """The units the campaign ranks (``campaigns.participation``): what a respondent may say
+    they dealt with, and what an invitation may name. Pass ``taking_part`` if it is read."""
+    taking_part = taking_part or campaign.participation()
+    units = Unit.objects.filter(pk__in=taking_part.ids(taking_part.ranked))
     return Pickable(list(units.order_by("group__code", "code")))
 
 

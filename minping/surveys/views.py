@@ -638,13 +638,10 @@ def manage(request: HttpRequest) -> HttpResponse:
 
 
 def _windows_of(campaign: Campaign) -> list[Unit]:
-    """Windows taking part: unranked parts of the campaign's ranked units (R-12)."""
-    ranked = {unit.pk for unit in pickable_units(campaign).units}
-    return list(
-        Unit.objects.filter(group__isnull=True, parent_id__in=ranked)
-        .select_related("parent")
-        .order_by("code")
-    )
+    """Windows taking part: the parts of the campaign's ranked units (R-03, R-12)."""
+    taking_part = campaign.participation()
+    ids = taking_part.ids(taking_part.every_part())
+    return list(Unit.objects.filter(pk__in=ids).select_related("parent").order_by("code"))
 
 
 @require(Role.ORGANISER, Role.LEADER)

@@ -5,11 +5,11 @@ from pathlib import Path
 from django.core.management import call_command
 
 from minping.audit.models import AuditEntry
+from minping.campaigns.batches import AlreadyImported
 from minping.campaigns.importers import parse_score
 from minping.campaigns.models import ImportBatch, MethodScore
 from minping.campaigns.score_actions import do_import_scores
 from minping.lib.errors import InvalidInput
-from minping.lib.imports import AlreadyImported
 from minping.lib.tests.import_fixtures import FilesMixin, make_campaign
 from minping.test import BaseTestCase
 

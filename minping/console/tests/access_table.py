@@ -183,7 +183,7 @@ EXPECT = [
     Expect("console:oversight:plan-new", allow=frozenset({"inspector"})),
     Expect("console:oversight:visit-new", allow=frozenset({"inspector"})),
     Expect("console:oversight:visit", allow=INSPECTION, kwargs=extra("visit")),
-    Expect("console:oversight:visit-case", allow=INSPECTION, kwargs=extra("visit"), method="post"),
+    Expect("console:visit-case", allow=INSPECTION, kwargs=extra("visit"), method="post"),
     Expect("console:oversight:photo", allow=INSPECTION, kwargs=extra("photo")),
     Expect("console:oversight:card-new", allow=INSPECTION),
     Expect("console:oversight:card", allow=INSPECTION, kwargs=extra("card")),

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -180,11 +180,10 @@ def monitor(request: HttpRequest, code: str) -> HttpResponse:
     submissions per unit (R-35)."""
     campaign = get_campaign(code)
     methods = list(campaign.methods.all())
+    # The units taking part (campaigns.participation): ranked units and their windows.
+    taking_part = campaign.participation()
     units = list(
-        Unit.objects.filter(
-            Q(group__code__in=campaign.groups) | Q(parent__group__code__in=campaign.groups)
-        )
-        .exclude(code__in=campaign.exclude)
+        Unit.objects.filter(pk__in=taking_part.ids(taking_part.taking_part()))
         .select_related("parent")
         .order_by("code")
     )

@@ -32,14 +32,9 @@ GRADE_LABELS = {"excellent": "优秀", "unsatisfactory": "不满意"}
 
 
 def campaigns_of(unit: Unit) -> list[Campaign]:
-    """Campaigns the unit takes part in: its group, or (a window) its parent's, not excluded."""
-    groups = {g for g in (unit.group.code if unit.group else None,) if g}
-    for ancestor in unit.ancestors():
-        if ancestor.group:
-            groups.add(ancestor.group.code)
-    return [
-        c for c in Campaign.objects.all() if set(c.groups) & groups and unit.code not in c.exclude
-    ]
+    """Campaigns the unit takes part in (``campaigns.participation``): ranked, or a window of
+    a ranked unit; never one it, or a unit above it, is excluded from."""
+    return Campaign.taking_part([unit])
 
 
 def released_snapshot(campaign: Campaign) -> ResultSnapshot | None:

@@ -4,11 +4,11 @@ from pathlib import Path
 from django.core.management import call_command
 
 from minping.audit.models import AuditEntry
+from minping.campaigns.batches import AlreadyImported
 from minping.campaigns.models import ImportBatch
+from minping.campaigns.unit_actions import do_import_units
 from minping.lib.errors import InvalidInput
-from minping.lib.imports import AlreadyImported
 from minping.lib.tests.import_fixtures import FilesMixin
-from minping.orgs.actions import do_import_units
 from minping.orgs.models import Group, Unit
 from minping.test import BaseTestCase
 

@@ -5,9 +5,9 @@ from pathlib import Path
 from django.core.management import call_command
 
 from minping.audit.models import AuditEntry
+from minping.campaigns.batches import AlreadyImported
 from minping.campaigns.models import ImportBatch
 from minping.lib.errors import InvalidInput
-from minping.lib.imports import AlreadyImported
 from minping.lib.tests.import_fixtures import FilesMixin, make_campaign
 from minping.oversight.actions import do_import_deductions, do_import_vetoes
 from minping.oversight.models import Deduction, Veto

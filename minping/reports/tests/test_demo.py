@@ -6,6 +6,7 @@ import csv
 import datetime
 from decimal import Decimal
 from io import StringIO
+from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -22,6 +23,8 @@ from minping.reports.management.commands.demo import ROLE_USERS
 from minping.scoring.models import ResultSnapshot
 
 YC = settings.BASE_DIR / "examples" / "yc-2018"
+# ``minping results CODE --format json`` of every example, as committed (examples/results.py).
+EXPECTED_RESULTS = Path(__file__).resolve().parent / "example_results"
 
 
 class DemoTestCase(TestCase):
@@ -42,6 +45,19 @@ class DemoTestCase(TestCase):
             results = self.latest(code)
             self.assertTrue(results["complete"], code)
             self.assertTrue(all(u["rank"] for u in results["units"]), code)
+
+    def test_every_example_gives_the_committed_results_byte_for_byte(self) -> None:
+        # The results JSON is a fixed contract (DESIGN.md): a refactoring must not move a
+        # byte of it. After a change meant to move results, rewrite the files with
+        # `python examples/results.py minping/reports/tests/example_results` and review the diff.
+        expected = sorted(EXPECTED_RESULTS.glob("*.json"), key=lambda p: p.stem)
+        self.assertEqual(
+            [p.stem for p in expected], sorted(Campaign.objects.values_list("code", flat=True))
+        )
+        for path in expected:
+            out = StringIO()
+            call_command("results", path.stem, format="json", allow_missing=True, stdout=out)
+            self.assertEqual(out.getvalue(), path.read_text(encoding="utf-8"), path.stem)
 
     def test_yinchuan_ranks_82_agencies_and_7_industries_separately(self) -> None:
         units = self.latest("yc-2018")["units"]

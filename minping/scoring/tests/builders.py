@@ -7,35 +7,42 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from minping.scoring.engine import (
-    AnswerCount,
-    BallotCount,
-    CampaignDef,
+from minping.campaigns.definition import (
+    CampaignDefinition,
+    GradingDef,
     GroupDef,
     IndicatorDef,
-    Level,
+    LevelDef,
     MethodDef,
-    Tallies,
 )
+from minping.scoring.engine import AnswerCount, BallotCount, Tallies
 
 D = Decimal
 
 # R-07: the default scale, 好 and 较好 counted as satisfied (R-09).
 SCALE = (
-    Level("好", D(100), True),
-    Level("较好", D(80), True),
-    Level("一般", D(60), False),
-    Level("较差", D(30), False),
-    Level("差", D(0), False),
+    LevelDef("好", D(100), True),
+    LevelDef("较好", D(80), True),
+    LevelDef("一般", D(60), False),
+    LevelDef("较差", D(30), False),
+    LevelDef("差", D(0), False),
 )
 AGENCIES = GroupDef("agencies", "机关单位")
 SURVEY = MethodDef("survey", "问卷评议", D(100))
 
 
-def campaign(**changes: Any) -> CampaignDef:
-    base = CampaignDef(
+def campaign(**changes: Any) -> CampaignDefinition:
+    """A one-group, one-method campaign; ``excellent``, ``unsatisfactory`` and ``watchlist``
+    may be given on their own and go into ``grading``."""
+    grading = {
+        k: changes.pop(k) for k in ("excellent", "unsatisfactory", "watchlist") if k in changes
+    }
+    if grading:
+        changes["grading"] = GradingDef(**grading)
+    base = CampaignDefinition(
         code="t-2018",
         title="测试活动",
+        year=2018,
         groups=(AGENCIES,),
         levels=SCALE,
         indicators=(IndicatorDef("a", "依法履职"),),

@@ -8,24 +8,26 @@ from decimal import Decimal
 from fractions import Fraction
 from unittest import TestCase
 
-from minping.scoring.engine import (
-    EXCELLENT,
+from minping.campaigns.definition import (
     SCORES,
-    UNSATISFACTORY,
-    Baseline,
-    CampaignDef,
-    DeductionInput,
+    CampaignDefinition,
     GroupDef,
     IndicatorDef,
-    Level,
+    LevelDef,
     MethodDef,
-    Results,
     RuleDef,
-    ScoreInput,
     SourceDef,
-    UnitDef,
-    UnitResult,
     VetoDef,
+)
+from minping.campaigns.participation import UnitDef
+from minping.scoring.engine import (
+    EXCELLENT,
+    UNSATISFACTORY,
+    Baseline,
+    DeductionInput,
+    Results,
+    ScoreInput,
+    UnitResult,
     VetoInput,
     compute,
     round2,
@@ -87,9 +89,9 @@ class IndicatorAndMethodTestCase(TestCase):
         # A three-level scale: 满意 100, 基本满意 70, 不满意 0; only 满意 counts as satisfied.
         # 满意×1 + 基本满意×1 + 不满意×2 → (100+70+0)/4 = 42.50; rate 1/4 = 25.00
         scale = (
-            Level("满意", D(100), True),
-            Level("基本满意", D(70), False),
-            Level("不满意", D(0), False),
+            LevelDef("满意", D(100), True),
+            LevelDef("基本满意", D(70), False),
+            LevelDef("不满意", D(0), False),
         )
         v = votes("survey", "gaj", "a", {"满意": 1, "基本满意": 1, "不满意": 2})
         result = compute(campaign(levels=scale), tallies(units("gaj"), v))
@@ -196,7 +198,7 @@ class MissingInputTestCase(TestCase):
 
 
 class WeightsAndDeductionsTestCase(TestCase):
-    def yinchuan(self) -> CampaignDef:
+    def yinchuan(self) -> CampaignDefinition:
         return campaign(
             methods=(
                 MethodDef("survey", "问卷评议", D(40)),
@@ -311,7 +313,7 @@ class RankingTestCase(TestCase):
             methods=(ONLINE,),
             excellent=1,
             unsatisfactory=2,
-            veto_rules=(VetoDef("case_filed", "工作人员被立案"),),
+            vetoes=(VetoDef("case_filed", "工作人员被立案"),),
         )
         t = tallies(
             units(*[c for c, _ in pairs]),
@@ -330,7 +332,7 @@ class RankingTestCase(TestCase):
     def test_more_vetoes_than_places(self) -> None:
         # unsatisfactory = 1 but two vetoed units: both are unsatisfactory, nobody else.
         pairs = [("a", "95"), ("b", "90"), ("c", "10")]
-        defn = campaign(methods=(ONLINE,), unsatisfactory=1, veto_rules=(VetoDef("v", "否决"),))
+        defn = campaign(methods=(ONLINE,), unsatisfactory=1, vetoes=(VetoDef("v", "否决"),))
         t = tallies(
             units("a", "b", "c"),
             scores=scored(*pairs),
@@ -393,7 +395,7 @@ class RankingTestCase(TestCase):
         )
 
     def test_r05_excluded_units_are_left_out(self) -> None:
-        result = self.run_group([("a", "90"), ("bank", "99")], exclude=frozenset({"bank"}))
+        result = self.run_group([("a", "90"), ("bank", "99")], exclude=("bank",))
         self.assertEqual(set(result), {"a"})
         self.assertEqual(result["a"].rank, 1)
 
@@ -457,7 +459,7 @@ class BaselineTestCase(TestCase):
 class DecimalInputsTestCase(TestCase):
     def test_decimal_points_and_weights_stay_exact(self) -> None:
         # A scale with 0.1-point steps: 好 99.9 ×3 → 299.7/3 = 99.9 exactly (no float drift).
-        scale = (Level("好", Decimal("99.9"), True), Level("差", D(0), False))
+        scale = (LevelDef("好", Decimal("99.9"), True), LevelDef("差", D(0), False))
         v = votes("survey", "gaj", "a", {"好": 3})
         figure = (
             compute(campaign(levels=scale), tallies(units("gaj"), v)).units[0].methods["survey"]

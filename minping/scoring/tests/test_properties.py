@@ -11,22 +11,25 @@ from typing import TypeVar
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from minping.campaigns.definition import (
+    SCORES,
+    CampaignDefinition,
+    GradingDef,
+    MethodDef,
+    RuleDef,
+    SourceDef,
+    VetoDef,
+)
+from minping.campaigns.participation import UnitDef
 from minping.scoring.engine import (
     EXCELLENT,
-    SCORES,
     UNSATISFACTORY,
     AnswerCount,
     BallotCount,
-    CampaignDef,
     DeductionInput,
-    MethodDef,
     Results,
-    RuleDef,
     ScoreInput,
-    SourceDef,
     Tallies,
-    UnitDef,
-    VetoDef,
     VetoInput,
     compute,
     round2,
@@ -44,7 +47,7 @@ DEFN = campaign(
         RuleDef("no_answer", "未按时答复", "media", Decimal("0.5")),
         RuleDef("case", "立案", "discipline", Decimal(1)),
     ),
-    veto_rules=(VetoDef("v", "否决"),),
+    vetoes=(VetoDef("v", "否决"),),
 )
 RULES = [r.code for r in DEFN.rules]
 T = TypeVar("T")
@@ -53,7 +56,7 @@ DAY0 = date(2017, 10, 1)  # the window is 2017-12-01 … 2018-11-30; dates run e
 
 @dataclass(frozen=True)
 class Scenario:
-    defn: CampaignDef
+    defn: CampaignDefinition
     tallies: Tallies
 
 
@@ -94,9 +97,11 @@ def scenarios(draw: st.DrawFn) -> Scenario:
     vetoes = [VetoInput(i, c, "v", date(2018, 5, 1)) for i, c in enumerate(vetoed)]
     defn = replace(
         DEFN,
-        excellent=draw(st.integers(0, 3)),
-        unsatisfactory=draw(st.integers(0, 3)),
-        watchlist=draw(st.integers(0, 3)),
+        grading=GradingDef(
+            excellent=draw(st.integers(0, 3)),
+            unsatisfactory=draw(st.integers(0, 3)),
+            watchlist=draw(st.integers(0, 3)),
+        ),
     )
     t = Tallies(
         tuple(units),
@@ -181,7 +186,7 @@ def test_grades_follow_s6(s: Scenario) -> None:
             assert not unit.vetoed and unit.composite is not None
     eligible = [u for u in results.units if not u.vetoed and u.composite is not None]
     excellent = [u for u in results.units if u.grade == EXCELLENT]
-    assert len(excellent) >= min(s.defn.excellent, len(eligible))
+    assert len(excellent) >= min(s.defn.grading.excellent, len(eligible))
     unsatisfactory = [u for u in results.units if u.grade == UNSATISFACTORY]
     assert len(unsatisfactory) >= len(vetoed)
 

@@ -11,9 +11,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from minping.audit.models import AuditEntry
+from minping.campaigns.batches import AlreadyImported
 from minping.campaigns.models import ImportBatch
 from minping.lib.errors import InvalidInput
-from minping.lib.imports import AlreadyImported
 from minping.lib.tests.import_fixtures import FilesMixin, make_campaign
 from minping.orgs.models import Group, Unit
 from minping.surveys import importers

@@ -12,6 +12,8 @@ from django.urls import reverse
 from minping.audit.models import AuditEntry
 from minping.lib.tests.import_fixtures import make_campaign
 from minping.orgs.models import Unit
+from minping.scoring.engine import round2
+from minping.scoring.tallies import load_results
 from minping.surveys.actions import (
     InvitationClaim,
     do_advance_round,
@@ -230,3 +232,77 @@ class ProgressTest(BaseTestCase):
         with CaptureQueriesContext(connection) as after:
             self.client.get(live)
         self.assertEqual(len(before.captured_queries), len(after.captured_queries))
+
+
+class RoundRankingIsTheEnginesTest(BaseTestCase):
+    """One round so far: its ranking is the engine's method score and rank, figure for figure.
+
+    Points 好 100, 较好 80, 一般 60, 较差 30, 差 0; weights sifeng 2, sanbuwei 1, fuwu 1 (S-1),
+    ballots written as (sifeng, sanbuwei, fuwu):
+      gaj   好好好, 一般较差好: sifeng (100+60)/2 = 80, sanbuwei (100+30)/2 = 65,
+            fuwu (100+100)/2 = 100 → (80×2 + 65 + 100) / 4 = 325/4 = 81.25
+      tax   较好较好较好 → 80.00
+      edu   较好好一般 → (80×2 + 100 + 60) / 4 = 320/4 = 80.00, tied with tax
+      land  好较差差 → (100×2 + 30 + 0) / 4 = 230/4 = 57.50
+      → agencies: gaj 1, edu 2, tax 2, land 4 (S-5: a tie shares a rank, the next is skipped)
+      water 好好好, 好好好, 好一般好, 较好好较差: sifeng (100+100+100+80)/4 = 95,
+            sanbuwei (100+100+60+100)/4 = 90, fuwu (100+100+100+30)/4 = 82.5
+            → (95×2 + 90 + 82.5) / 4 = 362.5/4 = 90.625 → 90.63 half-up (S-5; banker's
+            rounding would say 90.62)
+    """
+
+    def setUp(self) -> None:
+        self.campaign = make_campaign("round-2026", year=2026)
+        self.campaign.indicators.filter(code="sifeng").update(weight=2)
+        self.q = open_collection(self.campaign, channels=[str(Channel.ONLINE)], rounds=2)
+        self.method = self.q.method
+        tax = Unit.objects.create(code="tax", name="税务局", group=self.agencies)
+        edu = Unit.objects.create(code="edu", name="教育局", group=self.agencies)
+        land = Unit.objects.create(code="land", name="自然资源局", group=self.agencies)
+        for unit, answers in [
+            (self.gaj, "好好好"),
+            (self.gaj, "一般较差好"),
+            (tax, "较好较好较好"),
+            (edu, "较好好一般"),
+            (land, "好较差差"),
+            (self.water, "好好好"),
+            (self.water, "好好好"),
+            (self.water, "好一般好"),
+            (self.water, "较好好较差"),
+        ]:
+            labels = re.findall("较好|较差|一般|好|差", answers)
+            do_cast_ballot(
+                questionnaire=self.q,
+                channel=Channel.ONLINE,
+                responses=[UnitResponse(unit, dict(zip(CODES, labels, strict=True)))],
+                category="办事群众",
+            )
+
+    def test_the_round_ranking_equals_the_engines_method_score_and_rank(self) -> None:
+        (only,) = method_progress(self.method).rankings
+        shown = {r.name: (r.rank, r.score, r.ballots) for _, rows in only.groups for r in rows}
+        self.assertEqual(
+            shown,
+            {
+                "公安局": (1, Decimal("81.25"), 2),
+                "教育局": (2, Decimal("80.00"), 1),
+                "税务局": (2, Decimal("80.00"), 1),
+                "自然资源局": (4, Decimal("57.50"), 1),
+                "水务集团": (1, Decimal("90.63"), 4),
+            },
+        )
+        results = load_results(self.campaign)
+        engine = {
+            u.name: (u.method_ranks["third_party"], round2(figure.score), figure.ballots)
+            for u in results.units
+            if (figure := u.methods["third_party"]) is not None
+        }
+        self.assertEqual(shown, engine)
+        # Within a tie, by name; groups in their order, each ranked on its own.
+        self.assertEqual(
+            [(g, [r.name for r in rows]) for g, rows in only.groups],
+            [
+                ("机关单位", ["公安局", "教育局", "税务局", "自然资源局"]),
+                ("重点行业", ["水务集团"]),
+            ],
+        )

@@ -9,12 +9,12 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from minping.campaigns.batches import KIND_NAMES, ImportSummary
 from minping.campaigns.models import Campaign
 from minping.campaigns.score_actions import do_import_scores
+from minping.campaigns.unit_actions import do_import_units
 from minping.lib.commands import report_invalid_input
-from minping.lib.imports import KIND_NAMES, ImportSummary
 from minping.lib.progress import for_terminal
-from minping.orgs.actions import do_import_units
 from minping.oversight.actions import do_import_deductions, do_import_vetoes
 from minping.surveys.actions import do_import_ballots
 
