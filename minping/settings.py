@@ -177,3 +177,41 @@ if REDIS_URL := os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
+
+# --- Input and errors (docs/security.md, 接口与输入) ---------------------------------------
+# Every request gets an id (kept from a proxy's X-Request-ID when it is a plain token),
+# returned in the X-Request-ID header, shown on the error page and written in every log
+# line. Outermost, so that even a refused request carries it.
+MIDDLEWARE.insert(0, "minping.lib.request_id.RequestIdMiddleware")
+# Control characters in any input are refused with a 400 in Chinese before the session,
+# CSRF check or any view reads the request. Kept right after the SecurityMiddleware (and
+# after any middleware that only adds response headers), so that the 400 gets them too.
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+    "minping.lib.clean_input.RefuseControlCharactersMiddleware",
+)
+# Django's own default logs nothing to the console unless DEBUG is on, so an error in
+# production left no trace. Everything goes to stderr (the service manager's journal),
+# each line with its request id; an unexpected error with its traceback.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "minping.lib.request_id.RequestIdFilter"}},
+    "formatters": {
+        "line": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"}
+    },
+    "handlers": {
+        "stderr": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "line",
+        }
+    },
+    "root": {"handlers": ["stderr"], "level": os.environ.get("MINPING_LOG_LEVEL", "INFO")},
+    "loggers": {
+        # Replaces Django's console handler, which writes only when DEBUG is on.
+        "django": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+        # Failed sign-ins are warnings; its routine housekeeping is not worth a line.
+        "axes": {"level": "WARNING"},
+    },
+}

@@ -50,6 +50,8 @@ def validation_error(request: HttpRequest, exc: ValidationError, api: NinjaAPI) 
 
 
 def install(api: NinjaAPI) -> None:
-    api.add_exception_handler(
-        ValidationError, lambda request, exc: validation_error(request, exc, api)
-    )
+    def handler(request: HttpRequest, exc: ValidationError | type[ValidationError]) -> HttpResponse:
+        assert isinstance(exc, ValidationError)
+        return validation_error(request, exc, api)
+
+    api.add_exception_handler(ValidationError, handler)

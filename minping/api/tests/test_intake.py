@@ -111,6 +111,14 @@ class IntakeTest(TestCase):
             self.assertIn(message, response.json()["detail"])
         self.assertEqual(Case.objects.count(), 0)
 
+    def test_control_characters_are_refused_before_anything_is_stored(self) -> None:
+        # As JSON escapes too: the raw body holds no NUL byte, the decoded text does.
+        for text in ("a\x00b", "a\x1bb", "a\ud800b"):
+            response = post(self.client, self.key, {"external_id": "A4", "summary": text})
+            self.assertEqual(response.status_code, 400, repr(text))
+            self.assertIn("控制字符", response.json()["detail"])
+        self.assertEqual(Case.objects.count(), 0)
+
 
 class KeyScopeTest(TestCase):
     """Two hotline systems with the same source (12345), each with its own key."""
@@ -158,13 +166,13 @@ class KeyScopeTest(TestCase):
         case = Case.objects.get()
         self.assertEqual((case.summary, case.details), ("市里的投诉", "城管执法粗暴"))
         # A different complainant is different content too.
-        body = {
+        named: dict[str, Any] = {
             "external_id": "GD-1",
             "summary": "市里的投诉",
             "details": "城管执法粗暴",
             "complainant": {"phone": "13900000000"},
         }
-        self.assertEqual(post(self.client, self.city_key, body).status_code, 409)
+        self.assertEqual(post(self.client, self.city_key, named).status_code, 409)
         self.assertFalse(Complainant.objects.exists())
 
     def test_the_fingerprint_is_keyed_so_a_database_copy_does_not_give_the_phone(self) -> None:
@@ -190,8 +198,8 @@ class KeyScopeTest(TestCase):
             self.assertIn(message, response.json()["detail"])
         self.assertFalse(Case.objects.filter(external_id="GD-3").exists())
         # Leaving it out (or null) is how a system says "anonymous".
-        body = {"external_id": "GD-3", "summary": "x", "complainant": None}
-        self.assertEqual(post(self.client, self.city_key, body).status_code, 201)
+        anonymous = {"external_id": "GD-3", "summary": "x", "complainant": None}
+        self.assertEqual(post(self.client, self.city_key, anonymous).status_code, 201)
         self.assertTrue(Case.objects.get(external_id="GD-3").anonymous)
 
 
