@@ -14,6 +14,8 @@ import secrets
 from collections.abc import Callable
 from contextvars import ContextVar
 
+from django.core.signals import request_finished
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 
 HEADER = "X-Request-ID"
@@ -43,13 +45,17 @@ class RequestIdMiddleware:
         offered = request.headers.get(HEADER, "")
         request_id = offered if SAFE.fullmatch(offered) else new_id()
         request.request_id = request_id  # type: ignore[attr-defined]
-        token = _current.set(request_id)
-        try:
-            response = self.get_response(request)
-        finally:
-            _current.reset(token)
+        # Not reset on the way out: Django logs a 4xx after the middleware has returned.
+        # The next request sets its own; request_finished clears it in between.
+        _current.set(request_id)
+        response = self.get_response(request)
         response[HEADER] = request_id
         return response
+
+
+@receiver(request_finished)
+def _forget(**kwargs: object) -> None:
+    _current.set("")
 
 
 class RequestIdFilter(logging.Filter):

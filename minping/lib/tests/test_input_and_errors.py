@@ -160,6 +160,16 @@ class RequestIdTest(BaseTestCase):
         self.assertIn("Traceback (most recent call last)", written)
         self.assertIn("RuntimeError: 数据库连接断开", written)
 
+    def test_a_warning_after_the_view_carries_the_id_too(self) -> None:
+        with server_log() as log:
+            response = self.client.get("/no-such-page/")
+        self.assertEqual(response.status_code, 404)
+        self.assertRegex(response.content.decode(), CJK)
+        the_id = response["X-Request-ID"]
+        self.assertIn(
+            f"WARNING [{the_id}] django.request: Not Found: /no-such-page/", log.getvalue()
+        )
+
     def test_the_api_gets_the_id_too(self) -> None:
         response = self.client.post("/api/cases/", json.dumps({}), content_type="application/json")
         self.assertEqual(response.status_code, 401)
