@@ -4,8 +4,9 @@ PostgreSQL refuses NUL in text, so a NUL byte in any field used to become a 500
 wherever it reached a query; other control characters make spreadsheets that
 Excel will not open. None belongs in anything a person types, so every request
 is checked here, once, before any view, form or session sees it: the path, the
-query string, form fields and file names, JSON bodies (where ``\\u0000`` hides
-a NUL from a byte search), lone surrogates (which cannot be stored as UTF-8) and
+query string, form fields and file names, any other body read as JSON (as the
+API reads it, whatever its declared type; ``\\u0000`` hides a NUL from a byte
+search), lone surrogates (which cannot be stored as UTF-8) and
 header values. Tab, line feed and carriage return (a textarea's line ends) stay.
 Cookies are ours, not typed: one holding such characters is dropped, not refused.
 """
@@ -26,6 +27,7 @@ MESSAGE = (
     "请删去这些看不见的字符(可先粘贴到记事本再复制)后重新提交。"
 )
 API_PREFIX = "/api/"
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
 def has_control_characters(text: str) -> bool:
@@ -64,7 +66,8 @@ def find_control_characters(request: HttpRequest) -> str | None:
         if has_control_characters(name) or any(map(has_control_characters, values)):
             return f"网址中的查询参数{_field(name)}"
     if request.method in ("POST", "PUT", "PATCH"):
-        if request.content_type == "application/json":
+        if request.content_type not in FORM_TYPES:
+            # The API reads any other body as JSON, whatever type the request claims.
             return _find_in_json(request)
         for name, values in request.POST.lists():
             if has_control_characters(name) or any(map(has_control_characters, values)):
@@ -79,7 +82,7 @@ def _find_in_json(request: HttpRequest) -> str | None:
     try:
         document = json.loads(request.body)
     except ValueError:
-        return None  # not JSON at all: the API says so itself
+        return None  # not JSON: nothing here reads such a body, and the API says so itself
     except RecursionError:
         return "JSON 内容(嵌套过深)"
     for path, text in _strings(document):
@@ -90,7 +93,7 @@ def _find_in_json(request: HttpRequest) -> str | None:
 
 def refusal(request: HttpRequest, where: str) -> HttpResponse:
     message = MESSAGE.format(where=where)
-    if request.path_info.startswith(API_PREFIX) or request.content_type == "application/json":
+    if request.path_info.startswith(API_PREFIX):
         return JsonResponse({"detail": message}, status=400)
     page = render_to_string("400.html", {"message": message})
     return HttpResponse(page, status=400)

@@ -117,6 +117,14 @@ class IntakeTest(TestCase):
             response = post(self.client, self.key, {"external_id": "A4", "summary": text})
             self.assertEqual(response.status_code, 400, repr(text))
             self.assertIn("控制字符", response.json()["detail"])
+        # The API reads any body as JSON, whatever type the request claims.
+        disguised = self.client.post(
+            URL,
+            '{"external_id": "A5", "summary": "a\\u0000b"}',
+            content_type="text/plain",
+            headers={"X-API-Key": self.key},
+        )
+        self.assertEqual(disguised.status_code, 400)
         self.assertEqual(Case.objects.count(), 0)
 
 
