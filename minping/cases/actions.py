@@ -972,6 +972,13 @@ def hash_api_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+def _new_api_key() -> tuple[str, str, str]:
+    """(prefix, plain key, hash): the plain key is shown once and never stored."""
+    prefix = secrets.token_hex(4)
+    key = f"mp_{prefix}_{secrets.token_urlsafe(32)}"
+    return prefix, key, hash_api_key(key)
+
+
 def do_issue_api_key(*, source: str, name: str, actor: Any) -> tuple[ApiKey, str]:
     """Issue a key to an outside system; the plain key is shown once and never stored."""
     if actor is not None and not has_role(actor, Role.ORGANISER):
@@ -979,14 +986,35 @@ def do_issue_api_key(*, source: str, name: str, actor: Any) -> tuple[ApiKey, str
     if source not in Source.values:
         raise CaseActionRefused(f"来源“{source}”不在可选范围内。")
     name = _text(name, "系统名称", 100)
-    prefix = secrets.token_hex(4)
-    key = f"mp_{prefix}_{secrets.token_urlsafe(32)}"
+    prefix, key, key_hash = _new_api_key()
     with transaction.atomic():
-        api_key = ApiKey.objects.create(
-            source=source, name=name, prefix=prefix, key_hash=hash_api_key(key)
-        )
+        api_key = ApiKey.objects.create(source=source, name=name, prefix=prefix, key_hash=key_hash)
         log.record(
             "api_key.issue", actor=actor, obj=api_key, detail={"source": source, "name": name}
+        )
+    return api_key, key
+
+
+def do_rotate_api_key(api_key: ApiKey, *, actor: Any) -> tuple[ApiKey, str]:
+    """A new secret for the same system (a leaked or lost key): the old one stops at once.
+
+    The system keeps its identity, so it still reads its earlier cases and a resend
+    of an earlier id is still a retry, not a second case.
+    """
+    if actor is not None and not has_role(actor, Role.ORGANISER):
+        raise CaseActionRefused("只有组织单位可以换发接口密钥。")
+    with transaction.atomic():
+        api_key = ApiKey.objects.select_for_update().get(pk=api_key.pk)
+        if not api_key.active:
+            raise CaseActionRefused("已停用的密钥不能换发,请为该系统签发新密钥。")
+        old_prefix = api_key.prefix
+        api_key.prefix, key, api_key.key_hash = _new_api_key()
+        api_key.save(update_fields=["prefix", "key_hash"])
+        log.record(
+            "api_key.rotate",
+            actor=actor,
+            obj=api_key,
+            detail={"name": api_key.name, "old_prefix": old_prefix, "prefix": api_key.prefix},
         )
     return api_key, key
 

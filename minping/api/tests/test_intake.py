@@ -7,12 +7,14 @@ sending with the same source, and an id reused with different content.
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
 import schemathesis
+from django.contrib.auth.models import User
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections, connection
 from django.test import Client, TestCase, TransactionTestCase, override_settings
@@ -190,6 +192,26 @@ class KeyScopeTest(TestCase):
         with override_settings(SECRET_KEY="another-installation"):
             self.assertNotEqual(intake_fingerprint(payload), stored)
         self.assertEqual(intake_fingerprint(dict(reversed(payload.items()))), stored)
+
+    def test_a_rotated_key_is_still_the_same_system(self) -> None:
+        organiser = User.objects.create_user("organiser", is_superuser=True)
+        self.client.force_login(organiser)
+        page = self.client.post("/cases/keys/", {"rotate": self.city.pk})
+        new_key = re.search(r'<code class="key">([^<]+)</code>', page.content.decode())
+        assert new_key is not None
+        self.client.logout()
+        # The old secret stops at once; the new one reads and resends the earlier case.
+        self.assertEqual(
+            self.client.get(f"{URL}GD-1", headers={"X-API-Key": self.city_key}).status_code, 401
+        )
+        mine = self.client.get(f"{URL}GD-1", headers={"X-API-Key": new_key.group(1)})
+        self.assertEqual(mine.json()["number"], self.first["number"])
+        body = {"external_id": "GD-1", "summary": "市里的投诉", "details": "城管执法粗暴"}
+        self.assertEqual(post(self.client, new_key.group(1), body).status_code, 200)
+        self.assertEqual(Case.objects.count(), 1)
+        entry = AuditEntry.objects.get(action="api_key.rotate")
+        self.assertEqual(entry.actor_label, "organiser")
+        self.assertNotEqual(entry.detail["old_prefix"], entry.detail["prefix"])
 
     def test_a_malformed_complainant_is_refused_not_made_anonymous(self) -> None:
         for complainant, message in [
