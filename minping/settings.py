@@ -133,8 +133,19 @@ INSTALLED_APPS = [
     "minping.api",
 ]
 
+# The order matters (docs/security.md):
+# - the request id first, so that every response and log line carries it, even a refusal;
+# - the Content-Security-Policy around everything else, so that pages other middleware
+#   answers (the 400 for control characters, lockout, CSRF failure) carry it too; uploaded
+#   files set their own, stricter policy (a sandbox) in minping.lib.downloads;
+# - control characters in any input refused with a 400 in Chinese before the session, the
+#   CSRF check or any view reads the request;
+# - django-axes last, as it asks: it turns a locked-out sign-in into the lockout page.
 MIDDLEWARE = [
+    "minping.lib.request_id.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "minping.lib.csp.ContentSecurityPolicyMiddleware",
+    "minping.lib.clean_input.RefuseControlCharactersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -143,15 +154,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "minping.orgs.middleware.TemporaryPasswordMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    # Last, as django-axes asks: it turns a locked-out sign-in into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
-
-# --- Content-Security-Policy (docs/security.md) ---------------------------------------------
-# Every response forbids inline script and any other origin; outermost but for
-# SecurityMiddleware, so that pages other middleware answers (lockout, CSRF failure) carry it
-# too. Uploaded files set their own, stricter policy (a sandbox) in minping.lib.downloads.
-MIDDLEWARE.insert(1, "minping.lib.csp.ContentSecurityPolicyMiddleware")
 
 ROOT_URLCONF = "minping.urls"
 WSGI_APPLICATION = "minping.wsgi.application"
@@ -293,3 +297,33 @@ if REDIS_URL := os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
+
+# --- Input and errors (docs/security.md, 接口与输入) ---------------------------------------
+# Every request gets an id (kept from a proxy's X-Request-ID when it is a plain token),
+# returned in the X-Request-ID header, shown on the error page and written in every log
+# line (the middleware is first in MIDDLEWARE above).
+# Django's own default logs nothing to the console unless DEBUG is on, so an error in
+# production left no trace. Everything goes to stderr (the service manager's journal),
+# each line with its request id; an unexpected error with its traceback.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "filters": {"request_id": {"()": "minping.lib.request_id.RequestIdFilter"}},
+    "formatters": {
+        "line": {"format": "%(asctime)s %(levelname)s [%(request_id)s] %(name)s: %(message)s"}
+    },
+    "handlers": {
+        "stderr": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id"],
+            "formatter": "line",
+        }
+    },
+    "root": {"handlers": ["stderr"], "level": os.environ.get("MINPING_LOG_LEVEL", "INFO")},
+    "loggers": {
+        # Replaces Django's console handler, which writes only when DEBUG is on.
+        "django": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+        # Failed sign-ins are warnings; its routine housekeeping is not worth a line.
+        "axes": {"level": "WARNING"},
+    },
+}

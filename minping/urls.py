@@ -3,6 +3,9 @@ from django.urls import include, path
 
 from minping.api.api import api
 
+# The error page shows the request id, so that the traceback in the log can be found.
+handler500 = "minping.lib.error_views.server_error"
+
 admin.site.site_header = "民评 minping 管理后台"
 admin.site.site_title = "民评"
 admin.site.index_title = "评议活动管理"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ninja import NinjaAPI
 
-from minping.api import intake
+from minping.api import errors, intake
 
 api = NinjaAPI(
     title="民评 minping API",
@@ -13,3 +13,4 @@ api = NinjaAPI(
     description="问题线索接入等接口。Intake of cases from 12345 hotlines and other systems.",
 )
 api.add_router("/cases/", intake.router)
+errors.install(api)

@@ -1,36 +1,36 @@
 """Case intake from 12345 platforms and other systems (R-26).
 
 Each system holds an API key the organiser issued (sent as ``X-API-Key``);
-the key fixes the source. Sending the same ``external_id`` again returns the
-case already registered with 200, never a second case.
+the key fixes the source, and a key reads back only the cases it sent.
+Sending the same ``external_id`` again with the same content returns the case
+already registered with 200, never a second case; with other content it is a
+409 and nothing changes. A field the API does not know is refused (422), so a
+misspelt ``complainant`` never turns a named complaint into an anonymous one.
+Control characters never get this far: ``lib.clean_input`` refuses them (400).
 """
 
 from __future__ import annotations
 
 import datetime
-from typing import Annotated
 
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Field, Router, Schema, Status
 from ninja.security import APIKeyHeader
-from pydantic import AfterValidator
+from pydantic import ConfigDict, model_validator
 
-from minping.cases.actions import CaseActionRefused, do_intake, hash_api_key
+from minping.cases.actions import (
+    COMPLAINANT_FIELDS,
+    CaseActionRefused,
+    IntakeConflict,
+    do_intake,
+    hash_api_key,
+    intake_fingerprint,
+)
 from minping.cases.models import ApiKey, Case, State
 from minping.orgs.models import Unit
 
 EARLIEST = datetime.date(2000, 1, 1)
-
-
-def _printable(value: str) -> str:
-    """Text without control characters (PostgreSQL refuses NUL; none belong in a complaint)."""
-    if any(ord(c) < 32 and c not in "\t\n\r" for c in value):
-        raise ValueError("不能含有控制字符")
-    return value
-
-
-Text = Annotated[str, AfterValidator(_printable)]
 
 
 class ApiKeyAuth(APIKeyHeader):
@@ -43,24 +43,38 @@ class ApiKeyAuth(APIKeyHeader):
 
 
 class ComplainantIn(Schema):
-    name: Text = Field("", max_length=100, description="姓名(可空)")
-    phone: Text = Field("", max_length=40, description="联系电话(可空)")
-    address: Text = Field("", max_length=300)
-    email: Text = Field("", max_length=200)
+    # An unknown field is refused: silently dropping it would make the complaint anonymous.
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field("", max_length=100, description="姓名(可空)")
+    phone: str = Field("", max_length=40, description="联系电话(可空)")
+    address: str = Field("", max_length=300)
+    email: str = Field("", max_length=200)
+
+    @model_validator(mode="after")
+    def _names_someone(self) -> ComplainantIn:
+        if not any(getattr(self, name).strip() for name in COMPLAINANT_FIELDS):
+            raise ValueError("投诉人信息为空:匿名反映请不要提供 complainant")
+        return self
 
 
 class CaseIn(Schema):
-    external_id: Text = Field(
+    model_config = ConfigDict(extra="forbid")
+
+    external_id: str = Field(
         ...,
         min_length=1,
         max_length=100,
-        description="来源系统中的编号;重复提交同一编号不会重复登记",
+        description="来源系统中的编号,每个接入系统内唯一;原样重发不会重复登记,"
+        "同一编号换了内容会被拒绝(409)",
     )
-    summary: Text = Field(..., min_length=1, max_length=200, description="问题摘要")
-    details: Text = Field("", max_length=10000, description="详细情况")
-    unit: Text | None = Field(None, max_length=64, description="涉及单位代码(不清楚可不填)")
+    summary: str = Field(..., min_length=1, max_length=200, description="问题摘要")
+    details: str = Field("", max_length=10000, description="详细情况")
+    unit: str | None = Field(None, max_length=64, description="涉及单位代码(不清楚可不填)")
     registered_on: datetime.date | None = Field(None, description="受理日期,默认今天")
-    complainant: ComplainantIn | None = Field(None, description="投诉人;不填即匿名")
+    complainant: ComplainantIn | None = Field(
+        None, description="投诉人,至少填一项;匿名反映不提供此字段"
+    )
 
 
 class CaseOut(Schema):
@@ -101,9 +115,10 @@ def _out(case: Case, check_code: str | None = None) -> CaseOut:
 
 @router.post(
     "/",
-    response={200: CaseOut, 201: CaseOut, 422: Problem},
+    response={200: CaseOut, 201: CaseOut, 409: Problem, 422: Problem},
     summary="登记一个问题(幂等)",
-    description="新登记返回 201;同一来源、同一 external_id 再次提交返回 200 和原来的问题。",
+    description="新登记返回 201;同一 external_id 原样再次提交返回 200 和原来的问题;"
+    "同一 external_id 内容不同返回 409,不作登记。",
 )
 def create_case(request: HttpRequest, payload: CaseIn) -> Status:
     key: ApiKey = request.auth  # type: ignore[attr-defined]
@@ -117,15 +132,18 @@ def create_case(request: HttpRequest, payload: CaseIn) -> Status:
         return Status(422, {"detail": f"受理日期 {day} 不在 {EARLIEST} 至今天之间。"})
     try:
         case, created = do_intake(
-            source=key.source,
+            api_key=key,
             external_id=payload.external_id,
+            fingerprint=intake_fingerprint(payload.model_dump(mode="json")),
             summary=payload.summary,
             details=payload.details,
             unit=unit,
             registered_on=day,
-            complainant=payload.complainant.dict() if payload.complainant else None,
+            complainant=payload.complainant.model_dump() if payload.complainant else None,
             note=f"由接口“{key.name}”推送",
         )
+    except IntakeConflict as conflict:
+        return Status(409, {"detail": conflict.message})
     except CaseActionRefused as refused:
         return Status(422, {"detail": refused.message})
     return Status(201, _out(case, case.check_code)) if created else Status(200, _out(case))
@@ -135,16 +153,11 @@ def create_case(request: HttpRequest, payload: CaseIn) -> Status:
     "/{external_id}",
     response={200: CaseOut, 404: Problem},
     summary="查询本系统推送的问题的办理情况",
+    description="只能查到用同一密钥推送的问题;其他系统的编号一律返回 404。",
 )
 def get_case(request: HttpRequest, external_id: str) -> Status:
     key: ApiKey = request.auth  # type: ignore[attr-defined]
-    if "\x00" in external_id:
-        return Status(404, {"detail": "没有这个问题。"})
-    case = (
-        Case.objects.select_related("unit")
-        .filter(source=key.source, external_id=external_id)
-        .first()
-    )
+    case = Case.objects.select_related("unit").filter(api_key=key, external_id=external_id).first()
     if case is None:
         return Status(404, {"detail": "没有这个问题。"})
     return Status(200, _out(case))

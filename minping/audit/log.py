@@ -18,8 +18,17 @@ if TYPE_CHECKING:
     from minping.audit.anchors import Anchor
 
 
+@dataclass(frozen=True)
+class Agent:
+    """Someone acting without an account: the public on a web form, a system with its API key."""
+
+    label: str
+
+
 def actor_label(actor: Any) -> str:
-    """How the actor is named in the log: a user's name, or the shell user for the CLI."""
+    """How the actor is named in the log: a user's name, an agent's label, or the shell user."""
+    if isinstance(actor, Agent):
+        return actor.label
     if actor is not None and getattr(actor, "pk", None):
         return str(actor.get_username())
     try:

@@ -12,10 +12,18 @@ from minping.orgs.access import visible_unit_ids
 
 
 def visible_cases(user: Any) -> QuerySet[Case]:
-    """All cases for organisers and leaders; a liaison's unit's (and its parts') cases."""
+    """All cases for organisers and leaders; for a liaison, those transferred to their unit.
+
+    A case registered against a unit is the organiser's until it is transferred (R-27):
+    the unit must not read a complaint about itself before the organiser has decided
+    to send it, nor one the organiser merged or kept. A case returned by the unit
+    loses its unit, and so leaves the unit's view too.
+    """
     ids = visible_unit_ids(user)
     cases = Case.objects.select_related("unit", "campaign")
-    return cases if ids is None else cases.filter(unit_id__in=ids)
+    if ids is None:
+        return cases
+    return cases.filter(unit_id__in=ids, transferred_on__isnull=False)
 
 
 def get_case_for_user(request: HttpRequest, number: str) -> Case:

@@ -12,6 +12,7 @@ import calendar
 import datetime
 import hashlib
 import hmac
+import json
 import secrets
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -69,7 +70,7 @@ class Transition:
     sources: frozenset[str]
     # None: the state stays as it is (a recommendation, an extension, a confirmed repeat).
     target: str | None
-    # Who may take it besides the system itself (actor=None: the CLI, a task, the API).
+    # Who may take it besides the system itself (actor=None: the CLI or a task).
     by: frozenset[str]
 
 
@@ -195,6 +196,19 @@ def _next_number(key: str) -> int:
     return counter.last
 
 
+def _new_case_number(day: datetime.date) -> str:
+    """The year and eight random digits, e.g. 2026-40718253.
+
+    Not a running count: a complainant holding two numbers cannot tell how many
+    problems came in between, and nobody can guess another complainant's number
+    to try check codes on it (about 10⁵ cases a year among 10⁸ numbers).
+    """
+    while True:
+        number = f"{day.year}-{secrets.randbelow(10**8):08d}"
+        if not Case.objects.filter(number=number).exists():
+            return number
+
+
 def due_date(start: datetime.date, workdays: int) -> datetime.date:
     """The deadline: the ``workdays``-th working day after ``start`` (R-28).
 
@@ -236,6 +250,8 @@ def do_register_case(
     actor: Any = None,
     complainant: dict[str, str] | None = None,
     external_id: str = "",
+    api_key: ApiKey | None = None,
+    fingerprint: str = "",
     registered_on: datetime.date | None = None,
     deadline_workdays: int = DEFAULT_DEADLINE_WORKDAYS,
     note: str = "",
@@ -245,6 +261,7 @@ def do_register_case(
     ``complainant`` may hold name, phone, address and email; without any of
     them the complaint is anonymous. The plain check code (for the public
     progress page) exists only on the returned object; only its hash is kept.
+    ``actor`` is the user, or a ``log.Agent`` for the public and other systems.
     """
     if source not in Source.values:
         raise CaseActionRefused(f"来源“{source}”不在可选范围内。")
@@ -263,9 +280,11 @@ def do_register_case(
     check_code = f"{secrets.randbelow(10**6):06d}"
     with transaction.atomic():
         case = Case(
-            number=f"{day.year}-{_next_number(f'case-{day.year}'):06d}",
+            number=_new_case_number(day),
             source=source,
+            api_key=api_key,
             external_id=external_id,
+            intake_fingerprint=fingerprint,
             summary=summary,
             details=(details or "").strip(),
             unit=unit,
@@ -296,6 +315,7 @@ def do_register_case(
                 "number": case.number,
                 "source": source,
                 "external_id": external_id,
+                **({"api_key": api_key.prefix} if api_key else {}),
                 "unit": unit.code if unit else "",
                 "anonymous": case.anonymous,
             },
@@ -304,27 +324,76 @@ def do_register_case(
     return case
 
 
-def do_intake(*, source: str, external_id: str, **fields: Any) -> tuple[Case, bool]:
+class IntakeConflict(CaseActionRefused):
+    """An id the system already used for a case, sent again with other content."""
+
+    def __init__(self, message: str, case: Case) -> None:
+        self.case = case
+        super().__init__(message)
+
+
+def intake_fingerprint(payload: dict[str, Any]) -> str:
+    """A keyed hash of what a system sent: a retry is told from another case under the same id.
+
+    Keyed with SECRET_KEY because the payload holds the complainant's phone: a plain
+    hash in a copy of the database would give it back to anyone who tries the numbers.
+    """
+    message = json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str).encode()
+    return hmac.new(settings.SECRET_KEY.encode(), message, hashlib.sha256).hexdigest()
+
+
+def do_intake(
+    *, api_key: ApiKey, external_id: str, fingerprint: str, **fields: Any
+) -> tuple[Case, bool]:
     """Register a case sent by another system, once: a retry returns the same case.
 
-    Returns (case, created). Idempotent on (source, external_id), also when
-    two requests race: the loser's insert hits the unique constraint and it
-    then returns the winner's case.
+    Returns (case, created). Idempotent per key on ``external_id``, also when two
+    requests race (the loser's insert hits the unique constraint and it then
+    returns the winner's case). Another key's ids are another system's: they
+    never meet. The same id with a different ``fingerprint`` is refused with
+    :class:`IntakeConflict`: the first case stays as it was, nothing is added.
+    The source is the key's; the actor is the key's system, named in the log.
     """
     external_id = (external_id or "").strip()
     if not external_id:
         raise CaseActionRefused("请提供来源系统编号(external_id),以免重复登记。")
-    existing = Case.objects.filter(source=source, external_id=external_id).first()
-    if existing is not None:
-        return existing, False
-    try:
-        with transaction.atomic():
-            return do_register_case(source=source, external_id=external_id, **fields), True
-    except IntegrityError:
-        existing = Case.objects.filter(source=source, external_id=external_id).first()
-        if existing is None:
-            raise
-        return existing, False
+    mine = Case.objects.filter(api_key=api_key)
+    existing = mine.filter(external_id=external_id).first()
+    if existing is None:
+        try:
+            with transaction.atomic():
+                case = do_register_case(
+                    source=api_key.source,
+                    external_id=external_id,
+                    api_key=api_key,
+                    fingerprint=fingerprint,
+                    actor=api_actor(api_key),
+                    **fields,
+                )
+                return case, True
+        except IntegrityError:
+            existing = mine.filter(external_id=external_id).first()
+            if existing is None:
+                raise
+    # Cases taken before fingerprints were kept have none: a resend is taken as a retry.
+    if existing.intake_fingerprint and existing.intake_fingerprint != fingerprint:
+        raise IntakeConflict(
+            f"来源系统编号“{external_id}”已用于问题 {existing.number},这次提交的内容与当时不同,"
+            "未作登记。新问题请使用新的编号;需要更正原问题的,请联系组织单位。"
+            f" / external_id “{external_id}” was already used for case {existing.number} with "
+            "different content; nothing was registered. Use a new external_id for a new case.",
+            existing,
+        )
+    return existing, False
+
+
+def api_actor(api_key: ApiKey) -> log.Agent:
+    """How a system sending cases with its key is named in the log and the timeline."""
+    return log.Agent(f"{api_key.name}(接口)")
+
+
+# The public, reporting on the web form without an account.
+PUBLIC_WEB = log.Agent("群众(网上)")
 
 
 def do_register_from_comment(comment: Any, *, actor: Any = None) -> Case:
@@ -934,6 +1003,13 @@ def hash_api_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
+def _new_api_key() -> tuple[str, str, str]:
+    """(prefix, plain key, hash): the plain key is shown once and never stored."""
+    prefix = secrets.token_hex(4)
+    key = f"mp_{prefix}_{secrets.token_urlsafe(32)}"
+    return prefix, key, hash_api_key(key)
+
+
 def do_issue_api_key(*, source: str, name: str, actor: Any) -> tuple[ApiKey, str]:
     """Issue a key to an outside system; the plain key is shown once and never stored."""
     if actor is not None and not has_role(actor, Role.ORGANISER):
@@ -941,14 +1017,35 @@ def do_issue_api_key(*, source: str, name: str, actor: Any) -> tuple[ApiKey, str
     if source not in Source.values:
         raise CaseActionRefused(f"来源“{source}”不在可选范围内。")
     name = _text(name, "系统名称", 100)
-    prefix = secrets.token_hex(4)
-    key = f"mp_{prefix}_{secrets.token_urlsafe(32)}"
+    prefix, key, key_hash = _new_api_key()
     with transaction.atomic():
-        api_key = ApiKey.objects.create(
-            source=source, name=name, prefix=prefix, key_hash=hash_api_key(key)
-        )
+        api_key = ApiKey.objects.create(source=source, name=name, prefix=prefix, key_hash=key_hash)
         log.record(
             "api_key.issue", actor=actor, obj=api_key, detail={"source": source, "name": name}
+        )
+    return api_key, key
+
+
+def do_rotate_api_key(api_key: ApiKey, *, actor: Any) -> tuple[ApiKey, str]:
+    """A new secret for the same system (a leaked or lost key): the old one stops at once.
+
+    The system keeps its identity, so it still reads its earlier cases and a resend
+    of an earlier id is still a retry, not a second case.
+    """
+    if actor is not None and not has_role(actor, Role.ORGANISER):
+        raise CaseActionRefused("只有组织单位可以换发接口密钥。")
+    with transaction.atomic():
+        api_key = ApiKey.objects.select_for_update().get(pk=api_key.pk)
+        if not api_key.active:
+            raise CaseActionRefused("已停用的密钥不能换发,请为该系统签发新密钥。")
+        old_prefix = api_key.prefix
+        api_key.prefix, key, api_key.key_hash = _new_api_key()
+        api_key.save(update_fields=["prefix", "key_hash"])
+        log.record(
+            "api_key.rotate",
+            actor=actor,
+            obj=api_key,
+            detail={"name": api_key.name, "old_prefix": old_prefix, "prefix": api_key.prefix},
         )
     return api_key, key
 

@@ -71,8 +71,20 @@ class Case(models.Model):
 
     number = models.CharField("编号", max_length=20, unique=True)
     source = models.CharField("来源", max_length=20, choices=Source.choices)
-    # The calling system's own id; (source, external_id) makes API intake idempotent.
+    # The system that sent the case through the API; it alone reads the case back there.
+    api_key = models.ForeignKey(
+        "ApiKey",
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="cases",
+        verbose_name="接入系统",
+    )
+    # The calling system's own id; (api_key, external_id) makes API intake idempotent.
     external_id = models.CharField("来源系统编号", max_length=100, blank=True)
+    # A keyed hash of what the system sent, so that a retry is told from a different case
+    # reusing the id (empty: not sent through the API, or sent before this was kept).
+    intake_fingerprint = models.CharField("接入内容指纹", max_length=64, blank=True)
     summary = models.CharField("问题摘要", max_length=200)
     details = models.TextField("详细情况", blank=True)
     unit = models.ForeignKey(
@@ -162,14 +174,15 @@ class Case(models.Model):
     check_code = ""
 
     class Meta:
-        ordering = ["-registered_on", "-number"]
+        # Numbers are not sequential (see do_register_case), so the id keeps the order of entry.
+        ordering = ["-registered_on", "-id"]
         verbose_name = "问题线索"
         verbose_name_plural = "问题线索"
         constraints = [
             models.UniqueConstraint(
-                fields=["source", "external_id"],
+                fields=["api_key", "external_id"],
                 condition=~models.Q(external_id=""),
-                name="case_source_external_id_unique",
+                name="case_api_key_external_id_unique",
             ),
         ]
         indexes = [models.Index(fields=["unit", "state"]), models.Index(fields=["state", "due_on"])]

@@ -66,6 +66,7 @@ def report(request: HttpRequest) -> HttpResponse:
                 details=data["details"],
                 unit=data["unit"],
                 complainant=form.identity(),
+                actor=actions.PUBLIC_WEB,
             )
         except CaseActionRefused as refused:
             form.add_error(None, refused.message)

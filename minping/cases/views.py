@@ -283,17 +283,18 @@ def api_keys(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         try:
             if revoke := request.POST.get("revoke"):
-                key = ApiKey.objects.filter(pk=_int(revoke, "密钥")).first()
-                if key is None:
-                    raise CaseActionRefused("没有这个密钥。")
+                key = _api_key(revoke)
                 actions.do_revoke_api_key(key, actor=request.user)
                 messages.success(request, f"已停用 {key}。")
                 return HttpResponseRedirect(reverse("cases:api-keys"))
-            _, new_key = actions.do_issue_api_key(
-                source=request.POST.get("source", ""),
-                name=request.POST.get("name", ""),
-                actor=request.user,
-            )
+            if rotate := request.POST.get("rotate"):
+                _, new_key = actions.do_rotate_api_key(_api_key(rotate), actor=request.user)
+            else:
+                _, new_key = actions.do_issue_api_key(
+                    source=request.POST.get("source", ""),
+                    name=request.POST.get("name", ""),
+                    actor=request.user,
+                )
         except CaseActionRefused as refused:
             messages.error(request, refused.message)
     return render(
@@ -306,6 +307,13 @@ def api_keys(request: HttpRequest) -> HttpResponse:
             **nav_context(request),
         },
     )
+
+
+def _api_key(value: str) -> ApiKey:
+    key = ApiKey.objects.filter(pk=_int(value, "密钥")).first()
+    if key is None:
+        raise CaseActionRefused("没有这个密钥。")
+    return key
 
 
 @require(Role.ORGANISER)

@@ -6,7 +6,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import authenticate
-from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, UsernameField
 from django.contrib.auth.models import User
 from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import ValidationError
@@ -19,6 +19,23 @@ from minping.orgs.models import Role
 class SignInForm(AuthenticationForm):
     """User name and password, then the authenticator code for accounts that turned it on."""
 
+    # Declared again because AuthenticationForm sets max_length after the field is made,
+    # which never checks it: a longer name reached django-axes' 255-character column (a 500).
+    username = UsernameField(
+        max_length=150,
+        widget=forms.TextInput(attrs={"autofocus": True}),
+        error_messages={
+            "required": "请输入用户名。",
+            "max_length": "用户名最长 150 个字符,请核对。",
+        },
+    )
+    password = forms.CharField(
+        label="密码",
+        max_length=4096,
+        strip=False,
+        widget=forms.PasswordInput,
+        error_messages={"required": "请输入密码。", "max_length": "密码过长,请核对。"},
+    )
     otp = forms.CharField(label="动态口令", required=False, max_length=10)
 
     error_messages = {
