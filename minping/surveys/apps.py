@@ -7,6 +7,7 @@ class SurveysConfig(AppConfig):
     verbose_name = "问卷与答卷"
 
     def ready(self) -> None:
-        from minping.surveys.checks import chinese_font
+        from minping.surveys.checks import chinese_font, survey_key
 
         checks.register(chinese_font)
+        checks.register(survey_key)
