@@ -64,13 +64,27 @@ SNAPSHOT_WAIT_SECONDS = 300
 VACUUM_TRIES = 3
 
 
+class ScrubBusy(Exception):
+    """Another session held a collection table longer than LOCK_TIMEOUT."""
+
+    def __init__(self, message: str, *, rewritten: bool) -> None:
+        super().__init__(message)
+        # False: the rewrite itself could not start, and nothing changed.
+        self.rewritten = rewritten
+
+
+def _lock_not_available(error: OperationalError) -> bool:
+    return getattr(error.__cause__, "sqlstate", "") == "55P03"
+
+
 @dataclass(frozen=True)
 class ScrubResult:
     rows: int  # rows rewritten
     keys_deleted: int  # form keys older than the period
     outbox_purged: int  # SMS outbox messages removed
-    # PostgreSQL: sessions that still held a snapshot from before the rewrite when the
-    # tables were compacted; their row versions survive until the next scrub.
+    # What still saw the rows as they were when the tables were compacted (PostgreSQL:
+    # sessions, a replication slot; SQLite: a reader of the WAL file): their old versions
+    # survive until the next scrub.
     held_back: int = 0
 
 
@@ -149,7 +163,12 @@ def do_scrub_collection_order(since: datetime.date | None = None) -> ScrubResult
         )
     since = since or timezone.localdate() - datetime.timedelta(days=1)
     with _deleted_content_zeroed():
-        rows, keys_deleted, xid = _rewrite_all(since)
+        try:
+            rows, keys_deleted, xid = _rewrite_all(since)
+        except OperationalError as error:
+            if _lock_not_available(error):
+                raise ScrubBusy(str(error), rewritten=False) from error
+            raise
         held_back = _compact(xid)
     return ScrubResult(rows, keys_deleted, sms.purge_outbox(), held_back)
 
@@ -193,8 +212,10 @@ def _compact(xid: int | None) -> int:
     with connection.cursor() as cursor:
         cursor.execute("VACUUM")
         # The WAL file holds earlier images of the pages, in the order they were written.
+        # Busy (1): a reader still uses them, and the file could not be emptied this time.
         cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
-    return 0
+        row = cursor.fetchone()
+    return int(row[0]) if row else 0
 
 
 @contextmanager
@@ -230,9 +251,9 @@ _OLDER_SNAPSHOTS = """
 """
 
 
-def _wait_for_older_snapshots(xid: int, seconds: float = SNAPSHOT_WAIT_SECONDS) -> int:
+def _wait_for_older_snapshots(xid: int) -> int:
     """Wait until nothing can see the rows from before transaction ``xid``; else how many can."""
-    deadline = time.monotonic() + seconds
+    deadline = time.monotonic() + SNAPSHOT_WAIT_SECONDS
     while True:
         with connection.cursor() as cursor:
             cursor.execute(_OLDER_SNAPSHOTS, {"xid8": xid, "xid": xid % 2**32})
@@ -254,6 +275,8 @@ def _vacuum_full(model: type[models.Model]) -> None:
                     cursor.execute("RESET lock_timeout")
             return
         except OperationalError as error:
-            if getattr(error.__cause__, "sqlstate", "") != "55P03" or attempt == VACUUM_TRIES:
+            if not _lock_not_available(error):
                 raise
+            if attempt == VACUUM_TRIES:
+                raise ScrubBusy(str(error), rewritten=True) from error
             time.sleep(5)

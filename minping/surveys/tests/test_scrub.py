@@ -19,11 +19,12 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection, models, transaction
+from django.db import DEFAULT_DB_ALIAS, connection, connections, models, transaction
 from django.db.transaction import TransactionManagementError
 from django.test import TransactionTestCase, override_settings
 from django.utils import timezone
@@ -32,7 +33,7 @@ from minping.audit import log
 from minping.audit.models import AuditEntry
 from minping.lib.tests.import_fixtures import make_campaign
 from minping.orgs.models import Group, Unit
-from minping.surveys import phones
+from minping.surveys import phones, scrub
 from minping.surveys.actions import (
     InvitationClaim,
     PhoneClaim,
@@ -341,6 +342,48 @@ class PostgresPagesTest(Collected):
             self.assertEqual(cursor.fetchone(), before)
         self.assertEqual(len({i.xmin for m in TABLES for i in heap(m)[0]}), 1)
         self.assertEqual(sum(heap(m)[1] for m in TABLES), 0)
+
+
+class PostgresOtherSessionsTest(Collected):
+    """What another session does to the scrub: it waits, reports, and never lies about it."""
+
+    def setUp(self) -> None:
+        if connection.vendor != "postgresql":
+            self.skipTest("locks and snapshots of other sessions: PostgreSQL")
+        super().setUp()
+        with connection.cursor() as cursor:
+            cursor.execute("CREATE EXTENSION IF NOT EXISTS pageinspect")
+        self.other = connections.create_connection(DEFAULT_DB_ALIAS)
+        self.addCleanup(self.other.close)
+        self.other.set_autocommit(False)
+
+    def test_a_write_in_progress_past_the_lock_timeout_leaves_everything_as_it_was(self) -> None:
+        with self.other.cursor() as cursor:
+            cursor.execute("LOCK TABLE surveys_ballot IN ROW EXCLUSIVE MODE")
+        before = {item.xmin for item in heap(Ballot)[0]}
+        with (
+            mock.patch.object(scrub, "LOCK_TIMEOUT", "1s"),
+            self.assertRaisesMessage(CommandError, "本次没有做任何修改"),
+        ):
+            call_command("scrub_collection", stdout=io.StringIO())
+        self.assertEqual({item.xmin for item in heap(Ballot)[0]}, before)
+        self.other.rollback()
+
+    def test_a_transaction_older_than_the_rewrite_is_reported_not_ignored(self) -> None:
+        # An import or a report that began before the scrub and is still running: the old
+        # row versions must stay for it, so VACUUM FULL keeps them — and the command says so.
+        with self.other.cursor() as cursor:
+            cursor.execute("SELECT pg_current_xact_id()")
+        with (
+            mock.patch.object(scrub, "SNAPSHOT_WAIT_SECONDS", 2),
+            self.assertRaisesMessage(CommandError, "旧行版本这次无法清除"),
+        ):
+            call_command("scrub_collection", stdout=io.StringIO())
+        self.other.rollback()
+        self.assertGreater(len(heap(Ballot)[0]), Ballot.objects.count())
+        # The next night, with nothing older running, removes them.
+        self.assertEqual(do_scrub_collection_order().held_back, 0)
+        self.assertEqual(len(heap(Ballot)[0]), Ballot.objects.count())
 
 
 # --- SQLite ------------------------------------------------------------------------------

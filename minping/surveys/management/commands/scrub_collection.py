@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from minping.surveys import sms
-from minping.surveys.scrub import do_scrub_collection_order
+from minping.surveys.scrub import ScrubBusy, do_scrub_collection_order
 
 
 class Command(BaseCommand):
@@ -35,14 +35,20 @@ class Command(BaseCommand):
                 since = datetime.date.fromisoformat(options["since"])
             except ValueError as error:
                 raise CommandError(f"日期“{options['since']}”无效,应为 YYYY-MM-DD") from error
-        result = do_scrub_collection_order(since)
+        try:
+            result = do_scrub_collection_order(since)
+        except ScrubBusy as busy:
+            done = "顺序已打乱,但旧的行版本这次未能清除" if busy.rewritten else "本次没有做任何修改"
+            raise CommandError(
+                f"其他数据库会话长时间占用答卷相关的数据表,{done};请稍后重新运行。"
+            ) from busy
         self.stdout.write(
             f"已重写 {result.rows} 行,删除过期表单键 {result.keys_deleted} 个,"
             f"从短信发件箱删除 {result.outbox_purged} 条短信"
         )
         if result.held_back:
             raise CommandError(
-                f"有 {result.held_back} 个数据库会话(或复制槽)在重写前就已开始且仍未结束,"
+                f"有 {result.held_back} 个数据库会话(或复制槽)在重写前就已开始,到压缩时仍未结束,"
                 "它们还能看到的旧行版本这次无法清除,将在下一次运行时清除。"
                 "请不要让备份、导入或其他长事务与本命令同时运行。"
             )
