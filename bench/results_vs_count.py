@@ -174,6 +174,8 @@ def main() -> None:
     sizes = [int(s) for s in args.ballots.split(",")]
     tmp = tempfile.mkdtemp(prefix="minping-bench-")
     url = args.database_url or f"sqlite:///{tmp}/bench.sqlite3"
+    # Commands refuse to run with DEBUG off and no survey key (minping.E010).
+    os.environ.setdefault("MINPING_SURVEY_KEY", "bench-only-survey-key-" + os.urandom(16).hex())
     env = {**os.environ, "DATABASE_URL": url, "MINPING_DATA_DIR": tmp}
     if url.startswith("postgres"):
         name = url.rsplit("/", 1)[1]
