@@ -51,6 +51,7 @@ from minping.surveys.models import (
 )
 from minping.surveys.questionnaires import UnitResponse
 from minping.surveys.scrub import TABLES, do_scrub_collection_order
+from minping.surveys.tasks import scrub_collection_order
 from minping.surveys.tests.helpers import issue, open_collection
 from minping.surveys.tokens import token_hash
 
@@ -455,6 +456,11 @@ class ScrubCommandTest(ScrubTestCase):
         self.assertEqual(Ballot.objects.get().comment.text, "好")
         with self.assertRaisesMessage(CommandError, "日期“2026-02-30”无效"):
             call_command("scrub_collection", "--since", "2026-02-30")
+        # The background task does the same and returns the counts.
+        self.assertEqual(
+            scrub_collection_order.call(),
+            {"rows": 7, "keys_deleted": 0, "outbox_purged": 0, "held_back": 0},
+        )
 
     def test_inside_a_transaction_it_refuses_before_touching_anything(self) -> None:
         with self.assertRaises(TransactionManagementError), transaction.atomic():
