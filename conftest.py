@@ -13,6 +13,18 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "minping.devsettings")
 # Playwright's sync API runs an event loop in the test's thread; Django would then refuse
 # the ORM calls a test makes between clicks, although they are plainly synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+# The tests run with DEBUG off, as a server does, so they need a survey key of their own
+# (system check minping.E010); the commands some tests start as subprocesses inherit it.
+os.environ.setdefault("MINPING_SURVEY_KEY", "tests-only-survey-key-V7qL2xR9mW4kT8nB3cH6")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """pytest-django may have read the settings before this file set the key."""
+    from django.conf import settings
+
+    if not settings.MINPING_SURVEY_KEY:
+        settings.MINPING_SURVEY_KEY = os.environ["MINPING_SURVEY_KEY"]
+
 
 CHROMIUM = os.environ.get("MINPING_CHROMIUM", "/usr/bin/chromium")
 PHONE = {"width": 390, "height": 844}

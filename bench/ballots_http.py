@@ -607,6 +607,8 @@ def main() -> int:
             # Plain HTTP on 127.0.0.1, as the demo: no HTTPS redirect, no production checks.
             "MINPING_ENV": "development",
             "SECRET_KEY": secret,
+            # The server refuses to start without a survey key of its own (minping.E010).
+            "MINPING_SURVEY_KEY": "bench-survey-" + os.urandom(24).hex(),
             "ALLOWED_HOSTS": "127.0.0.1,localhost,testserver",
             "MINPING_DATA_DIR": str(tmp),
         }

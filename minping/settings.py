@@ -262,8 +262,12 @@ EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", "False")
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "minping@localhost")
 
 # Collection (docs/collection.md). The survey key makes the phone and holder hashes
-# unguessable from a copy of the database; it falls back to SECRET_KEY.
+# unguessable from a copy of the database. With DEBUG off the server refuses to start
+# without one of its own (system check minping.E010); with DEBUG on it falls back to
+# SECRET_KEY.
 MINPING_SURVEY_KEY = os.environ.get("MINPING_SURVEY_KEY", "")
+# Minutes the console SMS backend's outbox keeps a message (number, text, time).
+MINPING_SMS_OUTBOX_MINUTES = int(os.environ.get("MINPING_SMS_OUTBOX_MINUTES", "15"))
 # Per-category cells below this many ballots are hidden so that no one can be recognised.
 MINPING_CATEGORY_THRESHOLD = int(os.environ.get("MINPING_CATEGORY_THRESHOLD", "5"))
 # The address printed on QR codes and invitation links, e.g. https://pingyi.example.gov.cn

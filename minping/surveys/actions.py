@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, QuerySet, Value
+from django.db.models import F, Value
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -670,35 +670,3 @@ def do_decide_quarantined(actor: Any, ballot: Ballot, accept: bool) -> Ballot:
             detail={"unit": ballot.unit.code, "method": ballot.method.code},
         )
     return ballot
-
-
-def do_scrub_collection_order(since: datetime.date | None = None) -> int:
-    """Rewrite the period's ballots and all used invitations together, so no write order survives.
-
-    Each ballot and the invitation it consumed were written in one transaction,
-    so on PostgreSQL they share ``xmin``, and their new row versions were
-    placed in the same order. Rewriting, in one transaction and one row at a
-    time in the order of their random ids, every ballot dated ``since`` or
-    later (default: yesterday), every used invitation, every rated phone
-    (online channel), their comments and the
-    form keys gives them all one ``xmin`` and an order that is random. Form
-    keys older than ``since`` are deleted: a retry never comes that late.
-    Run it daily (``minping scrub_collection``). Returns the rows rewritten.
-    """
-    since = since or timezone.localdate() - datetime.timedelta(days=1)
-    with transaction.atomic():
-        SubmissionKey.objects.filter(date__lt=since).delete()
-        count = 0
-        work: list[tuple[QuerySet[Any], str]] = [
-            (Ballot.objects.filter(date__gte=since).exclude(channel=Channel.IMPORT), "date"),
-            (Invitation.objects.filter(used=True), "used"),
-            # Written with its ballot; it has no date, so every row is rewritten.
-            (RatedPhone.objects.all(), "phone_key"),
-            (Comment.objects.filter(date__gte=since), "date"),
-            (SubmissionKey.objects.all(), "date"),
-        ]
-        for rows, column in work:
-            for pk in rows.order_by("pk").values_list("pk", flat=True):
-                # Assigning a column itself still writes a new row version in PostgreSQL.
-                count += rows.model.objects.filter(pk=pk).update(**{column: F(column)})
-    return count

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from django_tasks import task
 
-from minping.surveys.actions import do_scrub_collection_order
+from minping.surveys.scrub import do_scrub_collection_order
 
 
 @task()
-def scrub_collection_order() -> int:
-    """Nightly: rewrite recent ballots and used invitations so no write order pairs them."""
-    return do_scrub_collection_order()
+def scrub_collection_order() -> dict[str, int]:
+    """Nightly: rewrite recent collection rows in random order and remove every old version."""
+    return asdict(do_scrub_collection_order())

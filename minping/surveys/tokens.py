@@ -23,6 +23,7 @@ TOKEN_BYTES = 24
 
 
 def _key() -> bytes:
+    # SECRET_KEY only with DEBUG on: the system check minping.E010 stops a server without one.
     key = getattr(settings, "MINPING_SURVEY_KEY", "") or settings.SECRET_KEY
     return hashlib.sha256(f"minping.surveys:{key}".encode()).digest()
 

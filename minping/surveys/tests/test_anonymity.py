@@ -18,12 +18,7 @@ from minping.audit.models import AuditEntry
 from minping.lib.tests.import_fixtures import make_campaign
 from minping.orgs.models import Group, Unit
 from minping.surveys import phones
-from minping.surveys.actions import (
-    InvitationClaim,
-    PhoneClaim,
-    do_cast_ballot,
-    do_scrub_collection_order,
-)
+from minping.surveys.actions import InvitationClaim, PhoneClaim, do_cast_ballot
 from minping.surveys.models import (
     Answer,
     Ballot,
@@ -36,6 +31,7 @@ from minping.surveys.models import (
     SubmissionKey,
 )
 from minping.surveys.questionnaires import UnitResponse
+from minping.surveys.scrub import do_scrub_collection_order
 from minping.surveys.tests.helpers import issue, open_collection
 from minping.surveys.tokens import token_hash
 

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import datetime
-import io
 
-from django.core.management import CommandError, call_command
 from django.utils import timezone
 
 from minping.audit.models import AuditEntry
@@ -227,25 +225,3 @@ class CommentTest(BaseTestCase):
         self.assertTrue(comment.follow_up)
         entry = AuditEntry.objects.get(action="comment.mark")
         self.assertEqual(entry.detail, {"unit": "gaj", "follow_up": True})
-
-
-class ScrubCommandTest(BaseTestCase):
-    def test_the_nightly_rewrite_counts_rows_and_refuses_a_bad_date(self) -> None:
-        campaign = make_campaign("scrub-2026", year=2026)
-        questionnaire = open_collection(campaign)
-        token = issue(questionnaire.method, unit=self.gaj)[0].token
-        invitation = Invitation.objects.get(token_hash=token_hash(token))
-        do_cast_ballot(
-            questionnaire=questionnaire,
-            channel=Channel.INVITATION,
-            responses=[all_good(self.gaj, questionnaire, "好")],
-            category="办事群众",
-            key="s" * 32,
-            claims=(InvitationClaim(invitation.pk),),
-        )
-        out = io.StringIO()
-        call_command("scrub_collection", stdout=out)
-        # One ballot, one used invitation, one comment, one form key.
-        self.assertEqual(out.getvalue().strip(), "已重写 4 行")
-        with self.assertRaisesMessage(CommandError, "日期“2026-02-30”无效"):
-            call_command("scrub_collection", "--since", "2026-02-30")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -34,6 +36,22 @@ ROLE_USERS = [
 INPUT_KINDS = ["ballots", "scores", "deductions", "vetoes"]
 
 
+def use_demo_survey_key() -> None:
+    """Give the demo a survey key of its own unless one is set (system check minping.E010).
+
+    Kept in the data directory beside the demo's database, so that short codes issued in
+    one demo session still work in the next.
+    """
+    if settings.MINPING_SURVEY_KEY:
+        return
+    path = settings.DATA_DIR / "demo-survey-key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as out:
+            out.write(secrets.token_urlsafe(48))
+    settings.MINPING_SURVEY_KEY = path.read_text().strip()
+
+
 def example_dirs() -> list[Path]:
     return sorted(p.parent for p in EXAMPLES.glob("*/campaign.toml"))
 
@@ -43,6 +61,11 @@ class Command(BaseCommand):
         "演示:建立 SQLite 数据库,载入 examples/ 中依据五份真实工作方案编制的评议活动和模拟数据,"
         "计算结果,然后在本机地址上启动网站。"
     )
+
+    def execute(self, *args: Any, **options: Any) -> Any:
+        # Before the system checks, which refuse to run without a survey key.
+        use_demo_survey_key()
+        return super().execute(*args, **options)
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--port", type=int, default=8000, help="端口,默认 8000")
