@@ -22,7 +22,7 @@ import struct
 import xml.parsers.expat
 import zipfile
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, NoReturn
@@ -117,8 +117,10 @@ def check_xlsx(path: Path, source: str) -> XlsxFacts:
     """Refuse ``path`` unless every limit holds; return the first sheet's shape."""
     with open(path, "rb") as raw:
         members, directory = _directory_size(raw, source)
-        if members > MAX_MEMBERS or directory > MAX_DIRECTORY_BYTES:
+        if members > MAX_MEMBERS:
             raise too_large(f"压缩包内有 {members} 个文件,超过 {MAX_MEMBERS} 个", source)
+        if directory > MAX_DIRECTORY_BYTES:
+            raise too_large(f"压缩包的目录超过 {size_text(MAX_DIRECTORY_BYTES)}", source)
         try:
             archive = zipfile.ZipFile(raw)
         except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError):
@@ -126,12 +128,16 @@ def check_xlsx(path: Path, source: str) -> XlsxFacts:
         with archive:
             infos = archive.infolist()
             _check_directory(infos, source)
-            structure = {
-                info.filename: b"".join(_inflate(raw, info, MAX_PART_BYTES, source))
-                for info in infos
-                if _is_structure(info.filename) and info.file_size <= MAX_PART_BYTES
-            }
-            book = _workbook_map(structure, {info.filename for info in infos}, source)
+            by_name = {info.filename: info for info in infos}
+
+            def read(name: str) -> bytes | None:
+                """A part the workbook map needs, or None if it is missing or too large."""
+                info = by_name.get(name)
+                if info is None or info.file_size > MAX_PART_BYTES:
+                    return None
+                return b"".join(_inflate(raw, info, MAX_PART_BYTES, source))
+
+            book = _workbook_map(read, source)
             facts = XlsxFacts(sheet=SheetShape(), members=len(infos))
             total = 0
             for info in infos:
@@ -254,27 +260,26 @@ class WorkbookMap:
     unsure: bool = False
 
 
-def _is_structure(name: str) -> bool:
-    return name.endswith(".rels") or name == "[Content_Types].xml" or name.endswith("workbook.xml")
-
-
-def _workbook_map(kept: dict[str, bytes], names: set[str], source: str) -> WorkbookMap:
+def _workbook_map(read: Callable[[str], bytes | None], source: str) -> WorkbookMap:
     """Which parts are sheets, which the first; calamine reads xl/workbook.xml, openpyxl the
     part the package names, so both are followed."""
     found = WorkbookMap()
     workbooks = {"xl/workbook.xml"}
-    package = _parse(kept.get("_rels/.rels"), source)
+    package = _parse(read("_rels/.rels"), source)
     for rel in package.iter() if package is not None else ():
         if rel.get("Type", "").endswith(MAIN_PART_TYPE):
             workbooks.add(_resolve("", rel.get("Target", "")))
-    types = _parse(kept.get("[Content_Types].xml"), source)
+    types = _parse(read("[Content_Types].xml"), source)
     for override in types.iter() if types is not None else ():
         if override.get("ContentType", "").endswith("main+xml"):
             workbooks.add(_resolve("", override.get("PartName", "")))
-    for workbook in workbooks & names:
+    for workbook in sorted(workbooks):
         folder, base = posixpath.split(workbook)
-        book = _parse(kept.get(workbook), source)
-        rels = _parse(kept.get(posixpath.join(folder, "_rels", base + ".rels")), source)
+        content = read(workbook)
+        if content is None:
+            continue  # no such part: no reader will find sheets through it
+        book = _parse(content, source)
+        rels = _parse(read(posixpath.join(folder, "_rels", base + ".rels")), source)
         if book is None or rels is None:
             found.unsure = True
             continue
@@ -475,7 +480,10 @@ def _read_worksheet(scan: PartScan) -> None:
                     # calamine would take it for a cell or row of its own.
                     refuse(f"第 {row} 行有嵌套的单元格")
             elif depth == data + 2:
-                # A cell; openpyxl takes every child of a row for one, whatever its name.
+                # A cell; openpyxl takes every child of a row for one, whatever its name,
+                # but calamine would start a new row at a row element.
+                if name == "row" or name.endswith(":row"):
+                    refuse(f"第 {row} 行中有嵌套的行")
                 now.cell_start = parser.CurrentByteIndex
                 cells_in_row += 1
                 if cells_in_row > MAX_CELLS_IN_ROW:
@@ -521,8 +529,10 @@ def _read_worksheet(scan: PartScan) -> None:
             now.data_start = parser.CurrentByteIndex
         elif local in NESTED:
             refuse("工作表数据(sheetData)以外有单元格")
-        elif local == "dimension" and depth == 2:
-            shape.declared_rows, shape.declared_columns = _declared(attrs.get("ref", ""))
+        elif local == "dimension":
+            rows, columns = _declared(attrs.get("ref", ""))
+            shape.declared_rows = max(shape.declared_rows, rows)
+            shape.declared_columns = max(shape.declared_columns, columns)
 
     def end(name: str) -> None:
         nonlocal depth, data

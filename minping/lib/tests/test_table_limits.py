@@ -232,7 +232,11 @@ class XlsxCheckTest(FilesMixin):
     def test_a_cell_nested_in_a_cell(self) -> None:
         extra = b'<row r="3"><c r="A3" t="inlineStr"><is><c r="XFD9"/></is></c></row>'
         path = rewrite(workbook(UNITS), self.dir / "nested.xlsx", with_rows(extra))
-        self.assertIn("嵌套", self.refusal(path))
+        self.assertIn("第 3 行有嵌套的单元格", self.refusal(path))
+        # calamine would start row 5,000,000 here and put the next cells in it.
+        extra = b'<row r="3"><row r="5000000"/><c><v>1</v></c></row>'
+        path = rewrite(workbook(UNITS), self.dir / "row-in-row.xlsx", with_rows(extra))
+        self.assertIn("第 3 行中有嵌套的行", self.refusal(path))
 
     def test_entities_are_refused(self) -> None:
         def write(archive: zipfile.ZipFile, xml: bytes) -> None:
