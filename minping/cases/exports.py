@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-import io
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
-
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, Side
-from openpyxl.worksheet.worksheet import Worksheet
 
 from minping.cases.models import Case, LedgerItem
 from minping.cases.stats import MonthlyStats, Row
 from minping.lib.rates import as_percent
+from minping.lib.sheets import Book, titled_table
 from minping.orgs.models import Unit
 
 LEDGER_COLUMNS = [
@@ -42,44 +38,13 @@ RESPONSIBILITY_COLUMNS = [
     ("完成时限", 12),
     ("是否销号", 10),
 ]
-THIN = Side(style="thin")
-BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-
-
-def _sheet(
-    sheet: Worksheet, title: str, columns: Sequence[tuple[str, int]], rows: Iterable[Sequence[Any]]
-) -> None:
-    """A titled table: merged title row, bold header on row 2, bordered wrapped cells."""
-    sheet.cell(row=1, column=1, value=title).font = Font(bold=True, size=14)
-    sheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(columns))
-    sheet.cell(row=1, column=1).alignment = Alignment(horizontal="center")
-    for index, (name, width) in enumerate(columns, start=1):
-        cell = sheet.cell(row=2, column=index, value=name)
-        cell.font, cell.border = Font(bold=True), BORDER
-        cell.alignment = Alignment(horizontal="center", vertical="center")
-        sheet.column_dimensions[cell.column_letter].width = width
-    for row_index, row in enumerate(rows, start=3):
-        for column_index, value in enumerate(row, start=1):
-            cell = sheet.cell(row=row_index, column=column_index, value=value)
-            cell.border = BORDER
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-    sheet.freeze_panes = "A3"
-
-
-def _save(workbook: Workbook) -> bytes:
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
 
 
 def ledger_workbook(unit: Unit, items: Sequence[LedgerItem], cases: Sequence[Case]) -> bytes:
     """整改销号台账, 问题清单 and 责任清单 of one unit, one sheet each (R-30)."""
-    workbook = Workbook()
-    ledger = workbook.active
-    assert ledger is not None
-    ledger.title = "整改销号台账"
-    _sheet(
-        ledger,
+    book = Book()
+    titled_table(
+        book.sheet("整改销号台账"),
         f"{unit.name}整改销号台账",
         LEDGER_COLUMNS,
         (
@@ -97,11 +62,8 @@ def ledger_workbook(unit: Unit, items: Sequence[LedgerItem], cases: Sequence[Cas
             for n, item in enumerate(items, start=1)
         ),
     )
-    for row in ledger.iter_rows(min_row=3, min_col=5, max_col=5):
-        for cell in row:
-            cell.number_format = "yyyy-mm-dd"
-    _sheet(
-        workbook.create_sheet("问题清单"),
+    titled_table(
+        book.sheet("问题清单"),
         f"{unit.name}问题清单",
         PROBLEM_COLUMNS,
         (
@@ -119,8 +81,8 @@ def ledger_workbook(unit: Unit, items: Sequence[LedgerItem], cases: Sequence[Cas
         ),
     )
     by_person = sorted(items, key=lambda i: (i.responsible, i.due_on))
-    _sheet(
-        workbook.create_sheet("责任清单"),
+    titled_table(
+        book.sheet("责任清单"),
         f"{unit.name}责任清单",
         RESPONSIBILITY_COLUMNS,
         (
@@ -128,7 +90,7 @@ def ledger_workbook(unit: Unit, items: Sequence[LedgerItem], cases: Sequence[Cas
             for i in by_person
         ),
     )
-    return _save(workbook)
+    return book.bytes()
 
 
 def _row(row: Row) -> list[Any]:
@@ -164,23 +126,20 @@ STATS_COLUMNS = [
 
 
 def stats_workbook(stats: MonthlyStats) -> bytes:
-    workbook = Workbook()
-    summary = workbook.active
-    assert summary is not None
-    summary.title = "按单位"
+    book = Book()
     month = f"{stats.start:%Y年%m月}"
     rows = [_row(r) for r in stats.by_unit] + [_row(stats.overall)]
-    _sheet(summary, f"{month}政风行风投诉办理情况统计", STATS_COLUMNS, rows)
-    _sheet(
-        workbook.create_sheet("按来源"),
+    titled_table(book.sheet("按单位"), f"{month}政风行风投诉办理情况统计", STATS_COLUMNS, rows)
+    titled_table(
+        book.sheet("按来源"),
         f"{month}问题来源",
         [("来源", 20), ("件数", 10)],
         stats.by_source,
     )
-    _sheet(
-        workbook.create_sheet("按状态"),
+    titled_table(
+        book.sheet("按状态"),
         f"{month}办理状态",
         [("状态", 20), ("件数", 10)],
         stats.by_state,
     )
-    return _save(workbook)
+    return book.bytes()

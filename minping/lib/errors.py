@@ -6,10 +6,26 @@ and raise it before anything is stored, so a user fixes the whole file at once.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 # Enough to fix a file by; a file with more problems than this is the wrong file.
 MAX_REPORTED = 200
+# A message quotes the bad value “like this”: enough of it to find it, not all of it
+# (a cell may hold 32,767 characters), and no message grows past MAX_MESSAGE.
+MAX_QUOTED = 50
+MAX_MESSAGE = 500
+_LONG_QUOTE = re.compile("“([^“”]{" + str(MAX_QUOTED + 1) + ",})”")
+
+
+def shorten(message: str) -> str:
+    """The message with each long quoted value cut to MAX_QUOTED characters."""
+    if len(message) <= MAX_QUOTED:
+        return message
+    message = _LONG_QUOTE.sub(
+        lambda m: f"“{m.group(1)[:MAX_QUOTED]}…”(共 {len(m.group(1))} 字)", message
+    )
+    return message if len(message) <= MAX_MESSAGE else message[:MAX_MESSAGE] + "……"
 
 
 @dataclass(frozen=True)
@@ -19,6 +35,10 @@ class InputProblem:
     message: str
     line: int | None = None
     column: str = ""
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "message", shorten(self.message))
+        object.__setattr__(self, "column", shorten(self.column)[:MAX_QUOTED])
 
     def __str__(self) -> str:
         where = []

@@ -19,6 +19,7 @@ from minping.lib.errors import ProblemCollector
 from minping.lib.tabular import Row, Table
 
 T = TypeVar("T")
+MAX_REMEMBERED = 1000
 
 
 class Lookup(Generic[T]):
@@ -38,7 +39,8 @@ class Lookup(Generic[T]):
         for item in self.items:
             titles.setdefault(title(item), []).append(item)
         self.by_title = {t: found[0] for t, found in titles.items() if len(found) == 1}
-        # Fail fast on the repeated values of a big file: messages are built once.
+        # Fail fast on the repeated values of a big file: messages are built once,
+        # for a bounded number of values (a bad file may hold a million different ones).
         self.unknown: dict[str, str] = {}
 
     def resolve(self, text: str) -> T:
@@ -47,10 +49,13 @@ class Lookup(Generic[T]):
         if item is None:
             item = self.by_title.get(text)
         if item is None:
-            if text not in self.unknown:
+            message = self.unknown.get(text)
+            if message is None:
                 known = "、".join(self.by_code) or "(无)"
-                self.unknown[text] = f"本活动没有{self.what}“{text}”;{self.what}有:{known}"
-            raise ValueError(self.unknown[text])
+                message = f"本活动没有{self.what}“{text}”;{self.what}有:{known}"
+                if len(self.unknown) < MAX_REMEMBERED:
+                    self.unknown[text] = message
+            raise ValueError(message)
         return item
 
 

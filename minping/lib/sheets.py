@@ -1,18 +1,99 @@
-"""Worksheets people open in Chinese Excel or WPS: a bold frozen header and fitting widths."""
+"""Every spreadsheet and CSV file the project writes, and only here: text stays text.
+
+A complaint summary, a ledger entry or an imported unit name is typed by
+someone outside the office. Written as it is, ``=HYPERLINK("http://x","y")``
+would become a live formula in Excel or WPS, and ``+cmd|' /C calc'!A0`` a DDE
+command in a CSV opened by Excel. So (OWASP, "CSV injection"):
+
+- in an ``.xlsx`` every str is stored as an explicit text cell (openpyxl
+  would store a str beginning with ``=`` as a formula), and one that begins
+  with ``= + - @``, a tab or a carriage return is also marked "quote prefix",
+  so that editing the cell in Excel keeps it text;
+- in a CSV such a field is prefixed with a single quote ``'``.
+
+Numbers stay numbers (a negative score written as a number is harmless).
+Writers never import openpyxl's Workbook or call ``csv.writer`` themselves;
+``minping/lib/tests/test_sheets.py`` fails if a module does.
+"""
 
 from __future__ import annotations
 
+import csv
 import io
+import re
 import unicodedata
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
-from typing import Any
+from typing import IO, Any
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font
+from openpyxl.cell.cell import Cell
+from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+# What makes Excel, WPS or LibreOffice read a cell as a formula or a command.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Excel's own limit on the text of a cell.
+MAX_CELL_CHARS = 32_767
+# Characters an XML file cannot hold (openpyxl refuses them with an exception).
+_NOT_IN_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+THIN = Side(style="thin")
+BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+
+
+def looks_like_formula(text: str) -> bool:
+    return text.startswith(FORMULA_STARTS)
+
+
+def csv_field(value: Any) -> Any:
+    """A value for a CSV cell: text that a spreadsheet would run gets a leading ``'``."""
+    if isinstance(value, str) and looks_like_formula(value):
+        return "'" + value
+    return value
+
+
+class CsvWriter:
+    """``csv.writer`` whose every field goes through ``csv_field``."""
+
+    def __init__(self, out: IO[str], **options: Any) -> None:
+        self._writer = csv.writer(out, **options)
+
+    def writerow(self, row: Iterable[Any]) -> None:
+        self._writer.writerow([csv_field(value) for value in row])
+
+    def writerows(self, rows: Iterable[Iterable[Any]]) -> None:
+        for row in rows:
+            self.writerow(row)
+
+
+def text_csv(rows: Iterable[Iterable[Any]], *, bom: bool = True) -> str:
+    """Rows as CSV text, CRLF line ends, with a BOM so Chinese Excel reads it as UTF-8."""
+    out = io.StringIO()
+    if bom:
+        out.write("\ufeff")
+    CsvWriter(out, lineterminator="\r\n").writerows(rows)
+    return out.getvalue()
+
+
+def put(ws: Worksheet, row: int, column: int, value: Any) -> Cell:
+    """Write one worksheet cell; the only place that does. A str is always a text cell."""
+    cell = ws.cell(row=row, column=column)
+    if isinstance(value, str):
+        text = _NOT_IN_XML.sub("", value)[:MAX_CELL_CHARS]
+        cell.value = text
+        cell.data_type = "s"  # never "f" (formula) or "e" (error), whatever the text
+        if looks_like_formula(text):
+            cell.quotePrefix = True
+    elif isinstance(value, Decimal):
+        cell.value = float(value)
+        cell.number_format = "0.00"
+    else:
+        cell.value = value
+    return cell
 
 
 def display_width(value: Any) -> int:
@@ -21,17 +102,15 @@ def display_width(value: Any) -> int:
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
 
 
-def fill_sheet(ws: Worksheet, header: list[str], rows: list[list[Any]]) -> None:
+def fill_sheet(ws: Worksheet, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     """Bold header, frozen header row, two-decimal figures, widths that fit the content."""
-    ws.append(header)
-    for cell in ws[1]:
+    for column, title in enumerate(header, start=1):
+        cell = put(ws, 1, column, title)
         cell.font = Font(bold=True)
         cell.alignment = Alignment(wrap_text=True, vertical="center")
-    for row in rows:
-        ws.append([float(v) if isinstance(v, Decimal) else v for v in row])
-        for cell, value in zip(ws[ws.max_row], row, strict=True):
-            if isinstance(value, Decimal):
-                cell.number_format = "0.00"
+    for row_number, row in enumerate(rows, start=2):
+        for column, value in enumerate(row, start=1):
+            put(ws, row_number, column, value)
     ws.freeze_panes = "A2"
     for index, title in enumerate(header, start=1):
         widest = max([display_width(r[index - 1]) for r in rows] + [8])
@@ -39,13 +118,55 @@ def fill_sheet(ws: Worksheet, header: list[str], rows: list[list[Any]]) -> None:
         ws.column_dimensions[get_column_letter(index)].width = min(max(widest, head) + 2, 80)
 
 
-def one_sheet_workbook(title: str, header: list[str], rows: list[list[Any]]) -> bytes:
+def titled_table(
+    ws: Worksheet,
+    title: str,
+    columns: Sequence[tuple[str, int]],
+    rows: Iterable[Sequence[Any]],
+) -> None:
+    """A form as offices print it: merged title row, bold header on row 2, bordered cells.
+
+    ``columns`` are (header, width) pairs.
+    """
+    put(ws, 1, 1, title).font = Font(bold=True, size=14)
+    ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(columns))
+    ws.cell(row=1, column=1).alignment = Alignment(horizontal="center")
+    for index, (name, width) in enumerate(columns, start=1):
+        cell = put(ws, 2, index, name)
+        cell.font, cell.border = Font(bold=True), BORDER
+        cell.alignment = Alignment(horizontal="center", vertical="center")
+        ws.column_dimensions[get_column_letter(index)].width = width
+    for row_number, row in enumerate(rows, start=3):
+        for column, value in enumerate(row, start=1):
+            cell = put(ws, row_number, column, value)
+            cell.border = BORDER
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+    ws.freeze_panes = "A3"
+
+
+class Book:
+    """A workbook being written: add sheets, fill them with the functions above, save."""
+
+    def __init__(self) -> None:
+        self._workbook = Workbook()
+        first = self._workbook.active
+        assert first is not None
+        self._workbook.remove(first)
+
+    def sheet(self, title: str) -> Worksheet:
+        return self._workbook.create_sheet(title)
+
+    def save(self, out: IO[bytes] | str) -> None:
+        self._workbook.save(out)
+
+    def bytes(self) -> bytes:
+        out = io.BytesIO()
+        self.save(out)
+        return out.getvalue()
+
+
+def one_sheet_workbook(title: str, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> bytes:
     """A workbook of a single filled sheet, as the bytes of an .xlsx file."""
-    wb = Workbook()
-    ws = wb.active
-    assert ws is not None
-    ws.title = title
-    fill_sheet(ws, header, rows)
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
+    book = Book()
+    fill_sheet(book.sheet(title), header, rows)
+    return book.bytes()

@@ -3,8 +3,11 @@
 A CSV file is streamed, so memory does not grow with its size: one pass
 before reading computes its SHA-256 and finds its encoding (UTF-8, UTF-8 with
 a BOM, or GB18030 as Chinese Excel writes it), the second pass reads it. An
-XLSX file is read with calamine, which holds the first sheet in (compact,
-native) memory; a sheet holds at most 1,048,576 rows anyway.
+XLSX file is first checked by ``table_limits.check_xlsx`` (nothing opens a
+workbook that breaks a limit), then read with calamine, which holds the first
+sheet in (compact, native) memory, or, when that would be large, streamed
+with openpyxl. Every table keeps the limits of ``table_limits``: rows,
+columns, characters in a cell, and for CSV the length of a record.
 
 Headers are matched by their English name or a Chinese alias, so ``单位`` and
 ``unit`` both work; problems name the column as the file's header spells it.
@@ -30,6 +33,16 @@ import python_calamine
 
 from minping.lib.errors import InputProblem, InvalidInput
 from minping.lib.progress import Progress
+from minping.lib.table_limits import (
+    MAX_CELL_CHARS,
+    MAX_COLUMNS,
+    MAX_FILE_BYTES,
+    MAX_LINE_CHARS,
+    MAX_ROWS,
+    check_xlsx,
+    size_text,
+    too_large,
+)
 
 CHUNK = 1 << 20
 # How often (in rows) the progress display is told where reading is.
@@ -39,9 +52,12 @@ ZIP_MAGIC = b"PK\x03\x04"
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # the pre-2007 .xls format
 UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
 # calamine holds a whole sheet in memory, about 50 MB for 100,000 rows (2 MB of
-# .xlsx); above this size a workbook is streamed with openpyxl instead, about
-# three times slower but in flat memory.
+# .xlsx), and allocates every cell of the rectangle the cells span; above these
+# sizes a workbook is streamed with openpyxl instead, about three times slower
+# but in flat memory.
 XLSX_STREAM_ABOVE = 5 * 2**20
+CALAMINE_MAX_CELLS = 4_000_000
+CALAMINE_MAX_XML_BYTES = 64 * 2**20
 
 
 @dataclass(frozen=True)
@@ -107,6 +123,7 @@ class Table:
         self._streamed: Any = None  # an openpyxl read-only workbook
         self._records: Iterator[list[Any]] = iter(())
         self._line = 0
+        self._record_chars = 0  # characters of the CSV record being read
         self.data_rows = 0
         self.encoding = ""
         suffix = self.path.suffix.lower()
@@ -118,6 +135,9 @@ class Table:
         self.kind = suffix[1:]
         if not self.path.is_file():
             raise FileNotFoundError(2, "No such file", str(self.path))
+        size = self.path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise too_large(f"文件有 {size_text(size)},超过 {size_text(MAX_FILE_BYTES)}", self.name)
         try:
             if self.kind == "csv":
                 self._open_csv()
@@ -135,7 +155,19 @@ class Table:
         self._binary = open(self.path, "rb")  # noqa: SIM115 - closed by close()
         text = io.TextIOWrapper(self._binary, encoding=self.encoding, newline="")
         self.total, self.unit = self.path.stat().st_size, "B"
-        self._records = csv.reader(text)
+        self._records = csv.reader(self._capped_lines(text))
+
+    def _capped_lines(self, text: io.TextIOWrapper) -> Iterator[str]:
+        """The file's lines for csv.reader, refusing a record longer than MAX_LINE_CHARS.
+
+        csv.reader would otherwise gather a line of any length, and a line of
+        commas into as many fields.
+        """
+        while line := text.readline(MAX_LINE_CHARS + 1):
+            self._record_chars += len(line)
+            if self._record_chars > MAX_LINE_CHARS:
+                raise too_large(f"第 {self._line + 1} 行超过 {MAX_LINE_CHARS} 个字符", self.name)
+            yield line
 
     def _open_xlsx(self) -> None:
         self.sha256 = file_sha256(self.path)
@@ -145,37 +177,49 @@ class Table:
             raise problem("这是旧版 Excel(.xls)文件,请在 Excel 中另存为 .xlsx 或 CSV", self.name)
         if not magic.startswith(ZIP_MAGIC):
             raise problem("文件不是有效的 Excel(.xlsx)文件,无法打开", self.name)
-        if self.path.stat().st_size > XLSX_STREAM_ABOVE:
-            self._open_xlsx_streamed()
+        facts = check_xlsx(self.path, self.name)
+        sheet = facts.sheet
+        if (
+            self.path.stat().st_size > XLSX_STREAM_ABOVE
+            or sheet.cells > CALAMINE_MAX_CELLS
+            or sheet.bytes + facts.shared_strings_bytes > CALAMINE_MAX_XML_BYTES
+        ):
+            self._open_xlsx_streamed(sheet.rows, sheet.columns)
             return
         try:
             workbook = python_calamine.CalamineWorkbook.from_path(str(self.path))
             if not workbook.sheet_names:
                 raise problem("Excel 文件中没有工作表", self.name)
-            sheet = workbook.get_sheet_by_index(0)
-            end = sheet.end
+            calamine_sheet = workbook.get_sheet_by_index(0)
+            end = calamine_sheet.end
         except python_calamine.PasswordError:
             raise problem("Excel 文件设有密码,请去掉密码后再导入", self.name) from None
         except python_calamine.CalamineError:
             raise problem("文件不是有效的 Excel(.xlsx)文件,无法打开", self.name) from None
         # calamine numbers rows from the top of the sheet, so row i is line i + 1.
         self.total, self.unit = (end[0] + 1 if end else 0), "行"
-        self._records = iter(sheet.iter_rows())
+        self._records = iter(calamine_sheet.iter_rows())
         self._workbook = workbook  # kept open while its rows are read
 
-    def _open_xlsx_streamed(self) -> None:
-        """A large workbook, read row by row with openpyxl: slower, but memory stays flat."""
+    def _open_xlsx_streamed(self, rows: int, columns: int) -> None:
+        """A large workbook, read row by row with openpyxl: slower, but memory stays flat.
+
+        The rows and columns counted by the check bound the reading, not the
+        range the sheet declares, which openpyxl would otherwise fill in.
+        """
         try:
             workbook = openpyxl.load_workbook(self.path, read_only=True, data_only=True)
             if not workbook.worksheets:
                 raise problem("Excel 文件中没有工作表", self.name)
             sheet = workbook.worksheets[0]
-            records = sheet.iter_rows(min_row=1, values_only=True)
+            records = sheet.iter_rows(
+                min_row=1, max_row=rows or None, max_col=columns or None, values_only=True
+            )
         except InvalidInput:
             raise
         except Exception:  # openpyxl raises many kinds (zip, XML, key errors) for a bad file
             raise problem("文件不是有效的 Excel(.xlsx)文件,无法打开", self.name) from None
-        self.total, self.unit = sheet.max_row or 0, "行"
+        self.total, self.unit = rows, "行"
         self._records = (list(record) for record in records)
         self._streamed = workbook
 
@@ -186,6 +230,10 @@ class Table:
         except StopIteration:
             return None
         except csv.Error as exc:
+            if "field larger than field limit" in str(exc):
+                raise too_large(
+                    f"第 {self._line + 1} 行有单元格超过 {MAX_CELL_CHARS} 个字符", self.name
+                ) from None
             raise InvalidInput(
                 [InputProblem(f"CSV 格式错误:{exc}", self._line + 1)], source=self.name
             ) from None
@@ -194,9 +242,27 @@ class Table:
                 [InputProblem(f"无法按 {self.encoding} 解码", self._line + 1)], source=self.name
             ) from None
         self._line += 1
-        if self.kind == "csv":
-            return record
-        return [cell_text(value) for value in record]
+        self._record_chars = 0
+        if self._line > MAX_ROWS:
+            raise too_large(f"超过 {MAX_ROWS} 行", self.name)
+        if self.kind == "xlsx":
+            empty = record.count(None) + record.count("") == len(record)
+            record = [""] * len(record) if empty else [cell_text(value) for value in record]
+        if len(record) > MAX_COLUMNS:
+            width = len(record)
+            while width and not record[width - 1]:
+                width -= 1  # empty cells at the end, as Excel writes for formatted columns
+            if width > MAX_COLUMNS:
+                raise too_large(
+                    f"第 {self._line} 行有 {width} 列,最多只能有 {MAX_COLUMNS} 列", self.name
+                )
+        if record and max(map(len, record)) > MAX_CELL_CHARS:
+            position = next(i for i, cell in enumerate(record) if len(cell) > MAX_CELL_CHARS)
+            raise too_large(
+                f"第 {self._line} 行第 {position + 1} 列的内容超过 {MAX_CELL_CHARS} 个字符",
+                self.name,
+            )
+        return record
 
     def _read_header(self) -> None:
         while True:

@@ -6,17 +6,13 @@ Only here are exact figures rounded for people (S-5): every number leaves as a
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 from collections.abc import Iterator
 from decimal import Decimal
 from fractions import Fraction
 from typing import IO, Any
 
-from openpyxl import Workbook
-
-from minping.lib.sheets import fill_sheet
+from minping.lib.sheets import Book, fill_sheet, text_csv
 from minping.scoring.engine import (
     EXCELLENT,
     SCORES,
@@ -252,19 +248,10 @@ def table_row(results: Results, unit: UnitResult) -> list[Any]:
     return row
 
 
-def write_csv(results: Results, out: IO[str]) -> None:
-    """One row per unit, UTF-8 with BOM so Chinese Excel opens it as UTF-8."""
-    out.write("\ufeff")
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(table_header(results))
-    for unit in results.units:
-        writer.writerow(["" if v is None else v for v in table_row(results, unit)])
-
-
 def csv_text(results: Results) -> str:
-    buffer = io.StringIO()
-    write_csv(results, buffer)
-    return buffer.getvalue()
+    """One row per unit, UTF-8 with BOM so Chinese Excel opens it as UTF-8."""
+    rows = (["" if v is None else v for v in table_row(results, unit)] for unit in results.units)
+    return text_csv([table_header(results), *rows])
 
 
 def breakdown_rows(results: Results) -> Iterator[list[str]]:
@@ -343,18 +330,17 @@ def _sheet_title(name: str, taken: set[str]) -> str:
 
 def write_xlsx(results: Results, out: IO[bytes] | str) -> None:
     """A workbook: one ranking sheet per group, the breakdown, and missing inputs if any."""
-    wb = Workbook()
-    wb.remove(wb.active)
+    book = Book()
     taken: set[str] = set()
     header = table_header(results)
     for group in results.campaign.groups:
-        ws = wb.create_sheet(_sheet_title(group.title, taken))
+        ws = book.sheet(_sheet_title(group.title, taken))
         rows = [table_row(results, u) for u in results.units if u.group == group.code]
         fill_sheet(ws, header, rows)
-    ws = wb.create_sheet(_sheet_title("计算明细", taken))
+    ws = book.sheet(_sheet_title("计算明细", taken))
     fill_sheet(ws, ["单位代码", "单位名称", "项目", "计算过程"], list(breakdown_rows(results)))
     if results.missing:
-        ws = wb.create_sheet(_sheet_title("缺少数据", taken))
+        ws = book.sheet(_sheet_title("缺少数据", taken))
         fill_sheet(
             ws,
             ["单位代码", "单位名称", "组别", "评议方法", "原因", "影响综合得分"],
@@ -363,4 +349,4 @@ def write_xlsx(results: Results, out: IO[bytes] | str) -> None:
                 for m in results.missing
             ],
         )
-    wb.save(out)
+    book.save(out)

@@ -9,8 +9,6 @@ channel, and a retry of a form already taken shows the same thank-you.
 from __future__ import annotations
 
 import base64
-import csv
-import io
 import math
 import uuid
 from typing import Any
@@ -33,7 +31,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from minping.campaigns.models import Campaign, Method
 from minping.lib import clients
 from minping.lib.errors import InvalidInput
-from minping.lib.sheets import XLSX_TYPE, one_sheet_workbook
+from minping.lib.sheets import XLSX_TYPE, one_sheet_workbook, text_csv
 from minping.orgs.access import is_organiser, public, require
 from minping.orgs.models import Role, Unit
 from minping.surveys import limits
@@ -780,15 +778,14 @@ def _issued(
         names = "、".join(item.names)
         table.append([names, link, code, item.expires.isoformat()])
         rows.append({"names": names, "link": link, "code": code, "qr": _qr_data_uri(link)})
-    out = io.StringIO()
-    csv.writer(out).writerows([ISSUED_HEADER, *table])
     xlsx = one_sheet_workbook("邀请码", ISSUED_HEADER, table)
+    csv = text_csv([ISSUED_HEADER, *table]).encode("utf-8")
     context = {
         "method": method,
         "rows": rows,
         "already": already,
         "code_url": public_url(request, reverse("surveys:code")),
-        "csv": _data_uri("text/csv;charset=utf-8", ("\ufeff" + out.getvalue()).encode("utf-8")),
+        "csv": _data_uri("text/csv;charset=utf-8", csv),
         "xlsx": _data_uri(XLSX_TYPE, xlsx),
     }
     response = render(request, "surveys/issued.html", context)
