@@ -177,3 +177,9 @@ if REDIS_URL := os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
     }
+
+# --- Deployment (docs/deploy.md) ---------------------------------------------------------
+# Where `minping backup`/`restore` find pg_dump and pg_restore when they are not on PATH,
+# e.g. /usr/lib/postgresql/16/bin: they must be at least the database server's version.
+MINPING_PG_BIN = os.environ.get("MINPING_PG_BIN", "")
+# --- end of deployment settings ----------------------------------------------------------
