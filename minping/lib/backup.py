@@ -55,8 +55,8 @@ CHUNK = 1024 * 1024
 KEYS_WARNING = (
     "注意:备份中不含密钥。SECRET_KEY、MINPING_SURVEY_KEY 和审计密钥(MINPING_AUDIT_KEY)"
     "须另行保管,不要和备份放在一起;恢复时须使用原来的值。缺少它们时:"
-    "手机号和邀请对象的哈希无法再比对,本次活动余下的时间里无法保证一人一票;"
-    "所有登录会话和已发出的签名链接失效;审计链无法用密钥核对。"
+    "手机号和邀请对象的哈希无法再比对,本次活动余下的时间里无法保证一人一票,已发出的短码失效;"
+    "所有登录会话和签名的链接、Cookie 失效(窗口平板须重新配对);审计链无法用密钥核对。"
 )
 
 # How a long step reports progress: given a description, something to report to.
