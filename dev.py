@@ -52,8 +52,9 @@ def parallel(args: list[str]) -> list[str]:
     if chosen:
         return args
     workers = os.environ.get("MINPING_TEST_WORKERS", "auto")
-    # loadscope keeps a test class on one worker, so its setUpTestData runs once.
-    return ["-n", workers, "--dist", "loadscope", *args]
+    # worksteal, not loadscope: schemathesis gives its operations one node id, which
+    # loadscope would run once instead of once per operation.
+    return ["-n", workers, "--dist", "worksteal", *args]
 
 
 def run(*args: str) -> int:
