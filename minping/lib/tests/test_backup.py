@@ -18,6 +18,8 @@ import sqlite3
 import stat
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Callable, Iterator
 from contextlib import closing
 from dataclasses import dataclass
@@ -212,3 +214,52 @@ def test_a_pg_dump_older_than_the_server_is_refused(tmp_path: Path) -> None:
     ):
         make_backup(tmp_path / "backup")
     assert not (tmp_path / "backup").exists()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not ON_POSTGRESQL, reason="the exported snapshot is PostgreSQL's")
+@pytest.mark.django_db(transaction=True)
+def test_a_backup_taken_while_the_audit_log_grows_agrees_with_its_manifest(
+    installation: Callable[[str], Installation], tmp_path: Path
+) -> None:
+    """pg_dump, the audit head and the row counts come from one snapshot.
+
+    A thread appends audit entries all through the backup; had the head or the counts
+    been read outside pg_dump's snapshot, the dump would hold entries the manifest does
+    not, and ``minping restore`` (which compares them) would refuse the result.
+    """
+    from django.db import connection, transaction
+
+    from minping.audit import log
+    from minping.audit.models import AuditHead
+
+    stop, written = threading.Event(), []
+
+    def append() -> None:
+        try:
+            while not stop.is_set():
+                with transaction.atomic():
+                    log.record("drill.tick", detail={"n": len(written)})
+                written.append(1)
+        finally:
+            connection.close()
+
+    with transaction.atomic():
+        log.record("drill.start")
+    writer = threading.Thread(target=append)
+    writer.start()
+    try:
+        while len(written) < 5:  # the writer is running before the backup starts
+            time.sleep(0.01)
+        manifest = make_backup(tmp_path / "backup")
+        during = len(written)
+    finally:
+        stop.set()
+        writer.join()
+    head = AuditHead.objects.get(id=1)
+    assert head.seq > manifest["audit_head"]["seq"] > 5  # entries before, during and after
+    assert during > 5
+    target = installation("target")
+    restored = target.run("restore", str(tmp_path / "backup"))
+    assert "审计日志校验通过" in restored.stdout
+    assert target.head() == manifest["audit_head"]
