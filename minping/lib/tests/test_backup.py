@@ -233,7 +233,7 @@ def test_a_backup_taken_while_the_audit_log_grows_agrees_with_its_manifest(
     from minping.audit import log
     from minping.audit.models import AuditHead
 
-    stop, written = threading.Event(), []
+    stop, written = threading.Event(), list[int]()
 
     def append() -> None:
         try:
