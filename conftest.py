@@ -1,4 +1,5 @@
-"""Shared pytest fixtures: a real browser (Debian's chromium through Playwright) for page tests."""
+"""Shared pytest fixtures: test-session settings (a fast password hasher, a private data
+folder) and a real browser (Debian's chromium through Playwright) for page tests."""
 
 from __future__ import annotations
 
@@ -41,7 +42,7 @@ def _replace_settings(**values: Any) -> Callable[[], None]:
 
 @pytest.fixture(scope="session", autouse=True)
 def _fast_password_hasher() -> Iterator[None]:
-    """Tests create and sign in hundreds of users: MD5 instead of argon2 (about 0.1 s each).
+    """Tests create and sign in hundreds of users: MD5, not argon2 (0.1–0.5 s a hash here).
 
     Only under pytest; ``minping/orgs/tests/test_password_hashing.py`` keeps argon2 the
     production hasher.
