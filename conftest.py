@@ -64,6 +64,18 @@ def _private_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None
     undo()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _private_cache() -> Iterator[None]:
+    """Each test process its own in-memory cache, even with REDIS_URL set: every test
+    clears the cache, which on a shared Redis would wipe another xdist worker's (or a
+    live site's) rate-limit counters."""
+    undo = _replace_settings(
+        CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    )
+    yield
+    undo()
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache() -> Iterator[None]:
     """Rate limits live in the cache: one test's attempts must not count against the next."""
