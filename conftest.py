@@ -1,10 +1,11 @@
-"""Shared pytest fixtures: a real browser (Debian's chromium through Playwright) for page tests."""
+"""Shared pytest fixtures: test-session settings (a fast password hasher, a private data
+folder) and a real browser (Debian's chromium through Playwright) for page tests."""
 
 from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
@@ -28,6 +29,63 @@ def pytest_configure(config: pytest.Config) -> None:
 
 CHROMIUM = os.environ.get("MINPING_CHROMIUM", "/usr/bin/chromium")
 PHONE = {"width": 390, "height": 844}
+
+
+def _replace_settings(**values: Any) -> Callable[[], None]:
+    """Change settings for the whole session; returns the undo.
+
+    Like override_settings (receivers of setting_changed reset their caches), but on the
+    settings themselves: override_settings would hide SETTINGS_MODULE, which commands that
+    start a sub-process pass on.
+    """
+    from django.conf import settings
+    from django.test.signals import setting_changed
+
+    saved = {name: getattr(settings, name) for name in values}
+
+    def put(new: dict[str, Any], enter: bool) -> None:
+        for name, value in new.items():
+            setattr(settings, name, value)
+            setting_changed.send(sender=None, setting=name, value=value, enter=enter)
+
+    put(values, True)
+    return lambda: put(saved, False)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fast_password_hasher() -> Iterator[None]:
+    """Tests create and sign in hundreds of users: MD5, not argon2 (0.1–0.5 s a hash here).
+
+    Only under pytest; ``minping/orgs/tests/test_password_hashing.py`` keeps argon2 the
+    production hasher.
+    """
+    undo = _replace_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"])
+    yield
+    undo()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _private_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Uploads, mail files and the SMS outbox of a test run go to its own folder (one per
+    xdist worker), never to the developer's ``data/``."""
+    folder = tmp_path_factory.mktemp("data")
+    undo = _replace_settings(
+        DATA_DIR=folder, MEDIA_ROOT=folder / "uploads", EMAIL_FILE_PATH=folder / "mail"
+    )
+    yield
+    undo()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _private_cache() -> Iterator[None]:
+    """Each test process its own in-memory cache, even with REDIS_URL set: every test
+    clears the cache, which on a shared Redis would wipe another xdist worker's (or a
+    live site's) rate-limit counters."""
+    undo = _replace_settings(
+        CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    )
+    yield
+    undo()
 
 
 @pytest.fixture(autouse=True)

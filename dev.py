@@ -7,6 +7,10 @@
 Both create ``.venv`` beside this file and install the project into it the first
 time (and again whenever pyproject.toml changes). Anything after ``test`` is
 passed to pytest; ``DATABASE_URL`` selects PostgreSQL instead of SQLite.
+
+``test`` runs the suite in parallel, one pytest-xdist worker per core (each with its own
+test database); ``MINPING_TEST_WORKERS=N`` sets the number, ``0`` runs it in one process,
+and ``-n N`` or ``-p no:xdist`` given after ``test`` wins.
 """
 
 from __future__ import annotations
@@ -42,6 +46,17 @@ def ensure_environment() -> None:
     STAMP.write_text(wanted)
 
 
+def parallel(args: list[str]) -> list[str]:
+    """pytest's arguments with xdist's unless the caller chose: ``-n auto`` by default."""
+    chosen = any(a.startswith(("-n", "--numprocesses", "--dist")) or a == "no:xdist" for a in args)
+    if chosen:
+        return args
+    workers = os.environ.get("MINPING_TEST_WORKERS", "auto")
+    # worksteal, not loadscope: schemathesis gives its operations one node id, which
+    # loadscope would run once instead of once per operation.
+    return ["-n", workers, "--dist", "worksteal", *args]
+
+
 def run(*args: str) -> int:
     return subprocess.call([str(BIN / args[0]), *args[1:]], cwd=ROOT)
 
@@ -58,7 +73,7 @@ def main(argv: list[str]) -> int:
         return (
             run("ruff", "check", ".") or run("ruff", "format", "--check", ".") or run("mypy", ".")
         )
-    return run("pytest", *rest)
+    return run("pytest", *parallel(rest))
 
 
 if __name__ == "__main__":

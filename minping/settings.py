@@ -131,6 +131,7 @@ INSTALLED_APPS = [
     "minping.cases",
     "minping.console",
     "minping.api",
+    "minping.ops",
 ]
 
 # The order matters (docs/security.md):
@@ -331,3 +332,13 @@ LOGGING = {
         "axes": {"level": "WARNING"},
     },
 }
+
+# --- Deployment (docs/deploy.md) ---------------------------------------------------------
+# Where `minping backup`/`restore` find pg_dump and pg_restore when they are not on PATH,
+# e.g. /usr/lib/postgresql/16/bin: they must be at least the database server's version.
+MINPING_PG_BIN = os.environ.get("MINPING_PG_BIN", "")
+# The SMS gateway (docs/collection.md) from the environment file, like every other setting.
+for _sms in ("BACKEND", "OUTBOX", "URL", "TEMPLATE", "CONTENT_TYPE", "OK", "TIMEOUT"):
+    if f"MINPING_SMS_{_sms}" in os.environ:
+        globals()[f"MINPING_SMS_{_sms}"] = os.environ[f"MINPING_SMS_{_sms}"]
+# --- end of deployment settings ----------------------------------------------------------
