@@ -54,17 +54,13 @@ def _check_method(method: Method, problems: ProblemCollector) -> None:
 
 
 def _check_units(
-    taking_part: Participation,
-    homes: list[Unit],
-    units: Iterable[Unit],
-    problems: ProblemCollector,
-    who: str,
+    taking_part: Participation, homes: list[Unit], units: Iterable[Unit], problems: ProblemCollector
 ) -> None:
     for unit in units:
         if not taking_part.takes_part(unit.code):
-            problems.add(f"{unit.name}不参加本次评议活动", column=who)
+            problems.add(f"{unit.name}不参加本次评议活动")
         elif why := self_rating(taking_part.tree, homes, unit):
-            problems.add(why, column=who)
+            problems.add(why)
 
 
 def _audit_detail(sheet: ScoreSheet, **more: Any) -> dict[str, Any]:
@@ -124,7 +120,7 @@ def do_assign(method: Method, rater: Any, units: list[Unit], *, actor: Any) -> i
     if sheet is not None and sheet.submitted:
         problems.add(f"{rater_name(rater)}已提交评分表;要增加单位,请先把评分表退回")
     homes = home_units(rater)
-    _check_units(method.campaign.participation(), homes, units, problems, "单位")
+    _check_units(method.campaign.participation(), homes, units, problems)
     problems.raise_if_any()
     with transaction.atomic():
         sheet, _ = ScoreSheet.objects.get_or_create(
@@ -166,7 +162,7 @@ def do_assign_peers(method: Method, units: list[Unit], *, actor: Any) -> PeerAss
     if len(units) < 2:
         problems.add("互评至少要选两个单位")
     taking_part = method.campaign.participation()
-    _check_units(taking_part, [], units, problems, "单位")
+    _check_units(taking_part, [], units, problems)
     memberships = Membership.objects.filter(role=Role.RATER, unit__in=units).select_related(
         "user", "unit"
     )
@@ -307,15 +303,15 @@ def do_fill(sheet: ScoreSheet, scores: Mapping[int, str], *, actor: Any, submit:
         if not text:
             values[line.pk] = None
             if submit:
-                problems.add("还没有打分", column=line.unit.name)
+                problems.add(f"{line.unit.name}:还没有打分")
             continue
         try:
             values[line.pk] = parse_score(text)
         except ValueError as error:
-            problems.add(str(error), column=line.unit.name)
+            problems.add(f"{line.unit.name}:{error}")
     if submit:
         taking_part = sheet.method.campaign.participation()
-        _check_units(taking_part, home_units(actor), [li.unit for li in lines], problems, "")
+        _check_units(taking_part, home_units(actor), [li.unit for li in lines], problems)
     problems.raise_if_any()
     with transaction.atomic():
         sheet = _locked(sheet)

@@ -242,7 +242,9 @@ def _store(
 def do_confirm_year(year: int, *, actor: Any, note: str = "") -> CalendarYear:
     """The office says it has entered the whole of ``year``: deadlines in it can be counted."""
     problems = ProblemCollector()
-    if bundled(year):
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        problems.add(f"年份应在 {FIRST_YEAR}–{LAST_YEAR} 年之间")
+    elif bundled(year):
         problems.add(f"{year} 年的国务院放假安排已内置,无需确认")
     elif CalendarYear.objects.filter(year=year).exists():
         problems.add(f"{year} 年已确认录入完毕")

@@ -179,6 +179,9 @@ def calendar_import(request: HttpRequest) -> HttpResponse:
 @require_POST
 def year_state(request: HttpRequest, year: int) -> HttpResponse:
     """Confirm that a year is entered whole, or withdraw the confirmation."""
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        messages.error(request, f"年份应在 {FIRST_YEAR}–{LAST_YEAR} 年之间。")
+        return redirect(_page(request, timezone.localdate().year))
     if request.POST.get("step") == "withdraw":
         entry = CalendarYear.objects.filter(year=year).first()
         if entry is not None:

@@ -168,12 +168,15 @@ def assign(request: HttpRequest, code: str, method: str) -> HttpResponse:
     found = _method(campaign, method)
     chosen = request.POST.get("rater", "")
     rater = raters().filter(pk=int(chosen)).first() if chosen.isdigit() else None
+    units = _chosen_units(request, campaign)
+    # A refused form comes back as it was filled in.
+    kept = {"chosen_rater": rater.pk if rater else None, "chosen": {u.pk for u in units}}
     if rater is None:
-        return _method_page(request, campaign, found, assign_problems=["请选择评分人。"])
+        return _method_page(request, campaign, found, assign_problems=["请选择评分人。"], **kept)
     try:
-        added = do_assign(found, rater, _chosen_units(request, campaign), actor=request.user)
+        added = do_assign(found, rater, units, actor=request.user)
     except InvalidInput as error:
-        return _method_page(request, campaign, found, assign_problems=error.lines())
+        return _method_page(request, campaign, found, assign_problems=error.lines(), **kept)
     messages.success(request, f"已给{rater_name(rater)}指派 {added} 个单位。")
     return redirect("console:sheet-method", code=code, method=method)
 
@@ -183,10 +186,12 @@ def assign(request: HttpRequest, code: str, method: str) -> HttpResponse:
 def assign_peers(request: HttpRequest, code: str, method: str) -> HttpResponse:
     campaign = get_campaign(code)
     found = _method(campaign, method)
+    units = _chosen_units(request, campaign)
     try:
-        outcome = do_assign_peers(found, _chosen_units(request, campaign), actor=request.user)
+        outcome = do_assign_peers(found, units, actor=request.user)
     except InvalidInput as error:
-        return _method_page(request, campaign, found, peer_problems=error.lines())
+        kept = {"peers_chosen": {u.pk for u in units}}
+        return _method_page(request, campaign, found, peer_problems=error.lines(), **kept)
     text = f"已安排互评:{outcome.raters} 名评分人,共指派 {outcome.assigned} 个单位。"
     if outcome.without_raters:
         names = "、".join(_unit_label(u) for u in outcome.without_raters)
@@ -316,6 +321,9 @@ def my_sheet(request: HttpRequest, pk: int) -> HttpResponse:
             do_fill(sheet, typed, actor=request.user, submit=submit)
         except InvalidInput as error:
             problems = error.lines()
+            sheet.refresh_from_db()
+            if sheet.submitted:
+                typed = {}  # show what was submitted, not what was typed after
         else:
             if submit:
                 messages.success(request, "评分表已提交,谢谢!提交后不能再修改。")
