@@ -295,6 +295,8 @@ def do_fill(sheet: ScoreSheet, scores: Mapping[int, str], *, actor: Any, submit:
     """
     if getattr(actor, "pk", None) != sheet.rater_id:
         raise _refuse("只有评分人本人可以填写这张评分表")
+    if sheet.method.input != Method.SCORES:  # the definition changed the method since
+        raise _refuse(f"“{sheet.method.title}”已改为按答卷计分,这张评分表不再使用")
     lines = list(sheet.lines.select_related("unit"))
     problems = ProblemCollector()
     values: dict[int, Decimal | None] = {}

@@ -191,6 +191,14 @@ class LockedOnceSubmittedTest(SheetTestCase):
             self.assertIn("只有评分人本人", self.messages(caught.exception))
         self.assertIsNone(self.score(self.gaj))
 
+    def test_a_sheet_of_a_method_changed_to_ballots_is_not_taken(self) -> None:
+        self.leaders.input = Method.BALLOTS  # the definition was reloaded with input = ballots
+        self.leaders.save()
+        with self.assertRaises(InvalidInput) as caught:
+            self.fill(self.a, {self.gaj: "80", self.water: "70"})
+        self.assertIn("已改为按答卷计分", self.messages(caught.exception))
+        self.assertFalse(MethodScore.objects.exists())
+
     def test_a_draft_assignment_can_be_removed(self) -> None:
         line = SheetLine.objects.get(unit=self.water)
         do_unassign(line, actor=self.organiser)
