@@ -6,6 +6,7 @@ import re
 from decimal import Decimal
 
 from django.contrib.auth.models import User
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from minping.audit.models import AuditEntry
 from minping.campaigns.models import Method, MethodScore, ScoreSheet, SheetLine
@@ -177,3 +178,23 @@ class CalendarPageTest(BaseTestCase):
         self.assertEqual(response.status_code, 200)
         self.assertContains(response, "errorlist")
         self.assertFalse(CalendarDay.objects.exists())
+
+    def test_the_organiser_uploads_the_notice_as_a_file(self) -> None:
+        self.client.force_login(self.organiser)
+        bad = "日期,类型,名称\n2027-05-01,休,劳动节\n2027-05-0x,休,劳动节\n".encode("gb18030")
+        response = self.client.post(
+            "/console/calendar/import/",
+            {"file": SimpleUploadedFile("放假通知.csv", bad), "complete": "on"},
+        )
+        self.assertContains(response, "第 3 行,“日期”列:“2027-05-0x”不是日期")
+        self.assertContains(response, "放假通知.csv 有 1 处错误,未作任何改动")
+        self.assertFalse(CalendarDay.objects.exists())
+        good = "日期,类型,名称\n2027-05-01至2027-05-05,休,劳动节\n".encode("gb18030")
+        response = self.client.post(
+            "/console/calendar/import/",
+            {"file": SimpleUploadedFile("放假通知.csv", good)},
+            follow=True,
+        )
+        self.assertContains(response, "已导入:新增 5 天")
+        self.assertFalse(CalendarYear.objects.exists())  # the box was not ticked
+        self.assertContains(response, "确认 2027 年已录入完毕")

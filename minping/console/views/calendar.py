@@ -129,7 +129,9 @@ def day_remove(request: HttpRequest, pk: int) -> HttpResponse:
 @contextmanager
 def stored_upload(upload: UploadedFile) -> Iterator[Path]:
     """The uploaded file in a temporary folder under its own name (messages cite it)."""
-    name = PurePath(upload.name or "表格").name or "表格"
+    name = PurePath(upload.name or "").name
+    if name in ("", ".", ".."):
+        name = "表格"
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / name
         with open(path, "wb") as out:
