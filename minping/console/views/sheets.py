@@ -7,7 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.models import User
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -64,7 +64,7 @@ def _sheet_rows(method: Method) -> list[dict[str, Any]]:
         .annotate(
             assigned=Count("lines"), filled=Count("lines", filter=Q(lines__score__isnull=False))
         )
-        .order_by("submitted_at", "rater__username")
+        .order_by(F("submitted_at").asc(nulls_first=True), "rater__username")
     )
     homes: dict[int, list[str]] = {}
     for m in Membership.objects.filter(
@@ -294,7 +294,8 @@ def my_sheets(request: HttpRequest) -> HttpResponse:
         ScoreSheet.objects.filter(rater_id=request.user.pk)
         .select_related("method", "campaign")
         .annotate(assigned=Count("lines"))
-        .order_by("submitted_at", "-campaign__year", "method__order")
+        # Sheets still to do first, on SQLite and PostgreSQL alike.
+        .order_by(F("submitted_at").asc(nulls_first=True), "-campaign__year", "method__order")
     )
     return render(request, "console/my_sheets.html", {"sheets": sheets})
 
