@@ -49,6 +49,18 @@ ACTION_LABELS = {
     "visit.plan": "登记走访计划",
     "visit.record": "登记走访记录",
     "visit.to_case": "走访问题转线索",
+    "sheet.assign": "指派评分人",
+    "sheet.assign_peers": "安排窗口互评",
+    "sheet.unassign": "取消评分指派",
+    "sheet.save": "保存评分表草稿",
+    "sheet.submit": "提交评分表",
+    "sheet.correct": "更正评分表中的得分",
+    "sheet.reopen": "退回评分表",
+    "calendar.set_day": "录入节假日或调休上班日",
+    "calendar.remove_day": "删除节假日或调休上班日",
+    "calendar.import": "导入放假安排",
+    "calendar.confirm_year": "确认全年放假安排录入完毕",
+    "calendar.withdraw_year": "撤销全年放假安排的确认",
 }
 
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from minping.campaigns.models import Campaign, Method
+from minping.campaigns.sheets import methods_with_sheets
 from minping.lib.errors import ProblemCollector
 from minping.lib.imports import Lookup, read_cell
 from minping.lib.progress import Progress
@@ -59,6 +60,8 @@ class ScoreReader:
             lambda m: m.title,
         )
         self.units = campaign.participation()
+        # A method scored on the web's score sheets takes no file (campaigns.sheets).
+        self.on_sheets = methods_with_sheets(self.methods.items)
         self.seen: dict[tuple[int, int], int] = {}  # (method id, unit id) -> line
 
     def read(self, progress: Progress | None = None) -> Iterator[ScoreRow]:
@@ -88,5 +91,10 @@ class ScoreReader:
         if method.input != Method.SCORES:
             raise ValueError(
                 f"评议方法“{text}”按答卷计分,不直接录入得分(答卷请用 minping import ballots 导入)"
+            )
+        if method.pk in self.on_sheets:
+            raise ValueError(
+                f"评议方法“{text}”的得分来自评分人在网上提交的评分表,不能再从文件导入"
+                "(同一方法的得分只能来自文件或评分表之一)"
             )
         return method

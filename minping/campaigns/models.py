@@ -298,6 +298,54 @@ class MethodScore(models.Model):
         return f"{self.unit} · {self.method}: {self.score}"
 
 
+class ScoreSheet(models.Model):
+    """One rater's sheet for one method whose input is scores (R-16, R-17).
+
+    The organiser assigns units to it (its lines); the rater scores each 0–100. A
+    draft until submitted; a submitted sheet is locked and its scores count: a
+    unit's method score is the mean of the submitted sheets (``campaigns.sheets``).
+    """
+
+    campaign = models.ForeignKey(Campaign, models.CASCADE, related_name="score_sheets")
+    method = models.ForeignKey(Method, models.CASCADE, related_name="sheets")
+    rater = models.ForeignKey(
+        "auth.User", models.PROTECT, related_name="score_sheets", verbose_name="评分人"
+    )
+    submitted_at = models.DateTimeField("提交时间", null=True, blank=True)
+
+    class Meta:
+        ordering = ["method", "rater__username"]
+        constraints = [
+            models.UniqueConstraint(fields=["method", "rater"], name="score_sheet_unique")
+        ]
+        verbose_name = "评分表"
+        verbose_name_plural = "评分表"
+
+    def __str__(self) -> str:
+        return f"{self.method} · {self.rater}"
+
+    @property
+    def submitted(self) -> bool:
+        return self.submitted_at is not None
+
+
+class SheetLine(models.Model):
+    """A unit assigned on a score sheet, and the score the rater gave it (empty until filled)."""
+
+    sheet = models.ForeignKey(ScoreSheet, models.CASCADE, related_name="lines")
+    unit = models.ForeignKey(Unit, models.PROTECT, related_name="sheet_lines")
+    score = models.DecimalField("得分", max_digits=9, decimal_places=4, null=True, blank=True)
+
+    class Meta:
+        ordering = ["sheet", "unit__code"]
+        constraints = [models.UniqueConstraint(fields=["sheet", "unit"], name="sheet_line_unique")]
+        verbose_name = "评分表中的单位"
+        verbose_name_plural = "评分表中的单位"
+
+    def __str__(self) -> str:
+        return f"{self.sheet} · {self.unit}: {self.score}"
+
+
 class ImportBatch(models.Model):
     """One file imported into a campaign; the same file is not imported twice by mistake."""
 

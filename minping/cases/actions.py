@@ -38,8 +38,8 @@ from minping.cases.models import (
     Source,
     State,
 )
-from minping.lib.models import CalendarDay
-from minping.lib.workdays import CalendarMissing, add_workdays
+from minping.lib.models import office_calendar
+from minping.lib.workdays import CalendarMissing
 from minping.orgs.access import has_role, visible_unit_ids
 from minping.orgs.models import Membership, Role, Unit
 from minping.oversight.actions import NotAllowed, do_propose_deduction
@@ -215,7 +215,7 @@ def due_date(start: datetime.date, workdays: int) -> datetime.date:
     Raises CaseActionRefused with the calendar's message for a year nobody knows.
     """
     try:
-        return add_workdays(start, workdays, CalendarDay.overrides())
+        return office_calendar().add_workdays(start, workdays)
     except CalendarMissing as missing:
         raise CaseActionRefused(str(missing)) from None
 

@@ -42,3 +42,34 @@ class EligibilityForm(forms.Form):
 class SubmissionForm(forms.Form):
     text = forms.CharField(label="内容", required=False, widget=forms.Textarea(attrs={"rows": 4}))
     file = DocumentField(label="文件", required=False)
+
+
+class CalendarDayForm(forms.Form):
+    """One day of the working-day table: a holiday, or a weekend day worked (调休上班)."""
+
+    date = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}))
+    kind = forms.ChoiceField(
+        label="安排", choices=[("off", "放假"), ("work", "调休上班")], initial="off"
+    )
+    note = forms.CharField(label="说明(如 春节、地方假日)", max_length=100, required=False)
+
+
+class CalendarImportForm(forms.Form):
+    """The State Council's notice as a table: a file, or lines pasted from it."""
+
+    file = forms.FileField(label="上传表格(.xlsx 或 .csv)", required=False)
+    text = forms.CharField(
+        label="或粘贴各行(每行:日期 休/班 名称)",
+        required=False,
+        widget=forms.Textarea(
+            attrs={
+                "rows": 8,
+                "placeholder": (
+                    "2027-01-01 休 元旦\n2027-02-06至2027-02-12 休 春节\n2027-02-14 班 春节"
+                ),
+            }
+        ),
+    )
+    complete = forms.BooleanField(
+        label="这是全年的安排:导入后确认该年已录入完毕", required=False, initial=True
+    )

@@ -5,7 +5,7 @@ from django.urls import include, path
 
 from minping.audit.views import audit_log
 from minping.cases.views import from_visit
-from minping.console.views import campaigns, home, portal, results, users
+from minping.console.views import calendar, campaigns, home, portal, results, sheets, users
 
 app_name = "console"
 
@@ -40,6 +40,38 @@ urlpatterns = [
     path("totp/", users.totp_setup, name="totp"),
     path("password/", users.password_change, name="password-change"),
     path("audit/", audit_log, name="audit"),
+    path("calendar/", calendar.calendar, name="calendar"),
+    path("calendar/days/", calendar.day_set, name="calendar-day"),
+    path("calendar/days/<int:pk>/remove/", calendar.day_remove, name="calendar-day-remove"),
+    path("calendar/import/", calendar.calendar_import, name="calendar-import"),
+    path("calendar/years/<int:year>/", calendar.year_state, name="calendar-year"),
+    # Score sheets: the organiser assigns and follows them, raters fill them.
+    path("c/<slug:code>/sheets/", sheets.methods, name="sheets"),
+    path("c/<slug:code>/sheets/<slug:method>/", sheets.method_sheets, name="sheet-method"),
+    path("c/<slug:code>/sheets/<slug:method>/assign/", sheets.assign, name="sheet-assign"),
+    path("c/<slug:code>/sheets/<slug:method>/peers/", sheets.assign_peers, name="sheet-peers"),
+    path(
+        "c/<slug:code>/sheets/<slug:method>/lines/<int:pk>/remove/",
+        sheets.unassign,
+        name="sheet-unassign",
+    ),
+    path(
+        "c/<slug:code>/sheets/<slug:method>/sheet/<int:pk>/",
+        sheets.sheet_review,
+        name="sheet-review",
+    ),
+    path(
+        "c/<slug:code>/sheets/<slug:method>/sheet/<int:pk>/reopen/",
+        sheets.sheet_reopen,
+        name="sheet-reopen",
+    ),
+    path(
+        "c/<slug:code>/sheets/<slug:method>/lines/<int:pk>/correct/",
+        sheets.line_correct,
+        name="sheet-correct",
+    ),
+    path("sheets/", sheets.my_sheets, name="my-sheets"),
+    path("sheets/<int:pk>/", sheets.my_sheet, name="my-sheet"),
     path("portal/", portal.portal_home, name="portal"),
     path("portal/<str:unit>/", portal.unit_portal, name="portal-unit"),
     path("portal/<str:unit>/c/<slug:code>/", portal.unit_results, name="portal-results"),

@@ -3,8 +3,7 @@
 Django's admin writes straight to the tables, with no audit entry, so no model may be
 added, changed or deleted there (``lib/tests/test_admin.py`` walks the registry).
 Users and roles are managed at /console/users/, campaigns through definition files,
-scores through imports; the working-day table is read-only here until it has an audited
-page of its own.
+scores through imports; the working-day table on its console page (/console/calendar/).
 """
 
 from typing import Any
@@ -13,7 +12,7 @@ from django.contrib import admin
 from django.contrib.auth.models import Group, User
 from django.http import HttpRequest
 
-from minping.lib.models import CalendarDay
+from minping.lib.models import CalendarDay, CalendarYear
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -72,3 +71,8 @@ class CalendarDayAdmin(ReadOnlyAdmin):
     list_display = ["date", "is_workday", "note"]
     list_filter = ["is_workday"]
     date_hierarchy = "date"
+
+
+@admin.register(CalendarYear)
+class CalendarYearAdmin(ReadOnlyAdmin):
+    list_display = ["year", "entered_at", "entered_by", "note"]

@@ -123,7 +123,10 @@ def do_change_password(user: User, password: str, *, actor: Any) -> None:
 def do_grant_role(
     user: User, role: str, *, actor: Any, unit: Unit | None = None, source_code: str = ""
 ) -> Membership:
-    """Give a user a role; a liaison needs a unit, a deduction source's people its code."""
+    """Give a user a role; a liaison needs a unit, a deduction source's people its code.
+
+    A rater may name the unit they belong to (never to be scored by them) or none
+    (a member of the leading group)."""
     problems = ProblemCollector()
     if role not in Role.values:
         problems.add(f"没有“{role}”这个角色", column="角色")
@@ -132,7 +135,7 @@ def do_grant_role(
     if role in (Role.SOURCE_MEMBER, Role.SOURCE_HEAD) and not source_code:
         problems.add("减分提出单位的人员必须指定提出单位代码", column="减分提出单位代码")
     problems.raise_if_any()
-    if role != Role.LIAISON:
+    if role not in (Role.LIAISON, Role.RATER):
         unit = None
     if role not in (Role.SOURCE_MEMBER, Role.SOURCE_HEAD):
         source_code = ""

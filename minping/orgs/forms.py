@@ -96,7 +96,11 @@ class NewUserForm(forms.Form):
 
 class GrantForm(forms.Form):
     role = forms.ChoiceField(label="角色", choices=Role.choices)
-    unit = forms.CharField(label="单位代码(单位联络员必填)", max_length=64, required=False)
+    unit = forms.CharField(
+        label="单位代码(单位联络员必填;评分人填所在单位,领导小组成员不填)",
+        max_length=64,
+        required=False,
+    )
     source_code = forms.SlugField(
         label="减分提出单位代码(提出单位人员必填,如 media)", max_length=64, required=False
     )

@@ -81,6 +81,7 @@ class Role(models.TextChoices):
     SOURCE_MEMBER = "source_member", "减分提出单位经办人"
     SOURCE_HEAD = "source_head", "减分提出单位负责人"
     INTERVIEWER = "interviewer", "调查机构访问员"
+    RATER = "rater", "评分人(领导小组成员、互评窗口人员等)"
 
 
 class Membership(models.Model):
@@ -88,7 +89,9 @@ class Membership(models.Model):
 
     A liaison holds it for a unit and sees that unit and all its parts; a
     deduction source's people hold it for the source's code (such as
-    ``media``), which is the same across campaigns.
+    ``media``), which is the same across campaigns. A rater may name the unit
+    they belong to (a window's staff in peer rating): it sees nothing by that,
+    but the rater may never score that unit, its parts or the units above it.
     """
 
     user = models.ForeignKey(

@@ -22,6 +22,7 @@ LINKS: list[tuple[str, str, frozenset[str]]] = [
     ("问题线索", "/cases/", frozenset({Role.LIAISON, Role.ORGANISER, Role.LEADER})),
     ("减分", "/console/oversight/deductions/", frozenset({Role.SOURCE_MEMBER, Role.SOURCE_HEAD})),
     ("明查暗访", "/console/oversight/inspections/", frozenset({Role.INSPECTOR})),
+    ("评分表", "/console/sheets/", frozenset({Role.RATER})),
 ]
 
 

@@ -9,7 +9,8 @@ from django.contrib.auth.models import User
 from django.core.files.base import ContentFile
 from django.utils import timezone
 
-from minping.campaigns.models import DeductionRule, VetoRule
+from minping.campaigns.models import DeductionRule, Method, ScoreSheet, SheetLine, VetoRule
+from minping.lib.models import CalendarDay, CalendarYear
 from minping.orgs.models import Membership, Role
 from minping.orgs.tests.matrix import EVERYONE, ORGANISER, STAFF, Expect, World
 from minping.oversight.models import (
@@ -71,6 +72,19 @@ def build(world: World) -> None:
     ineligible = Ineligibility.objects.create(campaign=campaign, unit=world.gaj, reason="拉票")
     spare = User.objects.create_user("spare")
     spare_role = Membership.objects.create(user=spare, role=Role.LEADER)
+    # The rater (of the water company) scores the police bureau and its window.
+    leaders = Method.objects.get(campaign=campaign, code="leaders")
+    sheet = ScoreSheet.objects.create(campaign=campaign, method=leaders, rater=world.users["rater"])
+    line = SheetLine.objects.create(sheet=sheet, unit=world.gaj)
+    SheetLine.objects.create(sheet=sheet, unit=world.gaj_window)
+    # Another rater's sheet, which the matrix's rater must not open.
+    other = User.objects.create_user("other-rater")
+    Membership.objects.create(user=other, role=Role.RATER)
+    other_sheet = ScoreSheet.objects.create(campaign=campaign, method=leaders, rater=other)
+    SheetLine.objects.create(sheet=other_sheet, unit=world.water)
+    holiday = CalendarDay.objects.create(date=datetime.date(2031, 1, 1), is_workday=False)
+    CalendarDay.objects.create(date=datetime.date(2031, 1, 2), is_workday=False)
+    CalendarYear.objects.create(year=2032)
     world.extra.update(
         contact=contact,
         submission=submission,
@@ -83,6 +97,10 @@ def build(world: World) -> None:
         ineligible=ineligible,
         spare=spare,
         spare_role=spare_role,
+        sheet=sheet,
+        line=line,
+        other_sheet=other_sheet,
+        holiday=holiday,
     )
 
 
@@ -92,6 +110,16 @@ def code(w: World) -> dict[str, Any]:
 
 def extra(name: str, key: str = "pk") -> Any:
     return lambda w: {key: w.extra[name].pk}
+
+
+def on_method(name: str = "") -> Any:
+    """The campaign and its score method, and the pk of an object built above."""
+
+    def kwargs(w: World) -> dict[str, Any]:
+        found = {"code": w.campaign.code, "method": "leaders"}
+        return {**found, "pk": w.extra[name].pk} if name else found
+
+    return kwargs
 
 
 EXPECT = [
@@ -145,6 +173,64 @@ EXPECT = [
     Expect("console:totp", allow=ORGANISER),
     Expect("console:password-change", allow=WITH_A_ROLE),
     Expect("console:audit", allow=STAFF),
+    Expect("console:calendar", allow=STAFF),
+    Expect(
+        "console:calendar-day",
+        allow=ORGANISER,
+        method="post",
+        data=lambda w: {"date": "2031-05-06", "kind": "off", "note": "地方假日"},
+    ),
+    Expect("console:calendar-day-remove", allow=ORGANISER, kwargs=extra("holiday"), method="post"),
+    Expect(
+        "console:calendar-import",
+        allow=ORGANISER,
+        method="post",
+        data=lambda w: {"text": "2031-10-01 休 国庆节"},
+    ),
+    Expect(
+        "console:calendar-year",
+        allow=ORGANISER,
+        kwargs=lambda w: {"year": 2031},
+        method="post",
+        data=lambda w: {"step": "confirm"},
+    ),
+    Expect("console:sheets", allow=STAFF, kwargs=code),
+    Expect("console:sheet-method", allow=STAFF, kwargs=on_method()),
+    Expect(
+        "console:sheet-assign",
+        allow=ORGANISER,
+        kwargs=on_method(),
+        method="post",
+        data=lambda w: {"rater": w.users["rater"].pk, "units": [w.gaj.pk]},
+    ),
+    Expect(
+        "console:sheet-peers",
+        allow=ORGANISER,
+        kwargs=on_method(),
+        method="post",
+        data=lambda w: {"units": [w.gaj.pk, w.water.pk]},
+    ),
+    Expect("console:sheet-review", allow=STAFF, kwargs=on_method("sheet")),
+    Expect(
+        "console:sheet-reopen",
+        allow=ORGANISER,
+        kwargs=on_method("sheet"),
+        method="post",
+        data=lambda w: {"reason": "漏评"},
+    ),
+    Expect(
+        "console:sheet-correct",
+        allow=ORGANISER,
+        kwargs=on_method("line"),
+        method="post",
+        data=lambda w: {"score": "90", "reason": "笔误"},
+    ),
+    # After the correction: taking the unit off deletes the line.
+    Expect("console:sheet-unassign", allow=ORGANISER, kwargs=on_method("line"), method="post"),
+    Expect("console:my-sheets", allow=frozenset({"rater"})),
+    Expect("console:my-sheet", allow=frozenset({"rater"}), kwargs=extra("sheet")),
+    # A rater never opens another rater's sheet (404: not even said to exist).
+    Expect("console:my-sheet", allow=frozenset(), kwargs=extra("other_sheet")),
     Expect("console:portal", allow=LIAISONS),
     # The water liaison is refused the police bureau's pages (404: not even said to exist).
     Expect("console:portal-unit", allow=GAJ_PORTAL, kwargs=lambda w: {"unit": "gaj"}),

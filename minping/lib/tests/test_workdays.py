@@ -70,12 +70,20 @@ def test_unknown_year_asks_for_the_table() -> None:
     assert "节假日与调休" in str(info.value)
 
 
-def test_unknown_year_once_entered_follows_the_week() -> None:
-    # With one 2027 day in the table the year counts as entered: Mon 1 Mar 2027 was
-    # declared a holiday; from Fri 26 Feb: Tue 2 (1), Wed 3 (2), Thu 4 (3).
+def test_unknown_year_with_some_days_but_not_confirmed_is_still_refused() -> None:
+    # One local holiday entered early must not make the year's national holidays count
+    # as working days: without the office's confirmation the year stays unknown.
     overrides = {D(2027, 3, 1): False}
-    assert add_workdays(D(2027, 2, 26), 3, overrides) == D(2027, 3, 4)
-    assert is_workday(D(2027, 3, 6), overrides) is False  # a Saturday
+    with pytest.raises(CalendarMissing):
+        add_workdays(D(2027, 2, 26), 3, overrides)
+
+
+def test_unknown_year_once_entered_follows_the_week() -> None:
+    # 2027 confirmed as entered; Mon 1 Mar 2027 was declared a holiday. From Fri 26 Feb:
+    # Tue 2 Mar (1), Wed 3 (2), Thu 4 (3).
+    overrides = {D(2027, 3, 1): False}
+    assert add_workdays(D(2027, 2, 26), 3, overrides, {2027}) == D(2027, 3, 4)
+    assert is_workday(D(2027, 3, 6), overrides, {2027}) is False  # a Saturday
 
 
 def test_workdays_between() -> None:

@@ -34,6 +34,7 @@ ROLES = [
     "source_member",
     "source_head",
     "interviewer",
+    "rater",  # belongs to the water company; scores the police bureau on a sheet
 ]
 EVERYONE = frozenset(ROLES)
 STAFF = frozenset({"organiser", "leader"})
@@ -77,6 +78,7 @@ class World:
             ("source_member", Role.SOURCE_MEMBER, None, "media"),
             ("source_head", Role.SOURCE_HEAD, None, "media"),
             ("interviewer", Role.INTERVIEWER, None, ""),
+            ("rater", Role.RATER, water, ""),
         ]
         for name, role, unit, source in grants:
             Membership.objects.create(user=users[name], role=role, unit=unit, source_code=source)

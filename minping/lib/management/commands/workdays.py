@@ -3,14 +3,14 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from minping.lib.models import CalendarDay
-from minping.lib.workdays import CalendarMissing, add_workdays
+from minping.lib.models import office_calendar
+from minping.lib.workdays import CalendarMissing
 
 
 class Command(BaseCommand):
     help = (
         "工作日计算。workdays add DATE N:打印 DATE(ISO 日期,如 2026-09-30)之后第 N 个工作日,"
-        "按国家法定节假日和调休安排以及“节假日与调休”表计算,DATE 当天不计。"
+        "按国家法定节假日和调休安排以及“节假日与调休”页面录入的日期计算,DATE 当天不计。"
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -32,7 +32,7 @@ class Command(BaseCommand):
         if n < 0:
             raise CommandError("工作日天数不能为负数。")
         try:
-            due = add_workdays(start, n, CalendarDay.overrides())
+            due = office_calendar().add_workdays(start, n)
         except CalendarMissing as exc:
             raise CommandError(str(exc)) from None
         self.stdout.write(due.isoformat())

@@ -1,0 +1,27 @@
+// Searchable pickers (a text filter over a list of check boxes) for pages with many units.
+// Loaded from a file, as the site's Content-Security-Policy allows no inline script.
+"use strict";
+document.querySelectorAll("[data-picker]").forEach(function (picker) {
+  var filter = picker.querySelector("[data-picker-filter]");
+  var items = Array.prototype.slice.call(picker.querySelectorAll("[data-picker-item]"));
+  var boxes = function (visibleOnly) {
+    return items
+      .filter(function (item) { return !visibleOnly || !item.hidden; })
+      .map(function (item) { return item.querySelector("input[type=checkbox]"); });
+  };
+  if (filter) {
+    filter.addEventListener("input", function () {
+      var words = filter.value.trim().toLowerCase();
+      items.forEach(function (item) {
+        item.hidden = words !== "" && item.textContent.toLowerCase().indexOf(words) < 0;
+      });
+    });
+  }
+  picker.querySelectorAll("[data-picker-all], [data-picker-none]").forEach(function (button) {
+    var checked = button.hasAttribute("data-picker-all");
+    button.hidden = false;
+    button.addEventListener("click", function () {
+      boxes(checked).forEach(function (box) { box.checked = checked; });
+    });
+  });
+});
