@@ -18,7 +18,11 @@ from django.views.decorators.http import require_POST
 
 from minping.console.forms import CalendarDayForm, CalendarImportForm
 from minping.console.views.common import role_context
-from minping.lib.calendar_actions import (
+from minping.lib.errors import InvalidInput
+from minping.lib.models import CalendarDay, CalendarYear
+from minping.lib.uploads import MAX_UPLOAD
+from minping.lib.workdays import official_days
+from minping.ops.calendar_actions import (
     FIRST_YEAR,
     LAST_YEAR,
     do_confirm_year,
@@ -28,10 +32,6 @@ from minping.lib.calendar_actions import (
     do_set_day,
     do_withdraw_year,
 )
-from minping.lib.errors import InvalidInput
-from minping.lib.models import CalendarDay, CalendarYear
-from minping.lib.uploads import MAX_UPLOAD
-from minping.lib.workdays import official_days
 from minping.orgs.access import require
 from minping.orgs.models import Role
 

@@ -18,7 +18,11 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from minping.audit.models import AuditEntry
-from minping.lib.calendar_actions import (
+from minping.lib.errors import InvalidInput
+from minping.lib.models import CalendarDay, CalendarYear, office_calendar
+from minping.lib.tests.import_fixtures import FilesMixin
+from minping.lib.workdays import CalendarMissing, official_days
+from minping.ops.calendar_actions import (
     do_confirm_year,
     do_import_file,
     do_import_text,
@@ -26,10 +30,6 @@ from minping.lib.calendar_actions import (
     do_set_day,
     do_withdraw_year,
 )
-from minping.lib.errors import InvalidInput
-from minping.lib.models import CalendarDay, CalendarYear, office_calendar
-from minping.lib.tests.import_fixtures import FilesMixin
-from minping.lib.workdays import CalendarMissing, official_days
 from minping.test import BaseTestCase
 
 D = datetime.date
