@@ -34,6 +34,7 @@ ROLES = [
     "source_member",
     "source_head",
     "interviewer",
+    "approver",  # approves results for the body "province", which the world's campaign names
 ]
 EVERYONE = frozenset(ROLES)
 STAFF = frozenset({"organiser", "leader"})
@@ -43,7 +44,8 @@ SIGNED_IN = EVERYONE - {"anonymous"}
 
 @dataclass
 class World:
-    """Users for every role, a small unit tree and one unpublished campaign."""
+    """Users for every role, a small unit tree and one unpublished campaign whose results
+    the body ``province`` approves (its approver is the role ``approver``)."""
 
     users: dict[str, User]
     agencies: Group
@@ -77,10 +79,13 @@ class World:
             ("source_member", Role.SOURCE_MEMBER, None, "media"),
             ("source_head", Role.SOURCE_HEAD, None, "media"),
             ("interviewer", Role.INTERVIEWER, None, ""),
+            ("approver", Role.APPROVER, None, "province"),
         ]
         for name, role, unit, source in grants:
             Membership.objects.create(user=users[name], role=role, unit=unit, source_code=source)
-        campaign = make_campaign("matrix-2026", year=2026)
+        campaign = make_campaign(
+            "matrix-2026", year=2026, approval_code="province", approval_title="省局审定组"
+        )
         return cls(users, agencies, industries, gaj, gaj_window, water, campaign)
 
 
