@@ -505,11 +505,11 @@ def _upsert(
             obj.save()
         else:
             changed = [name for name, value in written.items() if _field_value(obj, name) != value]
+            for name in changed:
+                setattr(obj, name, values[name])
             if getattr(obj, kind.key) != key:  # a requirement added by hand, taken over
                 setattr(obj, kind.key, key)
                 changed.append(kind.key)
-            for name in changed:
-                setattr(obj, name, values[name])
             if changed:
                 obj.save(update_fields=changed)
         rows[key] = obj

@@ -731,10 +731,9 @@ class _Reader:
             if match and (why := _impossible_date(match)):
                 self.add(where, f"{_name(where)}:{why[0]}")
                 return None
-            try:
-                return datetime.date.fromisoformat(value.strip()) if match else None
-            except ValueError:  # pragma: no cover - the regex and the check above cover it
-                pass
+            if match:
+                return datetime.date.fromisoformat(value.strip())
+            # A quoted text that is no date at all ("5月10日") is said so, not passed over.
             self.add(where, f"{_name(where)}“{value}”不是日期,应写成 2018-11-30 的形式")
             return None
         if isinstance(value, datetime.datetime) or not isinstance(value, datetime.date):
