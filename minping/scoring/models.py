@@ -9,6 +9,7 @@ passed each step, so there is one record of it.
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib import admin
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.db.models import Q
@@ -75,6 +76,7 @@ class ResultSnapshot(models.Model):
         return COMPUTED
 
     @property
+    @admin.display(description="状态")
     def state_label(self) -> str:
         return STATE_LABELS[self.state]
 

@@ -30,7 +30,14 @@ from minping.scoring.actions import (
     do_submit_results,
 )
 from minping.scoring.late_data import late_data
-from minping.scoring.models import APPROVED, COMPUTED, RELEASED, SUBMITTED, ResultSnapshot
+from minping.scoring.models import (
+    APPROVED,
+    COMPUTED,
+    PUBLISHED,
+    RELEASED,
+    SUBMITTED,
+    ResultSnapshot,
+)
 
 STAFF = (Role.ORGANISER, Role.LEADER)
 
@@ -62,7 +69,9 @@ def _buttons(campaign: Campaign, snapshot: ResultSnapshot, roles: dict[str, bool
     out = []
     if roles["is_organiser"]:
         if not campaign.needs_approval:
-            out += ["publish"] if state == COMPUTED else []
+            # As before approval existed (a snapshot submitted while the file asked for
+            # approval may still be published once it no longer does).
+            out += ["publish"] if state != PUBLISHED else []
         elif state == COMPUTED:
             out.append("submit")
         elif state == APPROVED:
