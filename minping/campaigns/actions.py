@@ -160,6 +160,7 @@ def load_campaign(
         problems = ProblemCollector()
         if not created:
             _check_data_kept(wanted, current, problems)
+            _check_requirements_apart(campaign, wanted["submissions"], current, problems)
             if campaign.is_published and _rules_changed(changes):
                 if force:
                     forced = True
@@ -430,6 +431,27 @@ def _check_data_kept(
                         f"评议方法“{key}”已有数据({'、'.join(data)}),"
                         f"不能把数据来源 input 从“{obj.input}”改为“{new_input}”。"  # type: ignore[attr-defined]
                     )
+
+
+def _check_requirements_apart(
+    campaign: Campaign,
+    wanted: dict[str, dict[str, Any]],
+    current: dict[str, dict[str, models.Model]],
+    problems: ProblemCollector,
+) -> None:
+    """A requirement the file renames must not take the kind and title of one added on the
+    campaign page that the file does not take over: units would see two alike."""
+    taken = {obj.pk for obj in current["submissions"].values()}
+    by_hand = {
+        (r.kind, r.title): r
+        for r in SubmissionRequirement.objects.filter(campaign=campaign).exclude(pk__in=taken)
+    }
+    for code, values in wanted.items():
+        if (found := by_hand.get((values["kind"], values["title"]))) is not None:
+            problems.add(
+                f"定义文件中的报送要求“{code}”与活动页面上添加的报送要求“{found.title}”"
+                f"({found.get_kind_display()})同类同名;请在定义文件中改用另一个名称。"
+            )
 
 
 def _published_message(campaign: Campaign, changes: dict[str, Any]) -> str:

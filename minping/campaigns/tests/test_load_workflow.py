@@ -112,6 +112,20 @@ class RequirementsFromTheFileTests(BaseTestCase):
         load(edit(YINCHUAN + SUBMISSIONS, "due = 2018-06-30", "due = 2018-07-01"))
         self.assertTrue(SubmissionRequirement.objects.filter(pk=other.pk, code="").exists())
 
+    def test_renaming_onto_one_added_by_hand_is_refused(self) -> None:
+        campaign = load(YINCHUAN + SUBMISSIONS)
+        do_set_requirement(
+            campaign, kind="contact", title="联络员", due=D(2018, 6, 1), actor=self.organiser
+        )
+        with self.assertRaises(InvalidInput) as caught:
+            load(edit(YINCHUAN + SUBMISSIONS, "负责此项工作的部门和人员信息", "联络员"))
+        self.assertIn(
+            "与活动页面上添加的报送要求“联络员”(联络人)同类同名", str(caught.exception.problems[0])
+        )
+        self.assertEqual(
+            SubmissionRequirement.objects.get(code="contact").title, "负责此项工作的部门和人员信息"
+        )
+
     def test_the_page_refuses_to_change_a_requirement_the_file_states(self) -> None:
         campaign = load(YINCHUAN + SUBMISSIONS)
         contact = SubmissionRequirement.objects.get(code="contact")
