@@ -274,3 +274,21 @@ class CountedByTheDatabaseTests(BaseTestCase):
             tallied = read_tallies(self.campaign)
         self.assertEqual(tallied.cases, ())
         self.assertFalse(any("cases_case" in q["sql"] for q in queries.captured_queries))
+
+    def test_the_campaign_page_states_the_formula_and_the_monitor_counts_cases(self) -> None:
+        self.police_cases()
+        self.client.force_login(self.leader)
+        page = self.client.get(f"/console/c/{self.campaign.code}/").content.decode()
+        self.assertIn(
+            "按问题线索办理情况计分:按时答复率 30%、办结率 30%、回访满意率 20%、承诺解决率 20%;"
+            "没有问题线索的单位记 90 分",
+            page,
+        )
+        monitor = self.client.get(f"/console/c/{self.campaign.code}/monitor/").content.decode()
+        rows = {
+            row.split("</a>")[0].rsplit(">", 1)[-1]: row
+            for row in monitor.split("<tr>")[2:]
+            if "</a>" in row
+        }
+        self.assertIn(">6 件<", rows["公安局"])
+        self.assertIn(">4 件<", rows["户政窗口"])
