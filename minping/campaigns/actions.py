@@ -3,6 +3,11 @@
 Rows are matched by code (scale levels by label): unchanged rows are left alone,
 changed ones updated in place, new ones created and removed ones deleted, so that
 ballots, scores and deductions keep pointing at the same rows across reloads.
+
+The units' submission requirements the file states (``[[submissions]]``, R-35)
+are oversight's ``SubmissionRequirement`` rows, the same the campaign page adds
+by hand: loading keeps those with the file's codes, and takes over one added by
+hand with the same kind and title, so that what units handed in stays with it.
 """
 
 from __future__ import annotations
@@ -27,9 +32,11 @@ from minping.campaigns.models import (
     ScaleLevel,
     Stage,
     VetoRule,
+    formula_to_json,
 )
 from minping.lib.errors import ProblemCollector
 from minping.orgs.models import Group
+from minping.oversight.models import SubmissionRequirement
 
 # Rows that only describe the campaign; anything else pointing at them is data.
 DEFINITION_MODELS: tuple[type[models.Model], ...] = (
@@ -41,6 +48,7 @@ DEFINITION_MODELS: tuple[type[models.Model], ...] = (
     DeductionSource,
     DeductionRule,
     VetoRule,
+    SubmissionRequirement,  # the requirements the file states (R-35)
 )
 
 CAMPAIGN_FIELDS = (
@@ -55,10 +63,13 @@ CAMPAIGN_FIELDS = (
     "excellent",
     "unsatisfactory",
     "watchlist",
+    "approval_code",
+    "approval_title",
 )
 
 # Changing these never changes a score, so a published campaign may change them freely.
-COSMETIC_FIELDS = {"title", "order"}
+COSMETIC_FIELDS = {"title", "order", "body", "starts", "ends", "deadline"}
+COSMETIC_CAMPAIGN_FIELDS = {"title", "approval_code", "approval_title"}
 
 
 @dataclass(frozen=True)
@@ -69,6 +80,7 @@ class _Kind:
     related_name: str
     key: str = "code"
     cosmetic: bool = False  # no field of it affects a score (stages)
+    ordered: bool = True  # has an ``order`` column (requirements go by their due date)
 
 
 # In the order they are written: sources before the rules that point at them.
@@ -80,6 +92,15 @@ KINDS = (
     _Kind("rules", "减分规则", DeductionRule, "deduction_rules"),
     _Kind("vetoes", "一票否决规则", VetoRule, "veto_rules"),
     _Kind("stages", "阶段", Stage, "stages", cosmetic=True),
+    # After the stages they may name.
+    _Kind(
+        "submissions",
+        "报送要求",
+        SubmissionRequirement,
+        "requirements",
+        cosmetic=True,
+        ordered=False,
+    ),
 )
 
 
@@ -130,7 +151,7 @@ def load_campaign(
         if campaign is None:
             campaign = Campaign(code=definition.code)
         wanted = _wanted_rows(definition)
-        current = _current_rows(campaign) if not created else {k.name: {} for k in KINDS}
+        current = _current_rows(campaign, wanted) if not created else {k.name: {} for k in KINDS}
         changes = _diff(campaign, definition, source_text, wanted, current, created)
         if not created and not changes:
             return LoadOutcome(campaign, created=False)
@@ -139,6 +160,7 @@ def load_campaign(
         problems = ProblemCollector()
         if not created:
             _check_data_kept(wanted, current, problems)
+            _check_requirements_apart(campaign, wanted["submissions"], current, problems)
             if campaign.is_published and _rules_changed(changes):
                 if force:
                     forced = True
@@ -177,7 +199,19 @@ def _wanted_rows(definition: CampaignDefinition) -> dict[str, dict[str, dict[str
             (i.code, {"title": i.title, "weight": i.weight}) for i in definition.indicators
         ],
         "methods": [
-            (m.code, {"title": m.title, "weight": m.weight, "input": m.input})
+            (
+                m.code,
+                {
+                    "title": m.title,
+                    "weight": m.weight,
+                    "input": m.input,
+                    "body": m.body,
+                    "starts": m.starts,
+                    "ends": m.ends,
+                    "deadline": m.deadline,
+                    "case_formula": formula_to_json(m.cases),
+                },
+            )
             for m in definition.methods
         ],
         "sources": [(s.code, {"title": s.title, "cap": s.cap}) for s in definition.sources],
@@ -190,26 +224,59 @@ def _wanted_rows(definition: CampaignDefinition) -> dict[str, dict[str, dict[str
             (s.code, {"title": s.title, "starts": s.starts, "ends": s.ends})
             for s in definition.stages
         ],
+        "submissions": [
+            (r.code, {"kind": r.kind, "title": r.title, "due": r.due, "stage": r.stage})
+            for r in definition.submissions
+        ],
     }
+    ordered = {kind.name for kind in KINDS if kind.ordered}
     return {
-        name: {key: {"order": n, **values} for n, (key, values) in enumerate(items, start=1)}
+        name: {
+            key: {"order": n, **values} if name in ordered else values
+            for n, (key, values) in enumerate(items, start=1)
+        }
         for name, items in rows.items()
     }
 
 
-def _current_rows(campaign: Campaign) -> dict[str, dict[str, models.Model]]:
+def _current_rows(
+    campaign: Campaign, wanted: dict[str, dict[str, dict[str, Any]]]
+) -> dict[str, dict[str, models.Model]]:
     current = {}
     for kind in KINDS:
         manager = getattr(campaign, kind.related_name)
         if kind.model is DeductionRule:
             manager = manager.select_related("source")
+        if kind.model is SubmissionRequirement:
+            current[kind.name] = _requirements(campaign, wanted[kind.name])
+            continue
         current[kind.name] = {getattr(obj, kind.key): obj for obj in manager.all()}
     return current
+
+
+def _requirements(campaign: Campaign, wanted: dict[str, dict[str, Any]]) -> dict[str, models.Model]:
+    """The file's requirements by code; one added by hand with the kind and title of a
+    wanted one is taken over (it keeps what units handed in for it)."""
+    rows = SubmissionRequirement.objects.filter(campaign=campaign).select_related("stage")
+    found: dict[str, models.Model] = {}
+    by_hand = {}
+    for requirement in rows:
+        if requirement.code:
+            found[requirement.code] = requirement
+        else:
+            by_hand[requirement.kind, requirement.title] = requirement
+    for code, values in wanted.items():
+        if code not in found and (match := by_hand.get((values["kind"], values["title"]))):
+            found[code] = match
+    return found
 
 
 def _field_value(obj: models.Model, name: str) -> Any:
     if name == "source":
         return obj.source.code  # type: ignore[attr-defined]
+    if name == "stage":
+        stage = obj.stage  # type: ignore[attr-defined]
+        return stage.code if stage is not None else ""
     return getattr(obj, name)
 
 
@@ -226,6 +293,8 @@ def _campaign_values(definition: CampaignDefinition) -> dict[str, Any]:
         "excellent": definition.grading.excellent,
         "unsatisfactory": definition.grading.unsatisfactory,
         "watchlist": definition.grading.watchlist,
+        "approval_code": definition.approval.code if definition.approval else "",
+        "approval_title": definition.approval.title if definition.approval else "",
     }
 
 
@@ -272,6 +341,8 @@ def _diff(
                     for name, value in values.items()
                     if _field_value(obj, name) != value
                 }
+                if getattr(obj, kind.key) != key:  # a requirement added by hand, taken over
+                    fields[kind.key] = ["", key]
                 if fields:
                     changed[key] = fields
         if changed:
@@ -307,7 +378,7 @@ def _rules_changed(changes: dict[str, Any]) -> bool:
     kinds = {kind.name: kind for kind in KINDS}
     for name, change in changes.items():
         if name == "campaign":
-            if set(change) - {"title"}:
+            if set(change) - COSMETIC_CAMPAIGN_FIELDS:
                 return True
         elif name in kinds and not kinds[name].cosmetic:
             if change.get("added") or change.get("removed"):
@@ -362,6 +433,27 @@ def _check_data_kept(
                     )
 
 
+def _check_requirements_apart(
+    campaign: Campaign,
+    wanted: dict[str, dict[str, Any]],
+    current: dict[str, dict[str, models.Model]],
+    problems: ProblemCollector,
+) -> None:
+    """A requirement the file renames must not take the kind and title of one added on the
+    campaign page that the file does not take over: units would see two alike."""
+    taken = {obj.pk for obj in current["submissions"].values()}
+    by_hand = {
+        (r.kind, r.title): r
+        for r in SubmissionRequirement.objects.filter(campaign=campaign).exclude(pk__in=taken)
+    }
+    for code, values in wanted.items():
+        if (found := by_hand.get((values["kind"], values["title"]))) is not None:
+            problems.add(
+                f"定义文件中的报送要求“{code}”与活动页面上添加的报送要求“{found.title}”"
+                f"({found.get_kind_display()})同类同名;请在定义文件中改用另一个名称。"
+            )
+
+
 def _published_message(campaign: Campaign, changes: dict[str, Any]) -> str:
     when = campaign.published_at.date().isoformat() if campaign.published_at else ""
     return (
@@ -388,6 +480,7 @@ def _apply(
     _ensure_groups(definition)
 
     sources: dict[str, DeductionSource] = {}
+    stages: dict[str, Stage] = {}
     for kind in KINDS:
         have = current[kind.name]
         if kind.model is DeductionSource:
@@ -402,7 +495,9 @@ def _apply(
             ScaleLevel.objects.filter(campaign=campaign).update(order=F("order") + 1000)
             for obj in have.values():
                 obj.refresh_from_db(fields=["order"])
-        _upsert(campaign, kind, wanted[kind.name], have, sources)
+        rows = _upsert(campaign, kind, wanted[kind.name], have, {**sources, **stages})
+        if kind.model is Stage:
+            stages = rows  # type: ignore[assignment]
     for key, source in current["sources"].items():
         if key not in wanted["sources"]:
             source.delete()
@@ -413,32 +508,34 @@ def _upsert(
     kind: _Kind,
     want: dict[str, dict[str, Any]],
     have: dict[str, models.Model],
-    sources: dict[str, DeductionSource],
+    targets: dict[str, models.Model],
 ) -> dict[str, models.Model]:
-    """Create or update each wanted row; return them all by key."""
+    """Create or update each wanted row; return them all by key.
+
+    ``targets``: the rows a ``source`` (deduction source) or ``stage`` names, by code.
+    """
     rows = {}
-    for key, values in want.items():
-        values = dict(values)
+    for key, written in want.items():
+        values = dict(written)
         if "source" in values:
-            values["source"] = sources[values["source"]]
+            values["source"] = targets[values["source"]]
+        if "stage" in values:
+            values["stage"] = targets[values["stage"]] if values["stage"] else None
         obj = have.get(key)
         if obj is None:
             obj = kind.model(campaign=campaign, **{kind.key: key}, **values)
             obj.save()
         else:
-            changed = [
-                name for name, value in values.items() if _field_value(obj, name) != _code(value)
-            ]
+            changed = [name for name, value in written.items() if _field_value(obj, name) != value]
             for name in changed:
                 setattr(obj, name, values[name])
+            if getattr(obj, kind.key) != key:  # a requirement added by hand, taken over
+                setattr(obj, kind.key, key)
+                changed.append(kind.key)
             if changed:
                 obj.save(update_fields=changed)
         rows[key] = obj
     return rows
-
-
-def _code(value: Any) -> Any:
-    return value.code if isinstance(value, DeductionSource) else value
 
 
 def _ensure_groups(definition: CampaignDefinition) -> None:
@@ -474,6 +571,15 @@ _FIELD_LABELS = {
     "source": "减分来源",
     "starts": "开始日期",
     "ends": "结束日期",
+    "approval_code": "审定机关代码",
+    "approval_title": "审定机关",
+    "body": "组织实施单位",
+    "deadline": "数据截止日期",
+    "case_formula": "问题办理计分公式",
+    "kind": "材料类型",
+    "due": "截止日期",
+    "stage": "所属阶段",
+    "code": "代码(改由定义文件管理)",
 }
 
 

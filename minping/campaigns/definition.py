@@ -12,6 +12,16 @@ Extensions to the contract, all optional:
   as well as plain codes; the loader then names the ranking group.
 - ``input`` of a method defaults to ``"ballots"``.
 - Wherever a date is expected, a quoted ISO date ``"2018-11-30"`` is taken too.
+- A method's ``body``, ``starts``, ``ends`` and ``deadline`` (R-19: who runs it, when,
+  and by when its data are due); ``input = "cases"`` with an optional ``cases`` table
+  (R-33: a score from the unit's case handling, see ``CaseFormulaDef``).
+- ``[[submissions]]`` with ``code``, ``kind``, ``title``, ``due`` and an optional
+  ``stage``: what every unit hands in by when (R-35).
+- ``[approval]`` with ``code`` and ``title``: the body that approves the results
+  before they are released (R-23).
+
+These are read the same way in every version of the file: none changes a score
+a version-1 file already gives.
 
 Item codes (indicators, methods, sources, rules, vetoes, stages, groups) may
 use ``_`` as the contract's own example does ("third_party"); the campaign's
@@ -38,6 +48,19 @@ ITEM_CODE_RE = re.compile(r"[a-z0-9_-]+")
 CODE_MAX_LENGTH = 64
 BALLOTS = "ballots"
 SCORES = "scores"
+CASES = "cases"  # scored from the unit's case statistics (R-33)
+INPUTS = (BALLOTS, SCORES, CASES)
+
+# What units hand in (R-04, R-35), by the code a definition file uses; oversight's
+# SubmissionKind has the same codes (a test keeps the two equal).
+SUBMISSION_KINDS = {
+    "self_inspection": "自查报告",
+    "commitments": "公开承诺",
+    "duties": "工作职能及服务对象登记表",
+    "contact": "联络人",
+    "summary": "总结报告及报表",
+    "other": "其他材料",
+}
 
 Path = tuple[str | int, ...]
 
@@ -61,13 +84,61 @@ class IndicatorDef:
 
 
 @dataclass(frozen=True)
+class CaseFormulaDef:
+    """How a method whose input is ``cases`` scores a unit from its case handling (R-33).
+
+    Weights, in percent, of four rates worked out from the cases of the campaign the
+    unit (with its windows and stations) is responsible for:
+
+    - ``on_time``: answered by the deadline / answered (按时答复率)
+    - ``resolved``: closed (销号) / cases (办结率)
+    - ``satisfied``: satisfied or basically satisfied / followed up (回访满意率)
+    - ``promised``: ledger lines struck off by their time limit / ledger lines the
+      unit wrote for these cases (承诺解决率: what it promised to solve, and did)
+
+    A rate with nothing to divide by is left out and the other weights are rescaled
+    to 100; a unit with no case at all scores ``no_cases``. The default weighs the
+    four alike and gives 100 to a unit nobody complained about.
+    """
+
+    on_time: Decimal = Decimal(25)
+    resolved: Decimal = Decimal(25)
+    satisfied: Decimal = Decimal(25)
+    promised: Decimal = Decimal(25)
+    no_cases: Decimal = Decimal(100)
+
+    @property
+    def weights(self) -> tuple[tuple[str, Decimal], ...]:
+        return tuple((rate, getattr(self, rate)) for rate in CASE_RATES)
+
+
+# The rates a case formula weighs, in the order they are shown, with their names.
+CASE_RATES = {
+    "on_time": "按时答复率",
+    "resolved": "办结率",
+    "satisfied": "回访满意率",
+    "promised": "承诺解决率",
+}
+
+
+@dataclass(frozen=True)
 class MethodDef:
-    """An appraisal method (R-10…R-17): its weight in the composite (S-3), its input."""
+    """An appraisal method (R-10…R-17): its weight in the composite (S-3), its input.
+
+    ``body``, ``starts``, ``ends`` and ``deadline`` say who runs it, when, and by when
+    its data are due (R-19); they change no score. ``cases`` is the formula of a
+    method whose input is ``cases``.
+    """
 
     code: str
     title: str
     weight: Decimal
     input: str = BALLOTS
+    body: str = ""
+    starts: datetime.date | None = None
+    ends: datetime.date | None = None
+    deadline: datetime.date | None = None
+    cases: CaseFormulaDef | None = None
 
 
 @dataclass(frozen=True)
@@ -105,6 +176,28 @@ class StageDef:
     title: str
     starts: datetime.date
     ends: datetime.date
+
+
+@dataclass(frozen=True)
+class SubmissionDef:
+    """Something every unit taking part hands in by a date (R-35), optionally in a stage."""
+
+    code: str
+    kind: str  # a key of SUBMISSION_KINDS
+    title: str
+    due: datetime.date
+    stage: str = ""
+
+
+@dataclass(frozen=True)
+class ApprovalDef:
+    """The body that approves the results before they stand (R-23: 上报省局审定).
+
+    Its approvers hold the role ``approver`` for ``code``.
+    """
+
+    code: str
+    title: str
 
 
 @dataclass(frozen=True)
@@ -152,6 +245,9 @@ class CampaignDefinition:
     vetoes: tuple[VetoDef, ...] = ()
     stages: tuple[StageDef, ...] = ()
     grading: GradingDef = field(default_factory=GradingDef)
+    # Read in every version: none of them changes a score.
+    submissions: tuple[SubmissionDef, ...] = ()
+    approval: ApprovalDef | None = None
 
     @property
     def group_codes(self) -> list[str]:
@@ -460,7 +556,12 @@ TOP_KEYS = {
     "vetoes",
     "grading",
     "stages",
+    "submissions",
+    "approval",
 }
+
+# A method's keys besides code, title, weight and input; read in every version.
+METHOD_WORKFLOW_KEYS = {"body", "starts", "ends", "deadline", "cases"}
 
 
 def _name(path: Path) -> str:
@@ -630,10 +731,9 @@ class _Reader:
             if match and (why := _impossible_date(match)):
                 self.add(where, f"{_name(where)}:{why[0]}")
                 return None
-            try:
-                return datetime.date.fromisoformat(value.strip()) if match else None
-            except ValueError:  # pragma: no cover - the regex and the check above cover it
-                pass
+            if match:
+                return datetime.date.fromisoformat(value.strip())
+            # A quoted text that is no date at all ("5月10日") is said so, not passed over.
             self.add(where, f"{_name(where)}“{value}”不是日期,应写成 2018-11-30 的形式")
             return None
         if isinstance(value, datetime.datetime) or not isinstance(value, datetime.date):
@@ -692,6 +792,8 @@ class _Reader:
         vetoes = self.vetoes(data)
         stages = self.stages(data)
         grading = self.grading(data)
+        submissions = self.submissions(data, _raw_codes(data.get("stages")))
+        approval = self.approval(data)
         if self.problems or code is None or title is None or year is None or groups is None:
             return None
         return CampaignDefinition(
@@ -712,6 +814,8 @@ class _Reader:
             vetoes=vetoes,
             stages=stages,
             grading=grading,
+            submissions=submissions,
+            approval=approval,
         )
 
     def groups(self, data: dict[str, Any]) -> tuple[GroupDef, ...] | None:
@@ -852,19 +956,24 @@ class _Reader:
         out, weights = [], []
         for where, item in items:
             code, title = self.item(
-                where, item, {"code", "title", "weight", "input"}, ("code", "title", "weight"), 200
+                where,
+                item,
+                {"code", "title", "weight", "input"} | METHOD_WORKFLOW_KEYS,
+                ("code", "title", "weight"),
+                200,
             )
             weight = self.decimal(item, "weight", where, places=4, high=100)
             kind = item.get("input", BALLOTS)
-            if kind not in (BALLOTS, SCORES):
+            if kind not in INPUTS:
                 self.add(
                     (*where, "input"),
-                    f'{_name((*where, "input"))} 只能是 "ballots"(答卷)或 "scores"(直接录入得分),'
-                    f"而不是“{kind}”",
+                    f'{_name((*where, "input"))} 只能是 "ballots"(答卷)、"scores"(直接录入得分)'
+                    f'或 "cases"(按问题线索办理情况计分),而不是“{kind}”',
                 )
             weights.append((code or _name(where), weight))
-            if code and title and weight is not None and kind in (BALLOTS, SCORES):
-                out.append(MethodDef(code, title, weight, kind))
+            workflow = self.method_workflow(item, where, kind)
+            if code and title and weight is not None and kind in INPUTS:
+                out.append(MethodDef(code, title, weight, kind, **workflow))
         if items and all(w is not None for _, w in weights):
             total = sum((w for _, w in weights if w is not None), Decimal(0))
             if total != 100:
@@ -963,6 +1072,124 @@ class _Reader:
             elif code and title and starts and ends:
                 out.append(StageDef(code, title, starts, ends))
         return tuple(out)
+
+    # Who runs each method and by when, what units hand in, who approves (R-19, R-23,
+    # R-33, R-35): read in every version, as none of them changes a score.
+
+    def method_workflow(self, item: dict[str, Any], where: Path, kind: Any) -> dict[str, Any]:
+        """A method's ``body``, dates and case formula, as MethodDef's keyword arguments."""
+        body = self.string(item, "body", where, max_length=200)
+        starts, ends = self.date(item, "starts", where), self.date(item, "ends", where)
+        deadline = self.date(item, "deadline", where)
+        if starts and ends and starts > ends:
+            self.add(
+                (*where, "ends"),
+                f"{_name(where)} 的开始日期 starts({starts})晚于结束日期 ends({ends})",
+            )
+        if starts and deadline and deadline < starts:
+            self.add(
+                (*where, "deadline"),
+                f"{_name(where)} 的数据报送截止日期 deadline({deadline})"
+                f"早于开始日期 starts({starts})",
+            )
+        out: dict[str, Any] = {"body": body or "", "starts": starts, "ends": ends}
+        out["deadline"] = deadline
+        if kind == CASES:
+            out["cases"] = self.case_formula(item, (*where, "cases"))
+        elif "cases" in item:
+            self.add(
+                (*where, "cases"),
+                f'{_name((*where, "cases"))} 只适用于按问题线索计分的方法(input = "cases")',
+            )
+        return out
+
+    def case_formula(self, item: dict[str, Any], where: Path) -> CaseFormulaDef:
+        """``cases = {on_time = 30, resolved = 30, satisfied = 20, promised = 20}``."""
+        if "cases" not in item:
+            return CaseFormulaDef()
+        value = item["cases"]
+        example = "{on_time = 30, resolved = 30, satisfied = 20, promised = 20}"
+        if not isinstance(value, dict):
+            self.add(where, f"{_name(where)} 应写成 {example}")
+            return CaseFormulaDef()
+        self.keys(value, where, {*CASE_RATES, "no_cases"}, ())
+        no_cases = self.decimal(value, "no_cases", where, places=4, high=100)
+        given = {
+            rate: weight
+            for rate in CASE_RATES
+            if (weight := self.decimal(value, rate, where, places=4, high=100)) is not None
+        }
+        if not any(rate in value for rate in CASE_RATES):
+            weights = dict(CaseFormulaDef().weights)
+        else:
+            # Naming some rates weighs those only: a rate left out counts 0.
+            weights = {rate: given.get(rate, Decimal(0)) for rate in CASE_RATES}
+            total = sum(weights.values(), Decimal(0))
+            if len(given) == sum(rate in value for rate in CASE_RATES) and total != 100:
+                parts = " + ".join(f"{rate} {_number_text(w)}" for rate, w in given.items())
+                self.add(
+                    where,
+                    f"{_name(where)} 的权重合计应为 100,现在是 {_number_text(total)}({parts})",
+                )
+        return CaseFormulaDef(**weights, no_cases=Decimal(100) if no_cases is None else no_cases)
+
+    def submissions(self, data: dict[str, Any], stages: set[str]) -> tuple[SubmissionDef, ...]:
+        """``[[submissions]]``: what units hand in by when (R-35); ``stages`` as written."""
+        items = self.tables(data, "submissions", ())
+        self.unique_codes(items, "报送要求代码")
+        out = []
+        for where, item in items:
+            code, title = self.item(
+                where,
+                item,
+                {"code", "kind", "title", "due", "stage"},
+                ("code", "kind", "title", "due"),
+                200,
+            )
+            kind = item.get("kind")
+            if "kind" in item and kind not in SUBMISSION_KINDS:
+                known = "、".join(f"{k}({label})" for k, label in SUBMISSION_KINDS.items())
+                self.add((*where, "kind"), f"{_name((*where, 'kind'))}“{kind}”不对,应为:{known}")
+            due = self.date(item, "due", where)
+            stage = self.code(item["stage"], (*where, "stage")) if "stage" in item else ""
+            if stage and stage not in stages:
+                known = "、".join(sorted(stages)) or "(尚未定义任何 [[stages]])"
+                self.add(
+                    (*where, "stage"),
+                    f"{_name((*where, 'stage'))} 引用了不存在的阶段“{stage}”(已定义:{known})",
+                )
+            if code and title and due and kind in SUBMISSION_KINDS and stage is not None:
+                out.append(SubmissionDef(code, str(kind), title, due, stage))
+        # Units see a requirement by its kind and title: two alike would be one to them.
+        seen: dict[tuple[str, str], Path] = {}
+        for where, item in items:
+            kind, title = item.get("kind"), item.get("title")
+            if not isinstance(kind, str) or not isinstance(title, str):
+                continue
+            key = (kind, title.strip())
+            if key in seen:
+                first = self.lines.line(seen[key])
+                label = SUBMISSION_KINDS.get(kind, kind)
+                self.add(
+                    (*where, "title"),
+                    f"报送要求“{key[1]}”({label})重复(第 {first} 行已有同类同名的一项)",
+                )
+            else:
+                seen[key] = (*where, "title")
+        return tuple(out)
+
+    def approval(self, data: dict[str, Any]) -> ApprovalDef | None:
+        """``[approval]``: results need the approval of this body before they stand (R-23)."""
+        table = self.table(data, "approval", ())
+        if table is None:
+            return None
+        path: Path = ("approval",)
+        self.keys(table, path, {"code", "title"}, ("code", "title"))
+        code = self.code(table["code"], (*path, "code")) if "code" in table else None
+        title = self.string(table, "title", path, max_length=200)
+        if code and title:
+            return ApprovalDef(code, title)
+        return None
 
     def grading(self, data: dict[str, Any]) -> GradingDef:
         table = self.table(data, "grading", ())

@@ -88,6 +88,8 @@ class ScoreReader:
 
     def score_method(self, text: str) -> Method:
         method = self.methods.resolve(text)
+        if method.input == Method.CASES:
+            raise ValueError(f"评议方法“{text}”按问题线索办理情况计分,不直接录入得分")
         if method.input != Method.SCORES:
             raise ValueError(
                 f"评议方法“{text}”按答卷计分,不直接录入得分(答卷请用 minping import ballots 导入)"

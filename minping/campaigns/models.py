@@ -8,11 +8,16 @@ can always be shown and compared.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from decimal import Decimal
 
 from django.db import models
 
+from minping.campaigns.deadlines import day_text
 from minping.campaigns.definition import (
+    CASE_RATES,
+    ApprovalDef,
     CampaignDefinition,
+    CaseFormulaDef,
     GradingDef,
     GroupDef,
     IndicatorDef,
@@ -21,6 +26,7 @@ from minping.campaigns.definition import (
     RuleDef,
     SourceDef,
     StageDef,
+    SubmissionDef,
     VetoDef,
 )
 from minping.campaigns.participation import Participation, UnitDef, UnitTree
@@ -46,6 +52,9 @@ class Campaign(models.Model):
     watchlist = models.PositiveSmallIntegerField("每种方法的重点跟踪名额", default=0)
     definition = models.TextField("定义文件原文", blank=True)
     published_at = models.DateTimeField("结果发布时间", null=True, blank=True)
+    # R-23: results need this body's approval before units or the public see them.
+    approval_code = models.SlugField("结果审定机关代码", max_length=64, blank=True)
+    approval_title = models.CharField("结果审定机关", max_length=200, blank=True)
     created = models.DateTimeField("创建时间", auto_now_add=True)
     updated = models.DateTimeField("更新时间", auto_now=True)
 
@@ -61,6 +70,11 @@ class Campaign(models.Model):
     def is_published(self) -> bool:
         return self.published_at is not None
 
+    @property
+    def needs_approval(self) -> bool:
+        """Whether results must be approved by a higher body before they stand (R-23)."""
+        return bool(self.approval_code)
+
     def as_definition(self) -> CampaignDefinition:
         """The rules as stored, in the definition file's own records: what the engine takes.
 
@@ -74,10 +88,7 @@ class Campaign(models.Model):
             title=self.title,
             year=self.year,
             groups=tuple(GroupDef(code, names.get(code, code)) for code in self.groups),
-            methods=tuple(
-                MethodDef(m.code, m.title, m.weight, m.input)
-                for m in self.methods.order_by("order")
-            ),
+            methods=tuple(m.as_definition() for m in self.methods.order_by("order")),
             indicators=tuple(
                 IndicatorDef(i.code, i.title, i.weight) for i in self.indicators.order_by("order")
             ),
@@ -100,6 +111,18 @@ class Campaign(models.Model):
                 for st in self.stages.order_by("order")
             ),
             grading=GradingDef(self.excellent, self.unsatisfactory, self.watchlist),
+            submissions=self._submission_defs(),
+            approval=(
+                ApprovalDef(self.approval_code, self.approval_title) if self.approval_code else None
+            ),
+        )
+
+    def _submission_defs(self) -> tuple[SubmissionDef, ...]:
+        """The requirements the definition file states (those added on a page have no code)."""
+        rows = self.requirements.exclude(code="").select_related("stage")
+        return tuple(
+            SubmissionDef(r.code, r.kind, r.title, r.due, r.stage.code if r.stage else "")
+            for r in rows
         )
 
     def participation(self, tree: UnitTree | None = None) -> Participation:
@@ -171,7 +194,12 @@ class Method(models.Model):
 
     BALLOTS = "ballots"
     SCORES = "scores"
-    INPUT_CHOICES = [(BALLOTS, "答卷(按等级计分)"), (SCORES, "直接录入百分制得分")]
+    CASES = "cases"
+    INPUT_CHOICES = [
+        (BALLOTS, "答卷(按等级计分)"),
+        (SCORES, "直接录入百分制得分"),
+        (CASES, "按问题线索办理情况计分"),
+    ]
 
     campaign = models.ForeignKey(Campaign, models.CASCADE, related_name="methods")
     order = models.PositiveSmallIntegerField("顺序")
@@ -179,6 +207,13 @@ class Method(models.Model):
     title = models.CharField("名称", max_length=200)
     weight = models.DecimalField("权重(%)", max_digits=7, decimal_places=4)
     input = models.CharField("数据来源", max_length=10, choices=INPUT_CHOICES, default=BALLOTS)
+    # R-19: who runs the method, when, and by when its data are due.
+    body = models.CharField("组织实施单位", max_length=200, blank=True)
+    starts = models.DateField("开始日期", null=True, blank=True)
+    ends = models.DateField("结束日期", null=True, blank=True)
+    deadline = models.DateField("数据报送截止日期", null=True, blank=True)
+    # R-33: the weights of a ``cases`` method's formula, as {"on_time": "25", …}.
+    case_formula = models.JSONField("问题办理计分公式", null=True, blank=True)
 
     class Meta:
         ordering = ["campaign", "order"]
@@ -190,6 +225,63 @@ class Method(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+    @property
+    def schedule_text(self) -> str:
+        """Who runs the method and when, in plain words (R-19); empty when the file says nothing."""
+        parts = []
+        if self.body:
+            parts.append(f"由{self.body}负责")
+        if self.starts and self.ends:
+            parts.append(f"{day_text(self.starts)}至{day_text(self.ends)}进行")
+        elif self.starts:
+            parts.append(f"{day_text(self.starts)}开始")
+        elif self.ends:
+            parts.append(f"{day_text(self.ends)}结束")
+        if self.deadline:
+            parts.append(f"数据于{day_text(self.deadline)}前报送")
+        return ";".join(parts)
+
+    @property
+    def formula_text(self) -> str:
+        """A ``cases`` method's formula in plain words (R-33)."""
+        formula = formula_from_json(self.case_formula)
+        if self.input != self.CASES or formula is None:
+            return ""
+        weights = "、".join(
+            f"{CASE_RATES[rate]} {format(weight.normalize(), 'f')}%"
+            for rate, weight in formula.weights
+            if weight
+        )
+        points = format(formula.no_cases.normalize(), "f")
+        return f"按问题线索办理情况计分:{weights};没有问题线索的单位记 {points} 分"
+
+    def as_definition(self) -> MethodDef:
+        return MethodDef(
+            self.code,
+            self.title,
+            self.weight,
+            self.input,
+            body=self.body,
+            starts=self.starts,
+            ends=self.ends,
+            deadline=self.deadline,
+            cases=formula_from_json(self.case_formula),
+        )
+
+
+def formula_to_json(formula: CaseFormulaDef | None) -> dict[str, str] | None:
+    """A case formula as stored: exact figures as text, so that 0.1 stays 0.1."""
+    if formula is None:
+        return None
+    values = {**dict(formula.weights), "no_cases": formula.no_cases}
+    return {key: format(value.normalize(), "f") for key, value in values.items()}
+
+
+def formula_from_json(data: dict[str, str] | None) -> CaseFormulaDef | None:
+    if not data:
+        return None
+    return CaseFormulaDef(**{key: Decimal(value) for key, value in data.items()})
 
 
 class Stage(models.Model):
@@ -286,6 +378,9 @@ class MethodScore(models.Model):
     method = models.ForeignKey(Method, models.CASCADE, related_name="scores")
     unit = models.ForeignKey(Unit, models.PROTECT, related_name="method_scores")
     score = models.DecimalField("得分", max_digits=9, decimal_places=4)
+    # The day the score was last imported or corrected: later than the method's deadline
+    # is flagged (R-19). Null for scores stored before this was kept.
+    recorded_on = models.DateField("录入日期", null=True, blank=True)
 
     class Meta:
         constraints = [

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from minping.campaigns.batches import ImportSummary, check_not_imported, record_import, summary
+from minping.campaigns.deadlines import late_message
 from minping.campaigns.importers import COLUMNS, ScoreReader
 from minping.campaigns.models import Campaign, MethodScore
 from minping.lib.errors import ProblemCollector
@@ -27,7 +30,8 @@ def do_import_scores(
     """Set each (method, unit) score the file gives; a score given before is corrected.
 
     The audit entry lists every corrected score with its old and new value.
-    Raises InvalidInput listing every bad row; then nothing is stored.
+    Raises InvalidInput listing every bad row; then nothing is stored. A score stored
+    after its method's data deadline is taken and warned about (R-19).
     """
     problems = ProblemCollector()
     with open_table(path, COLUMNS) as table, transaction.atomic():
@@ -41,12 +45,20 @@ def do_import_scores(
         new: list[MethodScore] = []
         changed: list[MethodScore] = []
         corrections: list[dict[str, str]] = []
+        today = timezone.localdate()
+        late: dict[str, int] = {}  # method title -> scores stored after its deadline
         for row in rows:
             stored = existing.get((row.method.pk, row.unit_id))
+            if (stored is None or stored.score != row.score) and _past(row.method.deadline, today):
+                late[row.method.title] = late.get(row.method.title, 0) + 1
             if stored is None:
                 new.append(
                     MethodScore(
-                        campaign=campaign, method=row.method, unit_id=row.unit_id, score=row.score
+                        campaign=campaign,
+                        method=row.method,
+                        unit_id=row.unit_id,
+                        score=row.score,
+                        recorded_on=today,
                     )
                 )
             elif stored.score != row.score:
@@ -59,9 +71,10 @@ def do_import_scores(
                     }
                 )
                 stored.score = row.score
+                stored.recorded_on = today
                 changed.append(stored)
         MethodScore.objects.bulk_create(new)
-        MethodScore.objects.bulk_update(changed, ["score"])
+        MethodScore.objects.bulk_update(changed, ["score", "recorded_on"])
         counts = {
             "created": len(new),
             "corrected": len(changed),
@@ -73,12 +86,22 @@ def do_import_scores(
             table,
             actor=actor,
             counts=counts,
-            detail={"corrections": corrections},
+            detail={"corrections": corrections, **({"late": late} if late else {})},
         )
     methods = "、".join(sorted({row.method.title for row in rows}))
     text = f"已导入 {len(rows):,} 个得分到 {campaign.code} / {methods}:新增 {len(new):,}"
     text += f",更正 {len(changed):,},未变 {counts['unchanged']:,}"
-    return summary("scores", campaign, table, batch, text, counts)
+    deadlines = {row.method.title: row.method.deadline for row in rows}
+    warnings = [
+        late_message(title, deadline, n, "个得分")
+        for title, n in late.items()
+        if (deadline := deadlines[title]) is not None
+    ]
+    return summary("scores", campaign, table, batch, text, counts, warnings)
+
+
+def _past(deadline: date | None, today: date) -> bool:
+    return deadline is not None and today > deadline
 
 
 def _plain(value: Decimal) -> str:

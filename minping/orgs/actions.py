@@ -14,7 +14,15 @@ from minping.audit.log import record
 from minping.lib.errors import InputProblem, InvalidInput, ProblemCollector
 from minping.orgs import totp
 from minping.orgs.importers import UnitPlan
-from minping.orgs.models import Group, Membership, Role, TemporaryPassword, TOTPDevice, Unit
+from minping.orgs.models import (
+    BODY_ROLES,
+    Group,
+    Membership,
+    Role,
+    TemporaryPassword,
+    TOTPDevice,
+    Unit,
+)
 
 # The audit entry lists changes one by one up to this many; the counts are always exact.
 CHANGES_LISTED = 500
@@ -123,7 +131,8 @@ def do_change_password(user: User, password: str, *, actor: Any) -> None:
 def do_grant_role(
     user: User, role: str, *, actor: Any, unit: Unit | None = None, source_code: str = ""
 ) -> Membership:
-    """Give a user a role; a liaison needs a unit, a deduction source's people its code.
+    """Give a user a role; a liaison needs a unit, a deduction source's people and an
+    approver the body's code.
 
     A rater may name the unit they belong to (never to be scored by them) or none
     (a member of the leading group)."""
@@ -133,11 +142,16 @@ def do_grant_role(
     if role == Role.LIAISON and unit is None:
         problems.add("单位联络员必须指定单位", column="单位代码")
     if role in (Role.SOURCE_MEMBER, Role.SOURCE_HEAD) and not source_code:
-        problems.add("减分提出单位的人员必须指定提出单位代码", column="减分提出单位代码")
+        problems.add("减分提出单位的人员必须指定提出单位代码", column="提出单位或审定机关代码")
+    if role == Role.APPROVER and not source_code:
+        problems.add(
+            "结果审定人必须指定审定机关代码(定义文件 [approval] 中的 code)",
+            column="提出单位或审定机关代码",
+        )
     problems.raise_if_any()
     if role not in (Role.LIAISON, Role.RATER):
         unit = None
-    if role not in (Role.SOURCE_MEMBER, Role.SOURCE_HEAD):
+    if role not in BODY_ROLES:
         source_code = ""
     with transaction.atomic():
         membership, created = Membership.objects.get_or_create(

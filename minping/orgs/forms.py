@@ -102,7 +102,9 @@ class GrantForm(forms.Form):
         required=False,
     )
     source_code = forms.SlugField(
-        label="减分提出单位代码(提出单位人员必填,如 media)", max_length=64, required=False
+        label="提出单位或审定机关代码(提出单位人员必填,如 media;结果审定人必填审定机关代码)",
+        max_length=64,
+        required=False,
     )
 
 

@@ -82,6 +82,12 @@ class Role(models.TextChoices):
     SOURCE_HEAD = "source_head", "减分提出单位负责人"
     INTERVIEWER = "interviewer", "调查机构访问员"
     RATER = "rater", "评分人(领导小组成员、互评窗口人员等)"
+    APPROVER = "approver", "结果审定机关审定人"
+
+
+# Roles held for a body's code (``Membership.source_code``): a deduction source such as
+# ``media``, or the body that approves a campaign's results (its ``[approval] code``).
+BODY_ROLES = (Role.SOURCE_MEMBER, Role.SOURCE_HEAD, Role.APPROVER)
 
 
 class Membership(models.Model):
@@ -89,9 +95,10 @@ class Membership(models.Model):
 
     A liaison holds it for a unit and sees that unit and all its parts; a
     deduction source's people hold it for the source's code (such as
-    ``media``), which is the same across campaigns. A rater may name the unit
-    they belong to (a window's staff in peer rating): it sees nothing by that,
-    but the rater may never score that unit, its parts or the units above it.
+    ``media``), which is the same across campaigns, and an approver for the code
+    of the body that approves results (a campaign's ``[approval] code``). A rater may
+    name the unit they belong to (a window's staff in peer rating): it sees nothing by
+    that, but the rater may never score that unit, its parts or the units above it.
     """
 
     user = models.ForeignKey(
@@ -106,7 +113,7 @@ class Membership(models.Model):
         related_name="memberships",
         verbose_name="单位",
     )
-    source_code = models.SlugField("减分提出单位代码", max_length=64, blank=True)
+    source_code = models.SlugField("提出单位或审定机关代码", max_length=64, blank=True)
 
     class Meta:
         verbose_name = "角色"
@@ -123,6 +130,10 @@ class Membership(models.Model):
                 condition=~models.Q(role__in=["source_member", "source_head"])
                 | ~models.Q(source_code=""),
                 name="membership_source_has_code",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(role="approver") | ~models.Q(source_code=""),
+                name="membership_approver_has_code",
             ),
         ]
 

@@ -388,10 +388,24 @@ def do_set_requirement(
     actor: Any,
     requirement: SubmissionRequirement | None = None,
 ) -> SubmissionRequirement:
-    """Create a submission requirement, or change an existing one's title and deadline."""
+    """Create a submission requirement, or change an existing one's title and deadline.
+
+    One the definition file states is changed in the file, so that the file stays
+    the whole truth about the campaign (a reload would undo a change made here).
+    """
     title = title.strip()
     if not title:
         raise InvalidInput([InputProblem("请填写名称", column="名称")])
+    if requirement is not None and requirement.from_definition:
+        raise InvalidInput(
+            [
+                InputProblem(
+                    f"“{requirement.title}”写在定义文件中([[submissions]]),"
+                    "请在“修改定义”中修改它的截止日期或名称",
+                    column="截止日期",
+                )
+            ]
+        )
     with transaction.atomic():
         clash = SubmissionRequirement.objects.filter(campaign=campaign, kind=kind, title=title)
         if requirement is not None:

@@ -144,9 +144,14 @@ class SubmissionKind(models.TextChoices):
 
 
 class SubmissionRequirement(models.Model):
-    """Something every unit of the campaign must submit by a deadline (R-35)."""
+    """Something every unit of the campaign must submit by a deadline (R-35).
+
+    One written in the definition file (``[[submissions]]``) carries its ``code`` and
+    changes only when the file is loaded again; one added on the campaign page has none.
+    """
 
     campaign = models.ForeignKey(Campaign, models.CASCADE, related_name="requirements")
+    code = models.SlugField("代码", max_length=64, blank=True)
     kind = models.CharField("材料类型", max_length=20, choices=SubmissionKind.choices)
     title = models.CharField("名称", max_length=200)
     due = models.DateField("截止日期")
@@ -162,13 +167,24 @@ class SubmissionRequirement(models.Model):
     class Meta:
         ordering = ["campaign", "due", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["campaign", "kind", "title"], name="requirement_unique")
+            models.UniqueConstraint(
+                fields=["campaign", "kind", "title"], name="requirement_unique"
+            ),
+            models.UniqueConstraint(
+                fields=["campaign", "code"],
+                condition=~models.Q(code=""),
+                name="requirement_code_unique",
+            ),
         ]
         verbose_name = "报送要求"
         verbose_name_plural = "报送要求"
 
     def __str__(self) -> str:
         return f"{self.title}(截止 {self.due})"
+
+    @property
+    def from_definition(self) -> bool:
+        return bool(self.code)
 
     @property
     def wants_text(self) -> bool:

@@ -6,5 +6,5 @@ from minping.scoring.models import ResultSnapshot
 
 @admin.register(ResultSnapshot)
 class ResultSnapshotAdmin(ReadOnlyAdmin):
-    list_display = ["campaign", "computed_at", "published"]
+    list_display = ["campaign", "computed_at", "state_label", "published"]
     list_filter = ["campaign", "published"]

@@ -29,6 +29,10 @@ Where the rules are silent, these choices were made:
   Vetoes are not limited to the deduction window. Without a window, all dates count.
 - Change (S-7) = rounded composite − the baseline's published (rounded)
   composite, so it equals the difference of the two printed figures.
+- A method whose input is ``cases`` (R-33) counts the cases of the unit and of
+  its windows and stations together (the department answers for them), not a
+  mean of their rates; a rate with nothing to divide by is left out and the
+  other weights rescaled; a unit with no case scores the formula's ``no_cases``.
 """
 
 from __future__ import annotations
@@ -40,13 +44,18 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
+from functools import partial
 from typing import Literal
 
 # The campaign's rules are the definition's own records, and who takes part is
 # decided where the importers and pickers have it decided; both modules are pure.
 from minping.campaigns.definition import (
+    BALLOTS,
+    CASE_RATES,
+    CASES,
     SCORES,
     CampaignDefinition,
+    CaseFormulaDef,
     LevelDef,
     MethodDef,
 )
@@ -56,7 +65,7 @@ EXCELLENT = "excellent"
 UNSATISFACTORY = "unsatisfactory"
 
 Number = Fraction | Decimal | int
-FigureSource = Literal["ballots", "parts", "scores"]
+FigureSource = Literal["ballots", "parts", "scores", "cases"]
 
 
 # --- input ------------------------------------------------------------------
@@ -96,6 +105,22 @@ class ScoreInput:
 
 
 @dataclass(frozen=True, slots=True)
+class CaseCount:
+    """What the database counted of the cases of the campaign one unit is responsible for
+    (R-33), as ``cases.stats`` counts them, for a method whose input is ``cases``."""
+
+    unit: str
+    cases: int  # registered (merged duplicates are not counted)
+    answered: int
+    on_time: int  # answered by the deadline
+    closed: int
+    followed_up: int
+    satisfied: int  # satisfied or basically satisfied at the follow-up
+    promised: int = 0  # ledger lines the unit wrote for these cases: what it promised
+    kept: int = 0  # of those, struck off by their time limit
+
+
+@dataclass(frozen=True, slots=True)
 class DeductionInput:
     id: int
     unit: str
@@ -129,6 +154,7 @@ class Tallies:
     vetoes: tuple[VetoInput, ...] = ()
     # Codes of units that lost award eligibility (R-39): never graded excellent.
     ineligible: frozenset[str] = frozenset()
+    cases: tuple[CaseCount, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -193,6 +219,7 @@ class MethodFigure:
     parts: tuple[MethodFigure, ...] = ()
     parts_without_data: tuple[str, ...] = ()
     formula: str = ""
+    cases: int | None = None  # a ``cases`` method: the cases counted (the unit's and its parts')
 
 
 @dataclass(frozen=True)
@@ -364,6 +391,11 @@ class _Figures:
         for b in tallies.ballots:
             self.ballots[b.method, b.unit] += b.count
         self.scores = {(s.method, s.unit): s.score for s in tallies.scores}
+        # Cases about a window or station count for the department it is part of (R-03).
+        self.cases: dict[str, list[CaseCount]] = defaultdict(list)
+        for c in tallies.cases:
+            if (owner := taking_part.counts_for(c.unit)) is not None:
+                self.cases[owner].append(c)
         self.memo: dict[tuple[str, str], MethodFigure | None] = {}
         self._visiting: set[str] = set()
 
@@ -372,6 +404,8 @@ class _Figures:
         if key not in self.memo:
             if method.input == SCORES:
                 self.memo[key] = self._imported(method, unit)
+            elif method.input == CASES:
+                self.memo[key] = self._from_cases(method, unit)
             else:
                 self.memo[key] = self._own(method, unit) or self._from_parts(method, unit)
         return self.memo[key]
@@ -393,6 +427,53 @@ class _Figures:
             satisfaction_rate=None,
             ballots=None,
             formula=f"录入得分 {fmt_plain(score)}",
+        )
+
+    def _from_cases(self, method: MethodDef, unit: str) -> MethodFigure | None:
+        """R-33: the weighted rates of the unit's case handling (``CaseFormulaDef``)."""
+        formula = method.cases or CaseFormulaDef()
+        rows = self.cases.get(unit, [])
+        total = sum(c.cases for c in rows)
+        figure = partial(
+            MethodFigure,
+            unit=unit,
+            unit_name=self._name(unit),
+            method=method.code,
+            source="cases",
+            satisfaction_rate=None,
+            ballots=None,
+            cases=total,
+        )
+        if total == 0:
+            points = fmt_plain(formula.no_cases)
+            why = f"本活动没有该单位(含下属窗口/站所)的问题线索,按规定记 {points} 分"
+            return figure(score=Fraction(formula.no_cases), formula=why)
+        counts = {
+            "on_time": (sum(c.on_time for c in rows), sum(c.answered for c in rows)),
+            "resolved": (sum(c.closed for c in rows), total),
+            "satisfied": (sum(c.satisfied for c in rows), sum(c.followed_up for c in rows)),
+            "promised": (sum(c.kept for c in rows), sum(c.promised for c in rows)),
+        }
+        terms: list[tuple[Fraction, Decimal]] = []
+        shown: list[str] = []
+        for rate, weight in formula.weights:
+            part, whole = counts[rate]
+            if weight == 0:
+                continue
+            if whole == 0:
+                shown.append(f"{CASE_RATES[rate]}无可计数据,不计")
+                continue
+            value = Fraction(part * 100, whole)
+            terms.append((value, weight))
+            shown.append(f"{CASE_RATES[rate]} {part}/{whole} = {fmt(value)}%×{fmt_plain(weight)}")
+        weight_sum = sum((w for _, w in terms), Decimal(0))
+        head = f"问题线索 {total} 件:" + ";".join(shown)
+        if weight_sum == 0:
+            return None
+        score = sum((v * Fraction(w) for v, w in terms), Fraction(0)) / Fraction(weight_sum)
+        working = " + ".join(f"{fmt(v)}×{fmt_plain(w)}" for v, w in terms)
+        return figure(
+            score=score, formula=f"{head};得分 ({working}) / {fmt_plain(weight_sum)} = {fmt(score)}"
         )
 
     def _own(self, method: MethodDef, unit: str) -> MethodFigure | None:
@@ -584,6 +665,12 @@ def source_totals(
 def _missing_message(unit: UnitDef, method: MethodDef) -> tuple[str, str]:
     if method.input == SCORES:
         return "no_score", f"{unit.name}({unit.code})缺少“{method.title}”的录入得分"
+    if method.input == CASES:
+        return (
+            "no_case_rates",
+            f"{unit.name}({unit.code})的问题线索还没有“{method.title}”计分公式所用的比率"
+            "(如尚无答复或回访)",
+        )
     return (
         "no_ballots",
         f"{unit.name}({unit.code})及其下属窗口/站所均无“{method.title}”的答卷",
@@ -645,7 +732,7 @@ def _score_unit(
 
 def _stray_answers(campaign: CampaignDefinition, tallies: Tallies) -> list[str]:
     """Answers naming a method, indicator or level the campaign lacks: left out, and said so."""
-    methods = {m.code for m in campaign.methods if m.input != SCORES}
+    methods = {m.code for m in campaign.methods if m.input == BALLOTS}
     indicators = {i.code for i in campaign.indicators}
     levels = {lv.label for lv in campaign.levels}
     stray = sum(

@@ -14,6 +14,8 @@ from typing import IO, Any
 
 from minping.lib.sheets import Book, fill_sheet, text_csv
 from minping.scoring.engine import (
+    BALLOTS,
+    CASES,
     EXCELLENT,
     SCORES,
     UNSATISFACTORY,
@@ -24,7 +26,12 @@ from minping.scoring.engine import (
 )
 
 GRADE_LABELS = {EXCELLENT: "优秀", UNSATISFACTORY: "不满意"}
-SOURCE_LABELS = {"ballots": "本单位答卷", "parts": "下属单位平均", "scores": "录入得分"}
+SOURCE_LABELS = {
+    "ballots": "本单位答卷",
+    "parts": "下属单位平均",
+    "scores": "录入得分",
+    "cases": "问题线索办理情况",
+}
 
 
 def number(x: Fraction | Decimal | None) -> float | None:
@@ -38,6 +45,11 @@ def number(x: Fraction | Decimal | None) -> float | None:
 def _method_json(method_input: str, figure: MethodFigure | None) -> dict[str, Any]:
     if method_input == SCORES:
         return {"score": number(figure.score) if figure else None}
+    if method_input == CASES:
+        return {
+            "score": number(figure.score) if figure else None,
+            "cases": figure.cases if figure else None,
+        }
     if figure is None:
         return {"score": None, "ballots": 0, "satisfaction_rate": None}
     return {
@@ -114,6 +126,15 @@ def results_json(results: Results, *, breakdown: bool = False) -> dict[str, Any]
 
 
 def _figure_breakdown(figure: MethodFigure) -> dict[str, Any]:
+    if figure.source == "cases":
+        return {
+            "unit": figure.unit,
+            "name": figure.unit_name,
+            "source": figure.source,
+            "score": number(figure.score),
+            "cases": figure.cases,
+            "formula": figure.formula,
+        }
     return {
         "unit": figure.unit,
         "name": figure.unit_name,
@@ -206,8 +227,10 @@ def table_header(results: Results) -> list[str]:
     header = ["组别 group", "排名 rank", "单位代码 unit", "单位名称 name"]
     for m in results.campaign.methods:
         header.append(f"{m.title}得分 {m.code}.score")
-        if m.input != SCORES:
+        if m.input == BALLOTS:
             header += [f"{m.title}答卷数 {m.code}.ballots", f"{m.title}满意率 {m.code}.rate"]
+        elif m.input == CASES:
+            header.append(f"{m.title}问题线索数 {m.code}.cases")
         header.append(f"{m.title}排名 {m.code}.rank")
     header.append("加权得分 weighted")
     header += [f"{s.title}减分 deduction.{s.code}" for s in results.campaign.sources]
@@ -230,10 +253,12 @@ def table_row(results: Results, unit: UnitResult) -> list[Any]:
     for m in results.campaign.methods:
         f = unit.methods.get(m.code)
         row.append(round2(f.score) if f else None)
-        if m.input != SCORES:
+        if m.input == BALLOTS:
             row.append(f.ballots if f else 0)
             rate = f.satisfaction_rate if f else None
             row.append(round2(rate) if rate is not None else None)
+        elif m.input == CASES:
+            row.append(f.cases if f else None)
         row.append(unit.method_ranks.get(m.code))
     row.append(round2(unit.weighted) if unit.weighted is not None else None)
     row += [round2(unit.deductions.get(s.code, Fraction(0))) for s in results.campaign.sources]

@@ -1,11 +1,34 @@
-"""Stored result snapshots: what was computed, when, and from which rules."""
+"""Stored result snapshots: what was computed, when, and from which rules.
+
+A snapshot moves computed → published, or, when the campaign's results need a
+higher body's approval (R-23), computed → submitted → approved → released to
+units → published (``scoring.actions``). Its state is read from the moments it
+passed each step, so there is one record of it.
+"""
 
 from __future__ import annotations
 
+from django.conf import settings
+from django.contrib import admin
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
+from django.db.models import Q
 
 from minping.campaigns.models import Campaign
+
+COMPUTED = "computed"
+SUBMITTED = "submitted"
+APPROVED = "approved"
+RELEASED = "released"
+PUBLISHED = "published"
+
+STATE_LABELS = {
+    COMPUTED: "已计算",
+    SUBMITTED: "已上报,待审定",
+    APPROVED: "已审定",
+    RELEASED: "已通报各单位",
+    PUBLISHED: "已发布",
+}
 
 
 class ResultSnapshot(models.Model):
@@ -16,6 +39,20 @@ class ResultSnapshot(models.Model):
     results = models.JSONField("结果", encoder=DjangoJSONEncoder)
     breakdown = models.JSONField("计算明细", encoder=DjangoJSONEncoder, default=dict)
     published = models.BooleanField("已发布", default=False)
+    # The approval steps (R-23); empty where the campaign needs no approval.
+    submitted_at = models.DateTimeField("上报审定时间", null=True, blank=True)
+    approved_at = models.DateTimeField("审定时间", null=True, blank=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="审定人",
+    )
+    released_at = models.DateTimeField("通报各单位时间", null=True, blank=True)
+    # Why the approving body sent the results back (the last time it did).
+    returned_reason = models.TextField("退回意见", blank=True)
 
     class Meta:
         ordering = ["-computed_at"]
@@ -25,3 +62,35 @@ class ResultSnapshot(models.Model):
 
     def __str__(self) -> str:
         return f"{self.campaign.code} @ {self.computed_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def state(self) -> str:
+        if self.published:
+            return PUBLISHED
+        if self.released_at is not None:
+            return RELEASED
+        if self.approved_at is not None:
+            return APPROVED
+        if self.submitted_at is not None:
+            return SUBMITTED
+        return COMPUTED
+
+    @property
+    @admin.display(description="状态")
+    def state_label(self) -> str:
+        return STATE_LABELS[self.state]
+
+    @property
+    def released_to_units(self) -> bool:
+        """Whether each unit may see its own results in these (R-37): released or published."""
+        return self.published or self.released_at is not None
+
+    @classmethod
+    def released(cls, campaign: Campaign) -> ResultSnapshot | None:
+        """The campaign's latest results released to units, or None: what a unit may see."""
+        return (
+            cls.objects.filter(campaign=campaign)
+            .filter(Q(published=True) | Q(released_at__isnull=False))
+            .order_by("-computed_at", "-pk")
+            .first()
+        )

@@ -13,6 +13,7 @@ from decimal import Decimal
 from django.db.models import Count
 
 from minping.campaigns.models import Campaign, Method, MethodScore, stored_tree
+from minping.cases.stats import campaign_counts
 from minping.oversight.models import Deduction, Ineligibility, Review, Veto
 from minping.scoring import engine
 from minping.scoring.models import ResultSnapshot
@@ -37,7 +38,8 @@ def read_tallies(campaign: Campaign) -> engine.Tallies:
     tree = stored_tree()
     unit_codes = {pk: code for code, pk in tree.ids.items()}
     units = tuple(tree.units.values())
-    methods = dict(Method.objects.filter(campaign=campaign).values_list("pk", "code"))
+    method_rows = list(Method.objects.filter(campaign=campaign).values_list("pk", "code", "input"))
+    methods = {pk: code for pk, code, _ in method_rows}
     indicators = dict(campaign.indicators.values_list("pk", "code"))
     levels = dict(campaign.levels.values_list("pk", "label"))
 
@@ -94,7 +96,26 @@ def read_tallies(campaign: Campaign) -> engine.Tallies:
         unit_codes[u]
         for u in Ineligibility.objects.filter(campaign=campaign).values_list("unit_id", flat=True)
     )
-    return engine.Tallies(units, answers, ballots, scores, deductions, vetoes, ineligible)
+    cases: tuple[engine.CaseCount, ...] = ()
+    # Cases are counted only for a campaign with a method scored from them.
+    if any(kind == Method.CASES for _, _, kind in method_rows):
+        cases = tuple(
+            engine.CaseCount(
+                unit_codes[u],
+                c["total"],
+                c["answered"],
+                c["on_time"],
+                c["closed"],
+                c["followed_up"],
+                c["satisfied"],
+                c["promised"],
+                c["kept"],
+            )
+            for u, c in campaign_counts(campaign).items()
+        )
+    return engine.Tallies(
+        units, answers, ballots, scores, deductions, vetoes, ineligible, cases=cases
+    )
 
 
 def read_baseline(campaign: Campaign) -> engine.Baseline | None:

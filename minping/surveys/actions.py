@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from minping.audit import log
 from minping.campaigns.batches import ImportSummary, check_not_imported, record_import, summary
+from minping.campaigns.deadlines import late_message
 from minping.campaigns.models import Campaign, Indicator, Method, ScaleLevel
 from minping.lib.errors import InputProblem, InvalidInput, ProblemCollector
 from minping.lib.progress import Progress
@@ -76,7 +77,10 @@ def do_import_ballots(
             table,
             actor=actor,
             counts=counts,
-            detail={"by_method": importer.by_method},
+            detail={
+                "by_method": importer.by_method,
+                **({"late": importer.late} if importer.late else {}),
+            },
         )
     methods = "、".join(
         f"{code} {n:,} 份" if len(importer.by_method) > 1 else code
@@ -86,7 +90,11 @@ def do_import_ballots(
         f"已导入 {importer.ballots:,} 份答卷({importer.answers:,} 条答案)"
         f"到 {campaign.code} / {methods}"
     )
-    return summary("ballots", campaign, table, batch, text, counts)
+    warnings = [
+        late_message(title, importer.deadlines[title], n, "份答卷")
+        for title, n in importer.late.items()
+    ]
+    return summary("ballots", campaign, table, batch, text, counts, warnings)
 
 
 # --- Collection -----------------------------------------------------------------------------

@@ -136,6 +136,8 @@ class BallotImporter:
         self.answers = 0
         self.rechecks = 0  # ballot values the filter said were seen before
         self.by_method: dict[str, int] = {}  # method title -> ballots
+        self.late: dict[str, int] = {}  # method title -> ballots dated after its deadline
+        self.deadlines: dict[str, datetime.date] = {}
 
     def run(self, progress: Progress | None = None) -> None:
         for row in self.table.rows(progress):
@@ -201,6 +203,9 @@ class BallotImporter:
             ballot.stored = True
             self.ballots += 1
             self.by_method[method.title] = self.by_method.get(method.title, 0) + 1
+            if method.deadline is not None and day > method.deadline:  # taken, and told
+                self.late[method.title] = self.late.get(method.title, 0) + 1
+                self.deadlines[method.title] = method.deadline
         self.pending_answers.append(
             (ballot.db_id, self.campaign.id, method.id, unit_id, indicator.id, level.id)
         )
@@ -307,6 +312,8 @@ class BallotImporter:
 
     def ballot_method(self, text: str) -> Method:
         method = self.methods.resolve(text)
+        if method.input == Method.CASES:
+            raise ValueError(f"评议方法“{text}”按问题线索办理情况计分,不收答卷")
         if method.input != Method.BALLOTS:
             raise ValueError(
                 f"评议方法“{text}”直接录入得分,不收答卷(得分请用 minping import scores 导入)"

@@ -31,6 +31,7 @@ LIAISONS = frozenset({"liaison", "other_liaison"})
 WITH_A_ROLE = EVERYONE - {"anonymous", "signed_in"}
 INSPECTION = frozenset({"inspector", "organiser"})
 GAJ_PORTAL = STAFF | {"liaison"}
+APPROVER = frozenset({"approver"})
 
 
 def build(world: World) -> None:
@@ -122,6 +123,10 @@ def on_method(name: str = "") -> Any:
     return kwargs
 
 
+def snapshot(w: World) -> dict[str, Any]:
+    return {"code": w.campaign.code, "pk": w.extra["snapshot"].pk}
+
+
 EXPECT = [
     Expect("console:home", allow=WITH_A_ROLE),
     Expect("console:campaigns", allow=STAFF),
@@ -151,14 +156,20 @@ EXPECT = [
         method="post",
         data=lambda w: {"reason": "核实有误"},
     ),
-    Expect("console:results", allow=STAFF, kwargs=code),
+    # An approver opens the results of the campaigns their body approves.
+    Expect("console:results", allow=STAFF | APPROVER, kwargs=code),
     Expect("console:compute", allow=ORGANISER, kwargs=code, method="post"),
+    Expect("console:publish", allow=ORGANISER, kwargs=snapshot, method="post"),
+    Expect("console:results-submit", allow=ORGANISER, kwargs=snapshot, method="post"),
+    Expect("console:results-approve", allow=APPROVER, kwargs=snapshot, method="post"),
     Expect(
-        "console:publish",
-        allow=ORGANISER,
-        kwargs=lambda w: {"code": w.campaign.code, "pk": w.extra["snapshot"].pk},
+        "console:results-return",
+        allow=APPROVER,
+        kwargs=snapshot,
         method="post",
+        data=lambda w: {"reason": "请核实减分"},
     ),
+    Expect("console:results-release", allow=ORGANISER, kwargs=snapshot, method="post"),
     Expect("console:units", allow=STAFF),
     Expect("console:users", allow=ORGANISER),
     Expect("console:user", allow=ORGANISER, kwargs=extra("spare")),

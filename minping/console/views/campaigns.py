@@ -13,7 +13,8 @@ from django.views.decorators.http import require_POST
 
 from minping.campaigns.actions import describe_changes, load_campaign
 from minping.campaigns.definition import decode_definition, parse_definition
-from minping.campaigns.models import Campaign
+from minping.campaigns.models import Campaign, Method
+from minping.cases.stats import campaign_counts
 from minping.console.forms import DefinitionForm, EligibilityForm, RequirementForm
 from minping.console.views.common import get_campaign, role_context
 from minping.lib.errors import InvalidInput
@@ -26,6 +27,7 @@ from minping.oversight.actions import (
     do_withdraw_eligibility,
 )
 from minping.oversight.models import Ineligibility, Submission, SubmissionRequirement, submitted_on
+from minping.scoring.late_data import late_data
 from minping.scoring.models import ResultSnapshot
 from minping.surveys.models import Ballot
 
@@ -195,6 +197,7 @@ def monitor(request: HttpRequest, code: str) -> HttpResponse:
         .order_by()
     }
     scored = set(campaign.method_scores.values_list("unit_id", "method_id"))
+    cases = campaign_counts(campaign) if any(m.input == Method.CASES for m in methods) else {}
     requirements = list(campaign.requirements.all())
     submitted = {
         (s.requirement_id, s.unit_id): s
@@ -205,8 +208,10 @@ def monitor(request: HttpRequest, code: str) -> HttpResponse:
     for unit in units:
         cells: list[str | int] = []
         for m in methods:
-            if m.input == "scores":
+            if m.input == Method.SCORES:
                 cells.append("已录入" if (unit.pk, m.pk) in scored else "缺")
+            elif m.input == Method.CASES:
+                cells.append(f"{cases.get(unit.pk, {}).get('total', 0)} 件")
             else:
                 cells.append(counts.get((unit.pk, m.pk), 0))
         states = []
@@ -225,6 +230,7 @@ def monitor(request: HttpRequest, code: str) -> HttpResponse:
         "methods": methods,
         "requirements": requirements,
         "rows": rows,
+        "late": [m for item in late_data(campaign) for m in item.messages],
         "problems_only": request.GET.get("problems") == "1",
     }
     return render(request, "console/monitor.html", context)

@@ -38,8 +38,9 @@ def campaigns_of(unit: Unit) -> list[Campaign]:
 
 
 def released_snapshot(campaign: Campaign) -> ResultSnapshot | None:
-    """Results go to each unit once published (R-37), whether or not the public sees them."""
-    return campaign.snapshots.filter(published=True).order_by("-computed_at", "-pk").first()
+    """Results go to each unit once released or published (R-37), whether or not the
+    public sees them; where they need approval, only after it (R-23)."""
+    return ResultSnapshot.released(campaign)
 
 
 def unit_row(snapshot: ResultSnapshot, code: str) -> dict[str, Any] | None:

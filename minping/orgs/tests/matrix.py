@@ -35,6 +35,7 @@ ROLES = [
     "source_head",
     "interviewer",
     "rater",  # belongs to the water company; scores the police bureau on a sheet
+    "approver",  # approves results for the body "province", which the world's campaign names
 ]
 EVERYONE = frozenset(ROLES)
 STAFF = frozenset({"organiser", "leader"})
@@ -44,7 +45,8 @@ SIGNED_IN = EVERYONE - {"anonymous"}
 
 @dataclass
 class World:
-    """Users for every role, a small unit tree and one unpublished campaign."""
+    """Users for every role, a small unit tree and one unpublished campaign whose results
+    the body ``province`` approves (its approver is the role ``approver``)."""
 
     users: dict[str, User]
     agencies: Group
@@ -79,10 +81,13 @@ class World:
             ("source_head", Role.SOURCE_HEAD, None, "media"),
             ("interviewer", Role.INTERVIEWER, None, ""),
             ("rater", Role.RATER, water, ""),
+            ("approver", Role.APPROVER, None, "province"),
         ]
         for name, role, unit, source in grants:
             Membership.objects.create(user=users[name], role=role, unit=unit, source_code=source)
-        campaign = make_campaign("matrix-2026", year=2026)
+        campaign = make_campaign(
+            "matrix-2026", year=2026, approval_code="province", approval_title="省局审定组"
+        )
         return cls(users, agencies, industries, gaj, gaj_window, water, campaign)
 
 

@@ -127,3 +127,17 @@ class DemoTestCase(TestCase):
             call_command("load", str(YC / "campaign-with-document-typo.toml"), stderr=err)
         self.assertIn("2018-11-31", err.getvalue())
         self.assertRegex(err.getvalue(), r"第 \d+ 行")
+
+    def test_approval_follows_each_plan(self) -> None:
+        # Seed 004's results await the provincial bureau's approval (上报省局审定); seed 003's
+        # were approved by the county leading group before the hall screen shows them.
+        xwcb = ResultSnapshot.objects.get(campaign__code="xwcb-2010")
+        self.assertEqual(xwcb.state, "submitted")
+        xzfw = ResultSnapshot.objects.get(campaign__code="xzfw-2014")
+        self.assertEqual(
+            (xzfw.state, xzfw.approved_by.username if xzfw.approved_by else ""),
+            ("published", "xianlingdao"),
+        )
+        self.client.force_login(User.objects.get(username="shengju"))
+        self.assertContains(self.client.get("/console/c/xwcb-2010/results/"), "审定通过")
+        self.assertEqual(self.client.get("/console/c/xzfw-2014/results/").status_code, 404)

@@ -78,8 +78,11 @@ def _summary(definition: CampaignDefinition, outcome: LoadOutcome) -> str:
             (len(definition.rules), "条减分规则"),
             (len(definition.vetoes), "条一票否决规则"),
             (len(definition.stages), "个阶段"),
+            (len(definition.submissions), "项报送要求"),
         ]
         listed = "、".join(f"{n} {what}" for n, what in counts if n)
+        if definition.approval is not None:
+            listed += f";结果须经{definition.approval.title}审定"
         return f"已创建评议活动 {name}:{listed}。"
     lines = [f"已更新评议活动 {name}:"]
     lines += [f"  {line}" for line in describe_changes(outcome.changes)]

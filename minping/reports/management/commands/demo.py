@@ -17,13 +17,18 @@ from django.db import transaction
 from minping.audit.log import record
 from minping.campaigns.models import Campaign
 from minping.orgs.actions import do_grant_role
-from minping.orgs.models import Role, Unit
-from minping.scoring.actions import do_compute_results, do_publish_results
+from minping.orgs.models import Membership, Role, Unit
+from minping.scoring.actions import (
+    do_approve_results,
+    do_compute_results,
+    do_publish_results,
+    do_submit_results,
+)
 
 EXAMPLES = settings.BASE_DIR / "examples"
 DEMO_USER, DEMO_PASSWORD = "demo", "minping-demo"
 # One account per role, so a newcomer can see what each kind of user sees.
-# (user name, role, unit code, deduction source code, what to tell the newcomer)
+# (user name, role, unit code, deduction source or approving body code, what to tell the newcomer)
 ROLE_USERS = [
     ("lingdao", Role.LEADER, "", "", "领导(只读总览)"),
     ("gaj", Role.LIAISON, "yc-gaj", "", "银川市公安局联络员(部门门户)"),
@@ -31,6 +36,9 @@ ROLE_USERS = [
     ("meiti-fzr", Role.SOURCE_HEAD, "", "media", "媒体负责人(签字)"),
     ("pingyiyuan", Role.INSPECTOR, "", "", "评议员(明查暗访)"),
     ("fangwen", Role.INTERVIEWER, "", "", "调查机构访问员(代录答卷)"),
+    # The bodies that approve results (R-23), by the code their example's [approval] gives.
+    ("shengju", Role.APPROVER, "", "xw-province", "省局行评工作领导组审定人(审定结果)"),
+    ("xianlingdao", Role.APPROVER, "", "xz-county", "县领导小组审定人(审定结果)"),
 ]
 # The order an office follows: inputs after the rules they are scored by.
 INPUT_KINDS = ["ballots", "scores", "deductions", "vetoes"]
@@ -50,6 +58,13 @@ def use_demo_survey_key() -> None:
         with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w") as out:
             out.write(secrets.token_urlsafe(48))
     settings.MINPING_SURVEY_KEY = path.read_text().strip()
+
+
+def approver_of(campaign: Campaign) -> User | None:
+    """A demo account approving for the campaign's approving body, if there is one."""
+    found = Membership.objects.filter(role=Role.APPROVER, source_code=campaign.approval_code)
+    membership = found.select_related("user").first()
+    return membership.user if membership else None
 
 
 def example_dirs() -> list[Path]:
@@ -77,9 +92,10 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)
         for folder in example_dirs():
             self.load_example(folder)
-        self.compute_results()
+        # The accounts first: the approving bodies' approvers take part in computing results.
         self.ensure_demo_user()
         self.ensure_role_users()
+        self.compute_results()
         if options["no_serve"]:
             return
         address = f"http://{options['host']}:{options['port']}/"
@@ -122,13 +138,27 @@ class Command(BaseCommand):
         return code
 
     def compute_results(self) -> None:
-        """Compute every campaign; publish those whose plan says the public sees results (R-37)."""
+        """Compute every campaign; publish those whose plan says the public sees results (R-37).
+
+        Results that need a higher body's approval (R-23) are submitted; where the plan has
+        them published, the body's demo approver approves them first, and the others wait
+        for a newcomer to approve them as that approver.
+        """
+        demo = User.objects.get(username=DEMO_USER)
         for campaign in Campaign.objects.order_by("year", "code"):
             if campaign.snapshots.exists():
                 continue
-            snapshot = do_compute_results(campaign)
-            if campaign.publish and snapshot.results.get("complete", False):
-                do_publish_results(snapshot)
+            snapshot = do_compute_results(campaign, actor=demo)
+            complete = snapshot.results.get("complete", False)
+            if campaign.needs_approval and complete:
+                do_submit_results(snapshot, actor=demo)
+                approver = approver_of(campaign)
+                if not campaign.publish or approver is None:
+                    self.stdout.write(f"已计算结果并上报审定:{campaign.code}")
+                    continue
+                do_approve_results(snapshot, actor=approver)
+            if campaign.publish and complete:
+                do_publish_results(snapshot, actor=demo)
                 self.stdout.write(f"已计算并发布结果:{campaign.code}")
             else:
                 self.stdout.write(f"已计算结果(不公开):{campaign.code}")
