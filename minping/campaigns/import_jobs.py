@@ -66,6 +66,8 @@ HEARTBEAT_EVERY = 5.0
 # file of 100,000 rows from one of 1,000 without opening the workbook in the request.
 XLSX_BYTES_PER_ROW = 20
 RUNNING = (State.CHECKING, State.STORING)
+# Seconds a job may wait for the worker before the page asks whether one is running.
+WAITING_LONG = 30
 
 
 def import_dir() -> Path:
@@ -445,6 +447,18 @@ def live_progress(job: ImportJob) -> LiveProgress | None:
     if state.get("unit") == "行":  # an .xlsx: lines, the header among them
         rows = max(total - 1, 0)
     return LiveProgress(int(fraction * 100), int(fraction * rows), rows, done >= total)
+
+
+def background_rows() -> int:
+    return int(settings.MINPING_IMPORT_BACKGROUND_ROWS)
+
+
+def waiting_long(job: ImportJob) -> bool:
+    """Waiting for the worker longer than it takes to notice a task: is a worker running?"""
+    if job.state != State.WAITING:
+        return False
+    since = job.confirmed_at or job.created
+    return (timezone.now() - since).total_seconds() > WAITING_LONG
 
 
 def is_stalled(job: ImportJob) -> bool:

@@ -51,6 +51,10 @@ class ImportKind:
         """The column's Chinese name: its first alias (``单位`` for ``unit``)."""
         return column.aliases[0] if column.aliases else column.name
 
+    def described(self) -> list[tuple[str, bool, str]]:
+        """Each column's Chinese name, whether it is required, and what it holds."""
+        return [(self.label(c), c.required, self.notes.get(c.name, "")) for c in self.columns]
+
     def headers(self) -> list[str]:
         """The header row of a template: every column, by its Chinese name."""
         return [self.label(column) for column in self.columns]
