@@ -26,6 +26,7 @@ from django.contrib.auth.models import User
 from django.db import connection, connections
 from django.test import override_settings
 from django_tasks_db.management.commands.db_worker import Worker
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from minping.campaigns.models import ImportBatch, ImportJob
@@ -129,8 +130,10 @@ def watch_the_bar(page: Any, until: str, worker: BackgroundWorker) -> list[int]:
         assert time.monotonic() < deadline, f"no “{until}” after ten minutes"
         if worker.failure is not None:
             raise worker.failure
-        bar = page.locator("#import-progress progress")
-        value = bar.get_attribute("value", timeout=1000) if bar.count() else None
+        try:  # the bar is replaced every second, and gone once the page reloads
+            value = page.locator("#import-progress progress").get_attribute("value", timeout=500)
+        except PlaywrightTimeout:
+            value = None
         if value is not None and (not seen or seen[-1] != int(value)):
             seen.append(int(value))
         time.sleep(0.2)

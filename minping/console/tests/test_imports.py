@@ -10,6 +10,7 @@ import shutil
 import tempfile
 import time
 import urllib.parse
+from unittest import mock
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ import openpyxl
 from django.contrib.sessions.models import Session
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import override_settings
+from django_tasks_db.management.commands import db_worker
 from django_tasks_db.management.commands.db_worker import Worker
 from django_tasks_db.models import DBTaskResult
 
@@ -46,7 +48,16 @@ def xlsx_rows(data: bytes, sheet: int = 0) -> list[list[Any]]:
 
 
 def run_worker() -> None:
-    """The django-tasks database worker, as ``minping db_worker --batch`` runs it."""
+    """The django-tasks database worker, as ``minping db_worker --batch`` runs it.
+
+    Inside a test's transaction: the worker would close a connection it finds not in
+    autocommit (on PostgreSQL, the test's own), as a long-running process should.
+    """
+    with mock.patch.object(db_worker, "close_old_connections"):
+        _worker()
+
+
+def _worker() -> None:
     Worker(
         queue_names=["default"],
         interval=0,
