@@ -112,9 +112,9 @@ def test_a_killed_worker_stores_nothing_and_the_job_runs_again(tmp_path: Path) -
         while True:
             assert time.monotonic() < deadline, "the import never got going"
             state = json.loads(progress.read_text()) if progress.exists() else {}
-            if state.get("step") == "storing" and state["total"]:
-                if 0.3 < state["done"] / state["total"] < 0.9:
-                    break
+            storing = state.get("step") == "storing" and state["total"]
+            if storing and 0.3 < state["done"] / state["total"] < 0.9:
+                break
             time.sleep(0.05)
         os.kill(process.pid, signal.SIGKILL)
     finally:

@@ -10,9 +10,9 @@ import shutil
 import tempfile
 import time
 import urllib.parse
-from unittest import mock
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import openpyxl
 from django.contrib.sessions.models import Session
