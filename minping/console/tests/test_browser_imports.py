@@ -31,6 +31,7 @@ from playwright.sync_api import expect
 
 from minping.campaigns.models import ImportBatch, ImportJob
 from minping.lib.tests.import_fixtures import make_campaign
+from minping.lib.tests.test_browser_csp import watch
 from minping.orgs.models import Group, Membership, Role, Unit
 from minping.surveys.models import Answer, Ballot
 
@@ -151,6 +152,7 @@ def test_units_with_errors_then_fixed_and_100000_ballots_in_the_background(
     Membership.objects.create(user=organiser, role=Role.ORGANISER)
     folder = tmp_path / "imports"
     worker = BackgroundWorker(folder)
+    trouble = watch(page)  # a script or style the policy blocks, a failed request
     with override_settings(MINPING_IMPORT_DIR=str(folder)):
         try:
             sign_in(page, base)
@@ -221,6 +223,7 @@ def test_units_with_errors_then_fixed_and_100000_ballots_in_the_background(
             assert (Ballot.objects.count(), Answer.objects.count()) == (BALLOTS, BALLOTS)
             job = ImportJob.objects.get(kind="ballots")
             assert (job.background, job.state, job.rows_done) == (True, "done", BALLOTS)
+            assert trouble == []
         finally:
             worker.stop()
 
