@@ -65,6 +65,7 @@ HEARTBEAT_EVERY = 5.0
 # An .xlsx row takes about 20 bytes of the zip (docs/performance.md): enough to tell a
 # file of 100,000 rows from one of 1,000 without opening the workbook in the request.
 XLSX_BYTES_PER_ROW = 20
+XLSX_OVERHEAD = 8 * 1024  # the parts of an empty workbook
 RUNNING = (State.CHECKING, State.STORING)
 # Seconds a job may wait for the worker before the page asks whether one is running.
 WAITING_LONG = 30
@@ -129,7 +130,7 @@ def create_job(kind: ImportKind, campaign: Campaign | None, upload: Any, user: A
 def estimated_rows(path: Path) -> int:
     """Data rows, about: the lines of a CSV, or what an .xlsx of this size holds."""
     if path.suffix == ".xlsx":
-        return path.stat().st_size // XLSX_BYTES_PER_ROW
+        return max(path.stat().st_size - XLSX_OVERHEAD, 0) // XLSX_BYTES_PER_ROW
     lines = 0
     with open(path, "rb") as f:
         while chunk := f.read(1 << 20):
@@ -263,6 +264,10 @@ def _step(
 
 
 def _succeeded(job: ImportJob, summary: ImportSummary, storing: bool) -> None:
+    text = summary.text
+    if job.campaign is not None:
+        # The command line names the campaign by its code; the page by its title.
+        text = text.replace(f"到 {job.campaign.code}", f"到“{job.campaign.title}”", 1)
     common: dict[str, Any] = {
         "counts": summary.counts,
         "warnings": summary.warnings,
@@ -273,15 +278,14 @@ def _succeeded(job: ImportJob, summary: ImportSummary, storing: bool) -> None:
         _save(
             job,
             state=State.DONE,
-            result_text=summary.text,
+            result_text=text,
             batch_id=summary.batch_id,
             finished_at=timezone.now(),
             **common,
         )
     else:
         # The dry run's summary reads as the import's would; say what it will do.
-        text = summary.text.replace("已导入", "将导入", 1)
-        _save(job, state=State.READY, check_text=text, **common)
+        _save(job, state=State.READY, check_text=text.replace("已导入", "将导入", 1), **common)
 
 
 def _failed(job: ImportJob, problems: ProblemFile, error: InvalidInput) -> None:

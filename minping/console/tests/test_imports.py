@@ -258,6 +258,11 @@ class ReimportTest(ImportPagesTestCase):
         )
         corrected = self.confirm(self.upload("scores", [header, ["领导评议", "gaj", "85"]]))
         self.assertEqual(corrected.counts, {"created": 0, "corrected": 1, "unchanged": 0})
+        # The page names the campaign by its title, not its code.
+        self.assertEqual(
+            corrected.result_text,
+            "已导入 1 个得分到“2018年银川市群众评议机关作风” / 领导评议:新增 0,更正 1,未变 0",
+        )
         self.assertEqual(MethodScore.objects.get().score, 85)
 
     def test_ballots_are_taken_once(self) -> None:
