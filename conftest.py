@@ -9,6 +9,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "minping.devsettings")
 # Playwright's sync API runs an event loop in the test's thread; Django would then refuse
@@ -26,6 +28,13 @@ def pytest_configure(config: pytest.Config) -> None:
     if not settings.MINPING_SURVEY_KEY:
         settings.MINPING_SURVEY_KEY = os.environ["MINPING_SURVEY_KEY"]
 
+
+# Timing is not what property tests check: on a busy machine (CI shares its cores) a slow
+# example or slow input generation must not fail a test that found no counterexample.
+hypothesis_settings.register_profile(
+    "minping", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+hypothesis_settings.load_profile("minping")
 
 CHROMIUM = os.environ.get("MINPING_CHROMIUM", "/usr/bin/chromium")
 PHONE = {"width": 390, "height": 844}

@@ -342,3 +342,14 @@ for _sms in ("BACKEND", "OUTBOX", "URL", "TEMPLATE", "CONTENT_TYPE", "OK", "TIME
     if f"MINPING_SMS_{_sms}" in os.environ:
         globals()[f"MINPING_SMS_{_sms}"] = os.environ[f"MINPING_SMS_{_sms}"]
 # --- end of deployment settings ----------------------------------------------------------
+
+# --- Imports from the web page (campaigns.import_jobs) ------------------------------------
+# Uploaded data files wait here until they are stored or given up; no URL serves this folder.
+# The background worker (minping db_worker) must see the same folder as the web server.
+MINPING_IMPORT_DIR = Path(os.environ.get("MINPING_IMPORT_DIR", DATA_DIR / "imports"))
+# Files of this many rows or more are checked and stored by the background worker.
+MINPING_IMPORT_BACKGROUND_ROWS = int(os.environ.get("MINPING_IMPORT_BACKGROUND_ROWS", "100000"))
+# A running check or import whose heartbeat is older than this was cut off.
+MINPING_IMPORT_STALE_SECONDS = int(os.environ.get("MINPING_IMPORT_STALE_SECONDS", "60"))
+# The largest file the page takes (the reverse proxy's client_max_body_size must allow it).
+MINPING_IMPORT_MAX_MB = int(os.environ.get("MINPING_IMPORT_MAX_MB", "200"))

@@ -1,15 +1,20 @@
 """What every file import records: refusing a file imported before, its ImportBatch, its summary.
 
-Each import runs in one transaction. Inside it, ``check_not_imported`` comes
-first and ``record_import`` last: it stores an ``ImportBatch`` and writes the
-audit entry with the counts and the file's SHA-256.
+Each import runs in one transaction (``import_transaction``). Inside it,
+``check_not_imported`` comes first and ``record_import`` last: it stores an
+``ImportBatch`` and writes the audit entry with the counts and the file's SHA-256.
+A dry run (the web page's check before the user confirms) does all of that and
+rolls it back, so it finds every problem the real import would, and stores nothing.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
 
 from minping.audit.log import record
@@ -24,6 +29,10 @@ KIND_NAMES = {
     "deductions": "减分",
     "vetoes": "一票否决",
 }
+# Kinds whose import sets values (a unit's name, a method score) rather than adding rows:
+# importing the same file again changes nothing that counts, so the web page allows it.
+# Ballots, deductions and vetoes are added: the same file twice would count them twice.
+SETS_VALUES = frozenset({"units", "scores"})
 
 
 @dataclass
@@ -46,7 +55,7 @@ class AlreadyImported(InvalidInput):
 
     def __init__(self, batch: ImportBatch, source: str) -> None:
         when = timezone.localtime(batch.created).strftime("%Y-%m-%d %H:%M")
-        effect = "不会有任何变化" if batch.kind == "units" else "会重复计数"
+        effect = "只会重设为文件中的值" if batch.kind in SETS_VALUES else "会重复计数"
         message = (
             f"这个文件已于 {when} 导入过(导入记录 #{batch.pk},{batch.rows} 行),"
             f"再次导入{effect};确需再次导入请加 --force"
@@ -57,6 +66,15 @@ class AlreadyImported(InvalidInput):
     def summary(self) -> str:
         name = f"{self.source} " if self.source else "这个文件"
         return f"{name}以前导入过,未作任何改动。"
+
+
+@contextmanager
+def import_transaction(*, dry_run: bool = False) -> Iterator[None]:
+    """The import's one transaction; a dry run goes through all of it, then rolls back."""
+    with transaction.atomic():
+        yield
+        if dry_run:
+            transaction.set_rollback(True)
 
 
 def check_not_imported(

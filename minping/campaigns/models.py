@@ -462,6 +462,65 @@ class ImportBatch(models.Model):
         return f"{self.kind} {self.filename}({self.rows} 行)"
 
 
+class ImportJob(models.Model):
+    """A file uploaded on the web page, from its check to its import (``campaigns.import_jobs``).
+
+    The file waits in a private folder of the server until the user confirms,
+    then the same action as ``minping import`` stores it. How far a running
+    check or import got is kept beside the file, not here: see ``import_jobs``.
+    """
+
+    class State(models.TextChoices):
+        WAITING = "waiting", "等待开始"
+        CHECKING = "checking", "正在检查"
+        READY = "ready", "检查通过,等待确认"
+        STORING = "storing", "正在导入"
+        DONE = "done", "已导入"
+        FAILED = "failed", "未导入"
+        CANCELLED = "cancelled", "已放弃"
+
+    kind = models.CharField("类型", max_length=20)
+    campaign = models.ForeignKey(
+        Campaign, models.CASCADE, null=True, blank=True, related_name="import_jobs"
+    )
+    filename = models.CharField("文件名", max_length=255)
+    folder = models.CharField("存放目录", max_length=64, unique=True)
+    size = models.PositiveBigIntegerField("文件大小", default=0)
+    background = models.BooleanField("后台运行", default=False)
+    state = models.CharField("状态", max_length=10, choices=State.choices, default=State.WAITING)
+    created_by = models.ForeignKey(
+        "auth.User", models.SET_NULL, null=True, related_name="+", verbose_name="上传人"
+    )
+    created = models.DateTimeField("上传时间", auto_now_add=True)
+    confirmed_by = models.ForeignKey(
+        "auth.User", models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    confirmed_at = models.DateTimeField("确认时间", null=True, blank=True)
+    started_at = models.DateTimeField("本步开始", null=True, blank=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+    rows_total = models.PositiveIntegerField("行数", default=0)
+    rows_done = models.PositiveIntegerField("已处理行数", default=0)
+    preview = models.JSONField("预览", default=dict, blank=True)
+    check_text = models.TextField("检查结果", blank=True)
+    result_text = models.TextField("导入结果", blank=True)
+    counts = models.JSONField("计数", default=dict, blank=True)
+    warnings = models.JSONField("提示", default=list, blank=True)
+    problems = models.JSONField("错误(前 200 条)", default=list, blank=True)
+    problems_total = models.PositiveIntegerField("错误数", default=0)
+    message = models.TextField("说明", blank=True)
+    batch = models.OneToOneField(
+        ImportBatch, models.SET_NULL, null=True, blank=True, related_name="job"
+    )
+
+    class Meta:
+        ordering = ["-created"]
+        verbose_name = "网页导入"
+        verbose_name_plural = "网页导入"
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.filename}({self.get_state_display()})"
+
+
 def stored_tree() -> UnitTree:
     """The unit tree as stored (R-01), with database ids, for ``campaigns.participation``."""
     rows = list(Unit.objects.values_list("pk", "code", "name", "parent_id", "group__code"))

@@ -7,10 +7,15 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
 from django.utils import timezone
 
-from minping.campaigns.batches import ImportSummary, check_not_imported, record_import, summary
+from minping.campaigns.batches import (
+    ImportSummary,
+    check_not_imported,
+    import_transaction,
+    record_import,
+    summary,
+)
 from minping.campaigns.deadlines import late_message
 from minping.campaigns.importers import COLUMNS, ScoreReader
 from minping.campaigns.models import Campaign, MethodScore
@@ -26,6 +31,8 @@ def do_import_scores(
     actor: Any = None,
     progress: Progress | None = None,
     force: bool = False,
+    dry_run: bool = False,
+    problems: ProblemCollector | None = None,
 ) -> ImportSummary:
     """Set each (method, unit) score the file gives; a score given before is corrected.
 
@@ -33,8 +40,8 @@ def do_import_scores(
     Raises InvalidInput listing every bad row; then nothing is stored. A score stored
     after its method's data deadline is taken and warned about (R-19).
     """
-    problems = ProblemCollector()
-    with open_table(path, COLUMNS) as table, transaction.atomic():
+    problems = ProblemCollector() if problems is None else problems
+    with open_table(path, COLUMNS) as table, import_transaction(dry_run=dry_run):
         check_not_imported("scores", campaign, table, force=force)
         rows = list(ScoreReader(campaign, table, problems).read(progress))
         problems.raise_if_any(table.name)

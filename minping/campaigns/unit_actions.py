@@ -9,9 +9,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
-
-from minping.campaigns.batches import ImportSummary, check_not_imported, record_import, summary
+from minping.campaigns.batches import (
+    ImportSummary,
+    check_not_imported,
+    import_transaction,
+    record_import,
+    summary,
+)
 from minping.lib.errors import ProblemCollector
 from minping.lib.progress import Progress
 from minping.lib.tabular import open_table
@@ -25,13 +29,15 @@ def do_import_units(
     actor: Any = None,
     progress: Progress | None = None,
     force: bool = False,
+    dry_run: bool = False,
+    problems: ProblemCollector | None = None,
 ) -> ImportSummary:
     """Create or update the units of a ``code,name,parent,group`` file; never delete any.
 
     Raises InvalidInput listing every bad row; then nothing is stored.
     """
-    problems = ProblemCollector()
-    with open_table(path, COLUMNS) as table, transaction.atomic():
+    problems = ProblemCollector() if problems is None else problems
+    with open_table(path, COLUMNS) as table, import_transaction(dry_run=dry_run):
         check_not_imported("units", None, table, force=force)
         plan = UnitReader(table, problems).read(progress)
         problems.raise_if_any(table.name)

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
+from minping.campaigns.import_kinds import KINDS
+from minping.campaigns.models import Campaign
 from minping.oversight.forms import DocumentField
 from minping.oversight.models import SubmissionKind
 
@@ -73,3 +77,36 @@ class CalendarImportForm(forms.Form):
     complete = forms.BooleanField(
         label="这是全年的安排:导入后确认该年已录入完毕", required=False, initial=True
     )
+
+
+class CampaignChoiceField(forms.ModelChoiceField[Campaign]):
+    """Campaigns by title, chosen by code."""
+
+    def label_from_instance(self, obj: Campaign) -> str:
+        return obj.title
+
+
+class ImportForm(forms.Form):
+    """A data file to check and then import: what it holds, into which campaign."""
+
+    kind = forms.ChoiceField(
+        label="导入什么", choices=[(code, kind.name) for code, kind in KINDS.items()]
+    )
+    campaign = CampaignChoiceField(
+        label="评议活动",
+        queryset=Campaign.objects.all(),
+        required=False,
+        to_field_name="code",
+        empty_label="(导入评议对象时不用选)",
+    )
+    file = forms.FileField(
+        label="文件(.xlsx 或 .csv,第一行为列名)",
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx"}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        kind = KINDS.get(data.get("kind", ""))
+        if kind is not None and kind.per_campaign and data.get("campaign") is None:
+            self.add_error("campaign", f"导入{kind.name}须选择评议活动")
+        return data

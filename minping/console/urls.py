@@ -5,7 +5,16 @@ from django.urls import include, path
 
 from minping.audit.views import audit_log
 from minping.cases.views import from_visit
-from minping.console.views import calendar, campaigns, home, portal, results, sheets, users
+from minping.console.views import (
+    calendar,
+    campaigns,
+    home,
+    imports,
+    portal,
+    results,
+    sheets,
+    users,
+)
 
 app_name = "console"
 
@@ -36,6 +45,23 @@ urlpatterns = [
     path("c/<slug:code>/results/<int:pk>/return/", results.send_back, name="results-return"),
     path("c/<slug:code>/results/<int:pk>/release/", results.release, name="results-release"),
     path("units/", campaigns.unit_tree, name="units"),
+    path("imports/", imports.import_list, name="imports"),
+    path("imports/new/", imports.import_new, name="import-new"),
+    path("imports/<int:pk>/", imports.import_job, name="import"),
+    path("imports/<int:pk>/progress/", imports.import_progress, name="import-progress"),
+    path("imports/<int:pk>/confirm/", imports.import_confirm, name="import-confirm"),
+    path("imports/<int:pk>/cancel/", imports.import_cancel, name="import-cancel"),
+    path("imports/<int:pk>/restart/", imports.import_restart, name="import-restart"),
+    path(
+        "imports/<int:pk>/problems.<str:fmt>",
+        imports.import_problems,
+        name="import-problems",
+    ),
+    path(
+        "imports/templates/<str:kind>.<str:fmt>",
+        imports.import_template,
+        name="import-template",
+    ),
     path("users/", users.user_list, name="users"),
     path("users/<int:pk>/", users.user_detail, name="user"),
     path("users/<int:pk>/roles/<int:membership>/revoke/", users.role_revoke, name="role-revoke"),

@@ -7,6 +7,7 @@ and raise it before anything is stored, so a user fixes the whole file at once.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 # Enough to fix a file by; a file with more problems than this is the wrong file.
@@ -72,16 +73,25 @@ class InvalidInput(Exception):
 
 
 class ProblemCollector:
-    """Collects problems while a file is read, counting past the reporting limit."""
+    """Collects problems while a file is read, counting past the reporting limit.
 
-    def __init__(self) -> None:
+    ``sink``, when given, is handed every problem, past the limit too: the web
+    page offers the whole list as a download while holding only the first ones.
+    """
+
+    def __init__(self, sink: Callable[[InputProblem], None] | None = None) -> None:
         self.problems: list[InputProblem] = []
         self.total = 0
+        self.sink = sink
 
     def add(self, message: str, line: int | None = None, column: str = "") -> None:
         self.total += 1
-        if len(self.problems) < MAX_REPORTED:
-            self.problems.append(InputProblem(message, line, column))
+        if len(self.problems) < MAX_REPORTED or self.sink is not None:
+            problem = InputProblem(message, line, column)
+            if len(self.problems) < MAX_REPORTED:
+                self.problems.append(problem)
+            if self.sink is not None:
+                self.sink(problem)
 
     def __bool__(self) -> bool:
         return self.total > 0

@@ -117,6 +117,7 @@ class Table:
         self.columns = list(columns)
         self.name = self.path.name
         self.headers: dict[str, str] = {}  # column name -> the header as the file spells it
+        self.header_cells: list[str] = []  # the header row as the file holds it, every cell
         self._index: list[tuple[str, int]] = []  # (column name, cell position)
         self._binary: BinaryIO | None = None
         self._workbook: python_calamine.CalamineWorkbook | None = None
@@ -272,6 +273,7 @@ class Table:
             if any(cell.strip() for cell in record):
                 break
         self.header_line = self._line
+        self.header_cells = [cell.strip() for cell in record]
         by_alias = {}
         for column in self.columns:
             for alias in (column.name, *column.aliases):
@@ -314,6 +316,10 @@ class Table:
     def has(self, name: str) -> bool:
         return name in self.headers
 
+    def column_positions(self) -> dict[str, int]:
+        """Where each column read is in the file's rows (0 for the first cell)."""
+        return dict(self._index)
+
     def position(self) -> int:
         """How far reading got, in ``unit``: bytes for CSV, rows for XLSX."""
         if self._binary is not None:
@@ -339,6 +345,15 @@ class Table:
             progress.finish()
         if not self.data_rows:
             raise problem("文件只有标题行,没有数据", self.name)
+
+    def records(self) -> Iterator[tuple[int, list[str]]]:
+        """Every non-blank record after the header, all its cells as the file holds them.
+
+        For a preview that shows the columns no importer reads as well; importers use ``rows``.
+        """
+        while (record := self._next_record()) is not None:
+            if any(cell.strip() for cell in record):
+                yield self._line, record
 
     def close(self) -> None:
         if self._binary is not None:

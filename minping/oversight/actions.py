@@ -13,7 +13,13 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from minping.audit import log
-from minping.campaigns.batches import ImportSummary, check_not_imported, record_import, summary
+from minping.campaigns.batches import (
+    ImportSummary,
+    check_not_imported,
+    import_transaction,
+    record_import,
+    summary,
+)
 from minping.campaigns.models import Campaign, DeductionRule, VetoRule
 from minping.lib import uploads
 from minping.lib.errors import InputProblem, InvalidInput, ProblemCollector
@@ -53,14 +59,16 @@ def do_import_deductions(
     actor: Any = None,
     progress: Progress | None = None,
     force: bool = False,
+    dry_run: bool = False,
+    problems: ProblemCollector | None = None,
 ) -> ImportSummary:
     """Add the deductions of a file to ``campaign``, all or nothing.
 
     Deductions dated outside the campaign's window are stored (the scoring
     engine leaves them out and says why) and counted in a warning.
     """
-    problems = ProblemCollector()
-    with open_table(path, DEDUCTION_COLUMNS) as table, transaction.atomic():
+    problems = ProblemCollector() if problems is None else problems
+    with open_table(path, DEDUCTION_COLUMNS) as table, import_transaction(dry_run=dry_run):
         check_not_imported("deductions", campaign, table, force=force)
         reader = DeductionReader(campaign, table, problems)
         stored = store_in_batches(Deduction, reader.read(progress))
@@ -86,10 +94,12 @@ def do_import_vetoes(
     actor: Any = None,
     progress: Progress | None = None,
     force: bool = False,
+    dry_run: bool = False,
+    problems: ProblemCollector | None = None,
 ) -> ImportSummary:
     """Add the vetoes of a file to ``campaign``, all or nothing."""
-    problems = ProblemCollector()
-    with open_table(path, VETO_COLUMNS) as table, transaction.atomic():
+    problems = ProblemCollector() if problems is None else problems
+    with open_table(path, VETO_COLUMNS) as table, import_transaction(dry_run=dry_run):
         check_not_imported("vetoes", campaign, table, force=force)
         stored = store_in_batches(Veto, VetoReader(campaign, table, problems).read(progress))
         problems.raise_if_any(table.name)

@@ -16,7 +16,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from minping.audit import log
-from minping.campaigns.batches import ImportSummary, check_not_imported, record_import, summary
+from minping.campaigns.batches import (
+    ImportSummary,
+    check_not_imported,
+    import_transaction,
+    record_import,
+    summary,
+)
 from minping.campaigns.deadlines import late_message
 from minping.campaigns.models import Campaign, Indicator, Method, ScaleLevel
 from minping.lib.errors import InputProblem, InvalidInput, ProblemCollector
@@ -56,6 +62,8 @@ def do_import_ballots(
     actor: Any = None,
     progress: Progress | None = None,
     force: bool = False,
+    dry_run: bool = False,
+    problems: ProblemCollector | None = None,
 ) -> ImportSummary:
     """Import a ballots file (one row an answer) into ``campaign``, all or nothing.
 
@@ -63,8 +71,8 @@ def do_import_ballots(
     "import" and the import day as their date unless the file gives one.
     Raises InvalidInput listing every bad row; then nothing is stored.
     """
-    problems = ProblemCollector()
-    with open_table(path, COLUMNS) as table, transaction.atomic():
+    problems = ProblemCollector() if problems is None else problems
+    with open_table(path, COLUMNS) as table, import_transaction(dry_run=dry_run):
         check_not_imported("ballots", campaign, table, force=force)
         importer = BallotImporter(campaign, table, problems)
         importer.run(progress)

@@ -16,6 +16,7 @@ LINKS: list[tuple[str, str, frozenset[str]]] = [
     ("评议活动", "/console/campaigns/", frozenset({Role.ORGANISER, Role.LEADER})),
     ("问卷收集", "/s/manage/", frozenset({Role.ORGANISER, Role.LEADER})),
     ("审核", "/console/oversight/review/", frozenset({Role.ORGANISER, Role.LEADER})),
+    ("导入数据", "/console/imports/", frozenset({Role.ORGANISER, Role.LEADER})),
     ("账号", "/console/users/", frozenset({Role.ORGANISER})),
     ("审计日志", "/console/audit/", frozenset({Role.ORGANISER, Role.LEADER})),
     ("本单位", "/console/portal/", frozenset({Role.LIAISON})),

@@ -103,6 +103,7 @@ def build(world: World) -> None:
         other_sheet=other_sheet,
         holiday=holiday,
     )
+    build_imports(world)
 
 
 def code(w: World) -> dict[str, Any]:
@@ -284,4 +285,57 @@ EXPECT = [
     Expect("console:oversight:photo", allow=INSPECTION, kwargs=extra("photo")),
     Expect("console:oversight:card-new", allow=INSPECTION),
     Expect("console:oversight:card", allow=INSPECTION, kwargs=extra("card")),
+]
+
+
+# -- imports in the browser (console/views/imports.py) -------------------------------------
+
+
+def build_imports(world: World) -> None:
+    """A checked job, waiting for confirmation, and one cut off with its file kept."""
+    from minping.campaigns.models import ImportJob
+
+    ready = ImportJob.objects.create(
+        kind="scores",
+        campaign=world.campaign,
+        filename="scores.csv",
+        folder="matrix-ready",
+        state=ImportJob.State.READY,
+        created_by=world.users["organiser"],
+    )
+    failed = ImportJob.objects.create(
+        kind="units",
+        filename="units.csv",
+        folder="matrix-failed",
+        state=ImportJob.State.FAILED,
+        problems=[[2, "代码", "单位代码不能为空"]],
+        problems_total=1,
+    )
+    world.extra.update(import_ready=ready, import_failed=failed)
+
+
+def _job(name: str) -> Any:
+    return lambda w: {"pk": w.extra[name].pk}
+
+
+EXPECT += [
+    Expect("console:imports", allow=STAFF),
+    # Refused roles never reach the form; the organiser's empty post is answered with the form.
+    Expect("console:import-new", allow=ORGANISER, method="post"),
+    Expect("console:import", allow=STAFF, kwargs=_job("import_ready")),
+    Expect("console:import-progress", allow=STAFF, kwargs=_job("import_ready")),
+    Expect("console:import-confirm", allow=ORGANISER, kwargs=_job("import_failed"), method="post"),
+    Expect("console:import-cancel", allow=ORGANISER, kwargs=_job("import_failed"), method="post"),
+    Expect("console:import-restart", allow=ORGANISER, kwargs=_job("import_failed"), method="post"),
+    Expect(
+        "console:import-problems",
+        allow=STAFF,
+        kwargs=lambda w: {"pk": w.extra["import_failed"].pk, "fmt": "csv"},
+    ),
+    Expect(
+        "console:import-template",
+        allow=STAFF,
+        kwargs=lambda w: {"kind": "ballots", "fmt": "xlsx"},
+        query="campaign=matrix-2026",
+    ),
 ]

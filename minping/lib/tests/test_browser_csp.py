@@ -60,6 +60,7 @@ def test_no_page_breaks_the_policy(desktop: Any, live_server: Any) -> None:
         "/console/",
         "/console/units/",
         "/console/campaigns/",
+        "/console/imports/",
         "/console/portal/gaj/",
         "/console/oversight/deductions/new/?campaign=csp-2026",
         "/s/manage/csp-2026/progress/",

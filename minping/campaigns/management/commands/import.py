@@ -10,13 +10,11 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from minping.campaigns.batches import KIND_NAMES, ImportSummary
+from minping.campaigns.import_kinds import CAMPAIGN_ACTIONS
 from minping.campaigns.models import Campaign
-from minping.campaigns.score_actions import do_import_scores
 from minping.campaigns.unit_actions import do_import_units
 from minping.lib.commands import report_invalid_input
 from minping.lib.progress import for_terminal
-from minping.oversight.actions import do_import_deductions, do_import_vetoes
-from minping.surveys.actions import do_import_ballots
 
 DESCRIPTIONS = {
     "ballots": "每行一条答案,“答卷”相同的行是同一份答卷(须为同一方法、同一单位,每个指标至多一次)。"
@@ -34,13 +32,6 @@ FORMATS = {
     "deductions": "unit,rule,date,count,evidence,signed_off(单位,规则,日期,次数,依据,已签字);"
     "已签字为“是”表示已签字并经组织单位采纳,直接计分;“否”则待签字审核",
     "vetoes": "unit,rule,date,evidence(单位,规则,日期,依据)",
-}
-
-CAMPAIGN_ACTIONS: dict[str, Callable[..., ImportSummary]] = {
-    "ballots": do_import_ballots,
-    "scores": do_import_scores,
-    "deductions": do_import_deductions,
-    "vetoes": do_import_vetoes,
 }
 
 FILE_HELP = ".csv(UTF-8 或 GB18030)或 .xlsx(第一个工作表),第一行为标题行"
