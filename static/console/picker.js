@@ -10,12 +10,15 @@ document.querySelectorAll("[data-picker]").forEach(function (picker) {
       .map(function (item) { return item.querySelector("input[type=checkbox]"); });
   };
   if (filter) {
-    filter.addEventListener("input", function () {
+    var apply = function () {
       var words = filter.value.trim().toLowerCase();
       items.forEach(function (item) {
         item.hidden = words !== "" && item.textContent.toLowerCase().indexOf(words) < 0;
       });
-    });
+    };
+    filter.addEventListener("input", apply);
+    // Text typed before this script ran (a slow page), or kept by the browser on "back".
+    apply();
   }
   picker.querySelectorAll("[data-picker-all], [data-picker-none]").forEach(function (button) {
     var checked = button.hasAttribute("data-picker-all");
