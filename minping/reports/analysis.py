@@ -623,6 +623,7 @@ class _Builder:
             "overdue": counts["overdue"],
             "closed": counts["closed"],
             "repeats": counts["repeats"],
+            "followed_up": counts["followed_up"],
             "response_rate": as_percent(row.response_rate),
             "on_time_rate": as_percent(row.on_time_rate),
             "resolution_rate": as_percent(row.resolution_rate),
