@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 from typing import Any
 
 from docx import Document
@@ -46,10 +47,10 @@ def headings(doc: Any, style: str = "公文一级标题") -> list[str]:
 def table_after(doc: Any, caption_end: str) -> list[list[str]]:
     """The rows of the table whose caption (the paragraph before it) ends with ``caption_end``."""
     items = body(doc)
-    for before, item in zip(items, items[1:], strict=False):
-        if isinstance(item, Table) and isinstance(before, Paragraph):
-            if before.text.endswith(caption_end):
-                return [[c.text for c in row.cells] for row in item.rows]
+    for before, item in itertools.pairwise(items):
+        captioned = isinstance(before, Paragraph) and before.text.endswith(caption_end)
+        if isinstance(item, Table) and captioned:
+            return [[c.text for c in row.cells] for row in item.rows]
     raise AssertionError(f"no table captioned …{caption_end}")
 
 
@@ -65,7 +66,8 @@ def open_pdf(data: bytes) -> PdfReader:
 def pdf_fonts(reader: PdfReader) -> set[str]:
     names: set[str] = set()
     for page in reader.pages:
-        fonts = page["/Resources"].get("/Font", {})
+        resources: Any = page["/Resources"]
+        fonts = resources.get("/Font", {})
         for font in fonts.values():
             names.add(str(font.get_object()["/BaseFont"]))
     return names

@@ -104,8 +104,13 @@ def build_small_campaign(*, publish: bool = True) -> Built:
         ("gas", 5, "较差", "一般"),
     ]:
         cast(campaign, units[code], "survey", *ballots(n, a, b))
-    for code, value in [("gaj", "80"), ("jtj", "90"), ("mzj", "85"), ("water", "70"),
-                        ("gas", "95")]:
+    for code, value in [
+        ("gaj", "80"),
+        ("jtj", "90"),
+        ("mzj", "85"),
+        ("water", "70"),
+        ("gas", "95"),
+    ]:
         score(campaign, units[code], value)
     Deduction.objects.create(
         campaign=campaign,
@@ -116,10 +121,17 @@ def build_small_campaign(*, publish: bool = True) -> Built:
         status=Review.ACCEPTED,
         evidence="银川日报 2018-09-01",
     )
-    rule = VetoRule.objects.create(campaign=campaign, order=0, code="case_filed",
-                                   title="工作人员年内被纪检监察机关立案")
-    Veto.objects.create(campaign=campaign, unit=units["water"], rule=rule, date=DAY,
-                        status=Review.ACCEPTED, evidence="立案决定书")
+    rule = VetoRule.objects.create(
+        campaign=campaign, order=0, code="case_filed", title="工作人员年内被纪检监察机关立案"
+    )
+    Veto.objects.create(
+        campaign=campaign,
+        unit=units["water"],
+        rule=rule,
+        date=DAY,
+        status=Review.ACCEPTED,
+        evidence="立案决定书",
+    )
     Ineligibility.objects.create(campaign=campaign, unit=units["gas"], reason="组织拉票")
     comment_on(campaign, units["gaj"], GAJ_COMMENT)
     comment_on(campaign, units["mzj"], MZJ_COMMENT)

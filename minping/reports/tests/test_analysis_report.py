@@ -90,7 +90,10 @@ class AnalysisReportTest(BaseTestCase):
 
     def test_ranking_tables_equal_the_snapshots_figures(self) -> None:
         doc = files.open_docx(self.docx)
-        for group, caption in [("agencies", "机关单位综合得分排名"), ("industries", "重点行业综合得分排名")]:
+        for group, caption in [
+            ("agencies", "机关单位综合得分排名"),
+            ("industries", "重点行业综合得分排名"),
+        ]:
             rows = files.table_after(doc, caption)
             self.assertEqual(rows[0][:2], ["排名", "单位"])
             self.assertEqual(rows[0][-3:], ["综合得分", "等次", "较上年"])
@@ -103,7 +106,9 @@ class AnalysisReportTest(BaseTestCase):
                 self.assertEqual(row[3], f"{unit['methods']['online']['score']:.2f}")
                 self.assertEqual(row[-3], f"{unit['composite']:.2f}")
         agencies = files.table_after(doc, "机关单位综合得分排名")
-        self.assertEqual(agencies[1][1:], ["公安局", "100.00", "80.00", "0", "88.00", "优秀", "+3.00"])
+        self.assertEqual(
+            agencies[1][1:], ["公安局", "100.00", "80.00", "0", "88.00", "优秀", "+3.00"]
+        )
         self.assertEqual(agencies[2][-4:], ["0.30", "81.70", "", "-2.30"])
         industries = files.table_after(doc, "重点行业综合得分排名")
         self.assertEqual(industries[1][-3:-1], ["78.00", "不满意(一票否决)"])
@@ -132,7 +137,11 @@ class AnalysisReportTest(BaseTestCase):
         doc = files.open_docx(self.docx)
         # Grades, one ranking per group, the change, the indicators.
         self.assertEqual(len(doc.inline_shapes), 5)
-        types = {rel.target_part.content_type for rel in doc.part.rels.values() if rel.is_external is False and "image" in rel.reltype}
+        types = {
+            rel.target_part.content_type
+            for rel in doc.part.rels.values()
+            if rel.is_external is False and "image" in rel.reltype
+        }
         self.assertEqual(types, {"image/png"})
         captions = [p.text for p in doc.paragraphs if re.match(r"^图\d ", p.text)]
         self.assertEqual(
@@ -149,6 +158,7 @@ class AnalysisReportTest(BaseTestCase):
     def test_word_layout_is_a4_with_official_margins_and_east_asian_fonts(self) -> None:
         doc = files.open_docx(self.docx)
         section = doc.sections[0]
+
         def mm(length: Any) -> float:
             return round(length.mm, 1)  # Word stores twips: 210 mm comes back as 210.004
 
@@ -163,7 +173,9 @@ class AnalysisReportTest(BaseTestCase):
         self.assertEqual(files.east_asian_font(styles["公文二级标题"]), "楷体_GB2312")
         self.assertEqual(styles["公文正文"].font.size.pt, 16)
         title = doc.paragraphs[0]
-        self.assertEqual((title.text, title.style.name), ("t-2018 群众评议机关作风分析报告", "公文标题"))
+        self.assertEqual(
+            (title.text, title.style.name), ("t-2018 群众评议机关作风分析报告", "公文标题")
+        )
 
     def test_word_page_numbers_are_a_page_field_between_dashes(self) -> None:
         doc = files.open_docx(self.docx)
@@ -196,9 +208,7 @@ class AnalysisReportTest(BaseTestCase):
         body = fonts.drawn_font("body")
         self.assertIsNotNone(body, "no Chinese font installed")
         assert body is not None
-        self.assertTrue(
-            any(body.replace(" ", "-") in name for name in embedded), (body, embedded)
-        )
+        self.assertTrue(any(body.replace(" ", "-") in name for name in embedded), (body, embedded))
 
     # -- the office's own words ------------------------------------------------------------
 
@@ -224,9 +234,11 @@ class AnalysisReportTest(BaseTestCase):
             path = Path(folder) / "reports" / "analysis" / "cases.txt"
             path.parent.mkdir(parents=True)
             path.write_text("# 八、问题\n[[table:no-such-table]]\n", encoding="utf-8")
-            with override_settings(MINPING_REPORT_TEMPLATES=folder):
-                with self.assertRaisesMessage(WordingError, "不存在的表格“no-such-table”"):
-                    analysis_report(self.built.campaign, self.built.snapshot)
+            with (
+                override_settings(MINPING_REPORT_TEMPLATES=folder),
+                self.assertRaisesMessage(WordingError, "不存在的表格“no-such-table”"),
+            ):
+                analysis_report(self.built.campaign, self.built.snapshot)
 
     def test_no_chinese_font_for_the_charts_is_a_clear_failure(self) -> None:
         fonts._chart_font_file.cache_clear()
@@ -234,6 +246,6 @@ class AnalysisReportTest(BaseTestCase):
         with (
             override_settings(MINPING_REPORT_FONTS={"chart": ["没有这种字体"]}),
             mock.patch.object(fonts, "installed_families", return_value=frozenset()),
+            self.assertRaisesMessage(FontMissing, "fonts-wqy-microhei"),
         ):
-            with self.assertRaisesMessage(FontMissing, "fonts-wqy-microhei"):
-                analysis_report(self.built.campaign, self.built.snapshot)
+            analysis_report(self.built.campaign, self.built.snapshot)

@@ -44,7 +44,9 @@ class CardContentTest(BaseTestCase):
         self.assertIn("列为下年度重点跟踪对象", text)  # last on 网络评议 in its group
 
     def test_indicators_against_the_group_average_and_the_weakest_named(self) -> None:
-        doc = files.open_docx(docx_bytes(CardMaker(self.built.campaign, self.built.snapshot).card("jtj")))
+        doc = files.open_docx(
+            docx_bytes(CardMaker(self.built.campaign, self.built.snapshot).card("jtj"))
+        )
         rows = files.table_after(doc, "各项评议内容得分与本组平均")
         # jtj a = 80, agencies (100 + 80 + 60) / 3 = 80.00; b = 60, (100 + 60 + 60) / 3 = 73.33.
         self.assertEqual(rows[1], ["四风整治", "80.00", "80.00", "+0.00"])

@@ -42,7 +42,9 @@ class ReportJobTest(UploadsTestCase):
         self.assertEqual(word.status_code, 200)
         data = b"".join(word.streaming_content)  # type: ignore[attr-defined]
         self.assertEqual(files.headings(files.open_docx(data))[0], "一、基本情况")
-        self.assertIn("%E5%88%86%E6%9E%90%E6%8A%A5%E5%91%8A", word["Content-Disposition"])  # 分析报告
+        self.assertIn(
+            "%E5%88%86%E6%9E%90%E6%8A%A5%E5%91%8A", word["Content-Disposition"]
+        )  # 分析报告
         # Both the request and the files made are in the audit log, with the files' hashes.
         actions = list(AuditEntry.objects.order_by("seq").values_list("action", flat=True))
         self.assertEqual(actions[-2:], ["report.request", "report.generate"])
@@ -76,7 +78,9 @@ class ReportJobTest(UploadsTestCase):
         self.assertEqual((job.done, job.total), (11, 11))  # 9 sections, Word, PDF
         fragment = self.client.get(reverse("report-job", kwargs={"pk": job.pk}))
         self.assertNotContains(fragment, "hx-trigger")  # finished: the polling stops
-        self.assertContains(fragment, reverse("report-download", kwargs={"pk": job.pk, "fmt": "docx"}))
+        self.assertContains(
+            fragment, reverse("report-download", kwargs={"pk": job.pk, "fmt": "docx"})
+        )
 
     def test_cards_zip_for_the_organiser(self) -> None:
         job = self.generate("cards_docx")
@@ -98,7 +102,9 @@ class ReportJobTest(UploadsTestCase):
 
     def test_a_newer_report_replaces_the_older_files(self) -> None:
         first = self.generate("cards_docx")
-        self.client.post(reverse("report-generate", kwargs={"code": "t-2018"}), {"kind": "cards_docx"})
+        self.client.post(
+            reverse("report-generate", kwargs={"code": "t-2018"}), {"kind": "cards_docx"}
+        )
         first.refresh_from_db()
         second = ReportJob.objects.exclude(pk=first.pk).get()
         self.assertEqual(second.state, ReportJob.State.DONE)
