@@ -10,7 +10,7 @@ numbered in the order they appear (表1…, 图1…; 附表1… in the appendix)
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -18,13 +18,15 @@ from django.utils import timezone
 
 from minping.campaigns.models import Campaign
 from minping.lib.progress import Progress
-from minping.lib.rates import as_percent
+from minping.lib.rates import as_percent, rate
 from minping.orgs.models import Group as GroupModel
 from minping.reports import charts, facts, figures
-from minping.reports.document import Block, Chart, Document, Table
+from minping.reports.document import Block, Chart, Document, Heading, Table
 from minping.reports.figures import Snapshot, UnitFigures, show
+from minping.reports.templatetags.minping_text import short_title
 from minping.reports.wording import blocks, render
 from minping.scoring.models import ResultSnapshot
+from minping.surveys.breakdown import threshold
 
 FOLDER = "reports/analysis"
 # The sections in order: (template, what the progress display says meanwhile).
@@ -46,9 +48,11 @@ CASE_UNITS_SHOWN = 20
 HIDDEN_MARK = "*"
 
 
-def chinese_date(moment: datetime) -> str:
-    local = timezone.localtime(moment) if timezone.is_aware(moment) else moment
-    return f"{local.year}年{local.month}月{local.day}日"
+def chinese_date(moment: date | datetime) -> str:
+    """2018年12月31日 (a moment in the server's time zone)."""
+    if isinstance(moment, datetime) and timezone.is_aware(moment):
+        moment = timezone.localtime(moment)
+    return f"{moment.year}年{moment.month}月{moment.day}日"
 
 
 def names_inline(names: list[str], most: int = NAMES_INLINE) -> str:
@@ -85,6 +89,7 @@ class _Builder:
         )
         self.progress = progress
         self.tables: dict[str, Table] = {}
+        self.collected: list[facts.MethodCollection] = []
         self.charts: dict[str, Chart] = {}
         self.context: dict[str, Any] = {
             "campaign": {"title": campaign.title, "year": campaign.year},
@@ -173,7 +178,7 @@ class _Builder:
             channel_rows or [["—", "—", "0", "—", "—", "—"]],
             {2, 3, 4, 5},
         )
-        limit = facts.threshold()
+        limit = threshold()
         category_rows = [
             [c.title, name, HIDDEN_MARK if n is None else f"{n:,}"]
             for c in collected
@@ -246,7 +251,7 @@ class _Builder:
             "responses": responses,
             "category_limit": limit,
         }
-        self._collected = collected
+        self.collected = collected
 
     def overall(self) -> None:
         ranked = self.ranked
@@ -258,10 +263,7 @@ class _Builder:
             "distribution",
             "综合得分分布",
             ["分数段", "单位数", "占比"],
-            [
-                [b.label, str(b.count), as_percent(facts_rate(b.count, len(composites)))]
-                for b in bins
-            ],
+            [[b.label, str(b.count), as_percent(rate(b.count, len(composites)))] for b in bins],
             {1, 2},
             note="注:各分数段含下限、不含上限。",
         )
@@ -568,8 +570,8 @@ class _Builder:
             "vetoes": len(vetoes),
             "vetoed_units": [u.name for u in snap.units if u.vetoed],
             "period": (
-                f"{chinese_date_d(self.campaign.deductions_from)}至"
-                f"{chinese_date_d(self.campaign.deductions_to)}"
+                f"{chinese_date(self.campaign.deductions_from)}至"
+                f"{chinese_date(self.campaign.deductions_to)}"
                 if self.campaign.deductions_from and self.campaign.deductions_to
                 else ""
             ),
@@ -678,7 +680,7 @@ class _Builder:
                 set(range(1, 1 + len(codes))),
             )
             groups.append({"index": index, "name": group.name})
-        collected = getattr(self, "_collected", [])
+        collected = self.collected
         ballot_methods = [c for c in collected]
         sample_rows = []
         by_unit: dict[str, dict[str, facts.UnitSample]] = {}
@@ -692,12 +694,12 @@ class _Builder:
         for code, name in order:
             cells = []
             for c in ballot_methods:
-                s = by_unit[code].get(c.code)
-                if s is None:
+                found = by_unit[code].get(c.code)
+                if found is None:
                     cells.append("—")
                 else:
-                    mark = "(未达目标)" if s.below_target else ""
-                    cells.append(f"{s.accepted:,}{mark}")
+                    mark = "(未达目标)" if found.below_target else ""
+                    cells.append(f"{found.accepted:,}{mark}")
             sample_rows.append([name, *cells])
         self.table(
             "appendix-samples",
@@ -734,8 +736,6 @@ class _Builder:
 
 def _short(title: str) -> str:
     """A method's title without its bracketed explanation, for table headers."""
-    from minping.reports.templatetags.minping_text import short_title
-
     return short_title(title)
 
 
@@ -743,20 +743,8 @@ def _f(value: Decimal | None) -> float | None:
     return None if value is None else float(value)
 
 
-def facts_rate(part: int, whole: int) -> Decimal | None:
-    from minping.lib.rates import rate
-
-    return rate(part, whole)
-
-
-def chinese_date_d(day: Any) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
-
-
 def _appendix_start(document: Document) -> int:
     """Index of the first block of the appendix: the heading the appendix template opens with."""
-    from minping.reports.document import Heading
-
     for i, block in enumerate(document.blocks):
         if isinstance(block, Heading) and block.text.startswith("附"):
             return i

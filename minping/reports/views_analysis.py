@@ -78,7 +78,8 @@ def generate(request: HttpRequest, code: str) -> HttpResponse:
         snapshots.filter(pk=int(chosen)).first() if chosen.isdigit() else snapshots.first()
     )
     if snapshot is None:
-        messages.error(request, "本活动还没有计算结果,请先计算结果再生成报告。")
+        missing = "没有这份计算结果" if chosen else "本活动还没有计算结果"
+        messages.error(request, f"{missing},请先计算结果再生成报告。")
         return redirect("report-page", code=code)
     job = do_request_report(request.user, snapshot, kind)
     label = ReportJob.Kind(kind).label
