@@ -106,7 +106,7 @@ def ranking(rows: Sequence[tuple[str, float, str]]) -> bytes:
         if scores:
             low, high = math.floor(min(scores)) - 1, math.ceil(max(scores)) + 2
             axes.set_xlim(low, high)
-        axes.set_yticks(range(len(shown)), names, fontsize=7)
+        axes.set_yticks(range(len(shown)), names, fontsize=7.5)
         axes.set_ylim(len(shown) - 0.5, -0.5)
         axes.grid(axis="x", color="#dddddd", linewidth=0.6)
         axes.set_xlabel("综合得分(深色为优秀,红色为不满意)")
@@ -157,7 +157,7 @@ def indicator_scores(
             )
         if values:
             axes.set_xlim(math.floor(min(values)) - 1, math.ceil(max(values)) + 1)
-        axes.set_yticks(range(len(indicators)), [_wrap(t, 16) for t in indicators], fontsize=7)
+        axes.set_yticks(range(len(indicators)), [_wrap(t, 14) for t in indicators], fontsize=8)
         axes.set_ylim(len(indicators) - 0.5, -0.5)
         axes.grid(axis="x", color="#dddddd", linewidth=0.6)
         axes.set_xlabel("指标得分")

@@ -27,7 +27,7 @@ from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 
 from minping.reports.document import Chart, Document, Heading, PageBreak, Paragraph, Table
-from minping.reports.fonts import word_font
+from minping.reports.fonts import ROLES, word_font
 
 BODY_PT = 16  # 3号
 TITLE_PT = 22  # 2号
@@ -181,6 +181,21 @@ def _styles(docx: Any) -> None:
     _style(docx, STYLE_PAGE_NUMBER, "page_number", PAGE_NUMBER_PT, exact=False)
 
 
+def _add(docx: Any, text: str, style: str) -> Any:
+    """A paragraph in ``style`` (a name), set by id: by name python-docx searches every time."""
+    paragraph = docx.add_paragraph(text)
+    paragraph._p.style = _style_ids(docx)[style]
+    return paragraph
+
+
+def _style_ids(docx: Any) -> dict[str, str]:
+    ids: dict[str, str] | None = getattr(docx, "_minping_style_ids", None)
+    if ids is None:
+        ids = {s.name: s.style_id for s in docx.styles}
+        docx._minping_style_ids = ids
+    return ids
+
+
 def _repeat_header(row: Any) -> None:
     properties = row._tr.get_or_add_trPr()
     header = OxmlElement("w:tblHeader")
@@ -190,14 +205,14 @@ def _repeat_header(row: Any) -> None:
 
 def _table(docx: Any, table: Table) -> None:
     if table.caption:
-        docx.add_paragraph(table.caption, style=STYLE_CAPTION)
+        _add(docx, table.caption, STYLE_CAPTION)
     grid = docx.add_table(rows=1 + len(table.rows), cols=len(table.header))
     grid.style = "Table Grid"
     grid.alignment = WD_TABLE_ALIGNMENT.CENTER
     rows = grid.rows
     _repeat_header(rows[0])
     # By id: setting a style by name makes python-docx search the style part every time.
-    text_style = docx.styles[STYLE_TABLE].style_id
+    text_style = _style_ids(docx)[STYLE_TABLE]
     for column, text in enumerate(table.header):
         cell = rows[0].cells[column].paragraphs[0]
         cell._p.style = text_style
@@ -213,31 +228,45 @@ def _table(docx: Any, table: Table) -> None:
             cell.alignment = right if column in table.numeric else left
             cell.add_run(text)
     if table.note:
-        docx.add_paragraph(table.note, style=STYLE_TABLE)
+        _add(docx, table.note, STYLE_TABLE)
 
 
 def _chart(docx: Any, chart: Chart) -> None:
-    paragraph = docx.add_paragraph(style=STYLE_CAPTION)
+    paragraph = _add(docx, "", STYLE_CAPTION)
     paragraph.add_run().add_picture(io.BytesIO(chart.png), width=Mm(chart.width_mm))
     if chart.caption:
-        docx.add_paragraph(chart.caption, style=STYLE_CAPTION)
+        _add(docx, chart.caption, STYLE_CAPTION)
+
+
+_bases: dict[tuple[str, ...], bytes] = {}
+
+
+def _new(fonts: tuple[str, ...]) -> Any:
+    """An empty document with the styles and page set-up; made once per set of fonts and
+    reopened after (building the styles costs more than a report card's contents)."""
+    if fonts not in _bases:
+        docx = new_docx()
+        _styles(docx)
+        _page_setup(docx)
+        buffer = io.BytesIO()
+        docx.save(buffer)
+        _bases[fonts] = buffer.getvalue()
+    return new_docx(io.BytesIO(_bases[fonts]))
 
 
 def docx_bytes(document: Document) -> bytes:
     """The document as a .docx file."""
-    docx = new_docx()
-    _styles(docx)
-    _page_setup(docx)
+    docx = _new(tuple(word_font(role) for role in ROLES))
     docx.core_properties.title = document.title
     docx.core_properties.language = "zh-CN"
-    docx.add_paragraph(document.title, style=STYLE_TITLE)
+    _add(docx, document.title, STYLE_TITLE)
     for line in document.subtitle:
-        docx.add_paragraph(line, style=STYLE_SUBTITLE)
+        _add(docx, line, STYLE_SUBTITLE)
     for block in document.blocks:
         if isinstance(block, Heading):
-            docx.add_paragraph(block.text, style=STYLE_HEADING.get(block.level, STYLE_BODY))
+            _add(docx, block.text, STYLE_HEADING.get(block.level, STYLE_BODY))
         elif isinstance(block, Paragraph):
-            docx.add_paragraph(block.text, style=STYLE_BODY)
+            _add(docx, block.text, STYLE_BODY)
         elif isinstance(block, Table):
             _table(docx, block)
         elif isinstance(block, Chart):
@@ -245,9 +274,9 @@ def docx_bytes(document: Document) -> bytes:
         elif isinstance(block, PageBreak):
             docx.add_paragraph().add_run().add_break(WD_BREAK.PAGE)
     if document.closing:
-        docx.add_paragraph("", style=STYLE_BODY)
+        _add(docx, "", STYLE_BODY)
         for line in document.closing:
-            docx.add_paragraph(line, style=STYLE_CLOSING)
+            _add(docx, line, STYLE_CLOSING)
     buffer = io.BytesIO()
     docx.save(buffer)
     return buffer.getvalue()

@@ -15,8 +15,8 @@ from django.db.models import Count, Q
 
 from minping.campaigns.models import Campaign
 from minping.cases.models import Case, State
+from minping.cases.stats import COUNTS, summarise
 from minping.cases.stats import Row as CaseRow
-from minping.cases.stats import summarise
 from minping.orgs.access import unit_ids_with_parts
 from minping.orgs.models import Unit
 from minping.oversight.models import Ineligibility
@@ -124,8 +124,7 @@ def unit_cases(campaign: Campaign, unit: Unit) -> CaseRow:
     counted = Case.objects.filter(
         campaign=campaign, unit_id__in=unit_ids_with_parts([unit.pk])
     ).exclude(state=State.MERGED)
-    overall, *_ = summarise(counted)
-    return overall
+    return CaseRow("合计", counted.aggregate(**COUNTS))
 
 
 @dataclass
