@@ -11,6 +11,7 @@ import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.test import override_settings
+from playwright.sync_api import expect
 
 from minping.orgs.models import Group, Membership, Role, Unit
 from minping.reports.models import ReportJob
@@ -44,17 +45,17 @@ def test_report_generated_in_the_background_shows_progress_then_downloads(
         assert page.get_by_role("heading", level=1).inner_text() == "分析报告和单位成绩单"
 
         page.get_by_role("button", name="生成分析报告").click()
-        assert page.get_by_text("已开始在后台生成").is_visible()
-        assert page.get_by_role("status").filter(has_text="排队等待").is_visible()
-        assert page.locator("progress").count() == 1
+        expect(page.get_by_text("已开始在后台生成")).to_be_visible()
+        expect(page.get_by_role("status").filter(has_text="排队等待")).to_be_visible()
+        expect(page.locator("progress")).to_have_count(1)
 
         call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
         assert ReportJob.objects.get().state == ReportJob.State.DONE
 
         # No reload: the fragment the page polls turns into the download links.
         word = page.get_by_role("link", name="Word 文件")
-        word.wait_for(timeout=15_000)
-        assert page.locator("progress").count() == 0
+        expect(word).to_be_visible(timeout=30_000)
+        expect(page.locator("progress")).to_have_count(0)
         with page.expect_download() as info:
             word.click()
         download = info.value
