@@ -298,6 +298,18 @@ MINPING_RATE_LIMITS = rate_limits(os.environ.get("MINPING_RATE_LIMITS", ""))
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+# --- Reports: the analysis report and the unit report cards (docs/reports.md) ----------------
+# A folder of the office's own wording templates (reports/analysis/*.txt, reports/card/*.txt),
+# searched before the shipped ones.
+MINPING_REPORT_TEMPLATES = os.environ.get("MINPING_REPORT_TEMPLATES", "")
+# Reports of at most this many units (a PDF card counts 4) are made at once, in the request;
+# larger ones by the background worker (minping db_worker).
+MINPING_REPORT_INLINE_UNITS = int(os.environ.get("MINPING_REPORT_INLINE_UNITS", "30"))
+# Font families per role, replacing minping.reports.fonts.ROLES, e.g.
+# {"body": ["仿宋_GB2312", "Noto Serif CJK SC"]}; empty: the defaults.
+MINPING_REPORT_FONTS: dict[str, list[str]] = {}
+# --- end of reports ---------------------------------------------------------------------------
+
 if REDIS_URL := os.environ.get("REDIS_URL"):
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}

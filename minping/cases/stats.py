@@ -50,6 +50,8 @@ class Row:
 
     label: str
     counts: dict[str, int]
+    # The unit's code for a row per unit; empty for totals.
+    code: str = ""
 
     @property
     def response_rate(self) -> Decimal | None:
@@ -92,6 +94,16 @@ def monthly(cases: QuerySet[Case], month: str) -> MonthlyStats:
     """Statistics of the given (already scoped) cases registered in ``month`` (YYYY-MM)."""
     start, end = month_range(month)
     counted = cases.filter(registered_on__range=(start, end)).exclude(state=State.MERGED)
+    return MonthlyStats(start, end, *summarise(counted))
+
+
+def summarise(
+    counted: QuerySet[Case],
+) -> tuple[Row, list[tuple[str, int]], list[tuple[str, int]], list[Row]]:
+    """Overall counts and rates, cases per source and per state, and a row per unit.
+
+    ``counted`` is already the cases to count (a month's, a campaign's), merged ones left out.
+    """
     overall = Row("合计", counted.aggregate(**COUNTS))
     sources = dict(Source.choices)
     by_source = [
@@ -106,9 +118,9 @@ def monthly(cases: QuerySet[Case], month: str) -> MonthlyStats:
     for values in grouped:
         row: dict[str, Any] = dict(values)
         name = row.pop("unit__name") or "(未定单位)"
-        row.pop("unit__code")
-        by_unit.append(Row(str(name), {k: int(v) for k, v in row.items()}))
-    return MonthlyStats(start, end, overall, by_source, by_state, by_unit)
+        code = row.pop("unit__code") or ""
+        by_unit.append(Row(str(name), {k: int(v) for k, v in row.items()}, code))
+    return overall, by_source, by_state, by_unit
 
 
 # What a method scored from case handling takes of COUNTS (see scoring.engine.CaseCount).

@@ -28,6 +28,7 @@ WITH_FILES = (
     "oversight.Veto",
     "oversight.Submission",
     "oversight.VisitPhoto",
+    "reports.ReportJob",
 )
 
 

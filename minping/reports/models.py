@@ -1,0 +1,64 @@
+"""Reports made in the background: an analysis report or a ZIP of report cards, and how far along.
+
+A job is the small stored progress record the report page polls; its files are
+kept in the upload storage (never under a public URL) and served only through
+the views that check who may have them.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+
+from minping.campaigns.models import Campaign
+from minping.oversight.storage import upload_storage
+from minping.scoring.models import ResultSnapshot
+
+
+class ReportJob(models.Model):
+    class Kind(models.TextChoices):
+        ANALYSIS = "analysis", "分析报告"
+        CARDS_PDF = "cards_pdf", "全部单位成绩单(PDF)"
+        CARDS_DOCX = "cards_docx", "全部单位成绩单(Word)"
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "排队等待"
+        RUNNING = "running", "正在生成"
+        DONE = "done", "已完成"
+        FAILED = "failed", "未能生成"
+
+    campaign = models.ForeignKey(Campaign, models.CASCADE, related_name="report_jobs")
+    snapshot = models.ForeignKey(ResultSnapshot, models.CASCADE, related_name="report_jobs")
+    kind = models.CharField("内容", max_length=20, choices=Kind.choices)
+    state = models.CharField("状态", max_length=10, choices=State.choices, default=State.QUEUED)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    requested_at = models.DateTimeField("申请时间", auto_now_add=True)
+    finished_at = models.DateTimeField("完成时间", null=True, blank=True)
+    # Progress: ``done`` of ``total`` steps (sections, or cards), and what is being done now.
+    done = models.PositiveIntegerField(default=0)
+    total = models.PositiveIntegerField(default=0)
+    step = models.CharField("进度说明", max_length=200, blank=True)
+    error = models.TextField("未能生成的原因", blank=True)
+    docx = models.FileField(storage=upload_storage, upload_to="reports/%Y/", blank=True)
+    pdf = models.FileField(storage=upload_storage, upload_to="reports/%Y/", blank=True)
+    archive = models.FileField(storage=upload_storage, upload_to="reports/%Y/", blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-pk"]
+        verbose_name = "报告生成任务"
+        verbose_name_plural = "报告生成任务"
+
+    def __str__(self) -> str:
+        return f"{self.campaign.code} · {self.get_kind_display()} · {self.get_state_display()}"
+
+    @property
+    def finished(self) -> bool:
+        return self.state in (self.State.DONE, self.State.FAILED)
+
+    @property
+    def percent(self) -> int:
+        if self.state == self.State.DONE:
+            return 100
+        return min(99, self.done * 100 // self.total) if self.total else 0

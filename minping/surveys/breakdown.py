@@ -33,17 +33,26 @@ class Row:
     cells: dict[str, int | None]
 
 
+def shown(n: int, limit: int | None = None) -> bool:
+    """Whether a count of ``n`` ballots may be shown, or what they said (zero names no one).
+
+    The report cards ask it of a unit's (non-zero) accepted ballots before printing its
+    comments: with fewer ballots behind them a comment could point at its writer.
+    """
+    return n == 0 or n >= (threshold() if limit is None else limit)
+
+
 def suppress(counts: dict[str, int], limit: int) -> dict[str, int | None]:
     """Hide cells below ``limit`` (zeros stay: an empty cell names no one)."""
-    shown: dict[str, int | None] = {
-        key: (n if n == 0 or n >= limit else None) for key, n in counts.items()
+    cells: dict[str, int | None] = {
+        key: (n if shown(n, limit) else None) for key, n in counts.items()
     }
-    hidden = [key for key, n in shown.items() if n is None]
+    hidden = [key for key, n in cells.items() if n is None]
     if len(hidden) == 1:
-        rest = sorted((n, key) for key, n in shown.items() if n)
+        rest = sorted((n, key) for key, n in cells.items() if n)
         if rest:
-            shown[rest[0][1]] = None
-    return shown
+            cells[rest[0][1]] = None
+    return cells
 
 
 def category_table(method: Method, limit: int | None = None) -> tuple[list[str], list[Row]]:

@@ -1,4 +1,5 @@
-"""System checks of the surveys app: the survey key, and a Chinese font for the window sheets."""
+"""System checks of the surveys app: the survey key, and a Chinese font for the window sheets,
+reports and report cards (PDF, charts)."""
 
 from __future__ import annotations
 
@@ -33,7 +34,7 @@ def chinese_font(app_configs: Any = None, **kwargs: Any) -> list[CheckMessage]:
         return []
     return [
         Warning(
-            "未找到中文字体:窗口评价单(PDF)上的中文会印成空白。",
+            "未找到中文字体:窗口评价单、分析报告和单位成绩单(PDF)上的中文会印成空白,报告中的图表无法绘制。",
             hint=FONT_HINT,
             id="minping.W001",
         )

@@ -1,9 +1,92 @@
-from minping.orgs.tests.matrix import EVERYONE, STAFF, Expect
+from django.core.files.base import ContentFile
+
+from minping.orgs.tests.matrix import EVERYONE, ORGANISER, STAFF, Expect, World
+from minping.reports.models import ReportJob
+from minping.scoring.models import ResultSnapshot
+
+# The police bureau's liaison and staff reach the bureau's card; the water liaison gets a 404.
+GAJ_CARD = STAFF | {"liaison"}
+
+
+def build(world: World) -> None:
+    """A released (published) snapshot with the police bureau ranked, and two finished jobs."""
+    results = {
+        "campaign": world.campaign.code,
+        "title": world.campaign.title,
+        "complete": True,
+        "groups": [{"code": "agencies", "name": "机关单位"}],
+        "methods": [{"code": "online", "title": "网络评议", "weight": 100.0, "input": "scores"}],
+        "units": [
+            {
+                "unit": "gaj",
+                "name": "公安局",
+                "group": "agencies",
+                "methods": {"online": {"score": 90.0}},
+                "method_ranks": {"online": 1},
+                "weighted": 90.0,
+                "deductions": {},
+                "composite": 90.0,
+                "rank": 1,
+                "vetoed": False,
+                "grade": None,
+                "watchlist": [],
+                "baseline": None,
+                "change": None,
+                "eligible": True,
+            }
+        ],
+    }
+    snapshot = ResultSnapshot.objects.create(
+        campaign=world.campaign, results=results, published=True
+    )
+    analysis = ReportJob(
+        campaign=world.campaign,
+        snapshot=snapshot,
+        kind=ReportJob.Kind.ANALYSIS,
+        state=ReportJob.State.DONE,
+    )
+    analysis.docx.save("matrix.docx", ContentFile(b"PK docx"), save=False)
+    analysis.pdf.save("matrix.pdf", ContentFile(b"%PDF-1.7"), save=True)
+    cards = ReportJob(
+        campaign=world.campaign,
+        snapshot=snapshot,
+        kind=ReportJob.Kind.CARDS_PDF,
+        state=ReportJob.State.DONE,
+    )
+    cards.archive.save("matrix.zip", ContentFile(b"PK zip"), save=True)
+    world.extra.update(analysis_job=analysis, cards_job=cards)
+
+
+def code(w: World) -> dict[str, str]:
+    return {"code": w.campaign.code}
+
 
 EXPECT = [
     Expect("index", allow=EVERYONE),
     # The world's campaign is not published: only the organiser and leaders see its results.
-    Expect("campaign-results", allow=STAFF, kwargs=lambda w: {"code": w.campaign.code}),
+    Expect("campaign-results", allow=STAFF, kwargs=code),
     # Public commitments are shown on the hall's screen: open to all (R-35).
-    Expect("campaign-commitments", allow=EVERYONE, kwargs=lambda w: {"code": w.campaign.code}),
+    Expect("campaign-commitments", allow=EVERYONE, kwargs=code),
+    # The analysis report: organisers and leaders see and download it, organisers generate.
+    Expect("report-page", allow=STAFF, kwargs=code),
+    Expect(
+        "report-generate",
+        allow=ORGANISER,
+        kwargs=code,
+        method="post",
+        data=lambda w: {"kind": "cards_docx"},
+    ),
+    Expect("report-job", allow=STAFF, kwargs=lambda w: {"pk": w.extra["analysis_job"].pk}),
+    Expect(
+        "report-download",
+        allow=STAFF,
+        kwargs=lambda w: {"pk": w.extra["analysis_job"].pk, "fmt": "pdf"},
+    ),
+    # Every unit's card in one file is the organiser's alone.
+    Expect("cards-download", allow=ORGANISER, kwargs=lambda w: {"pk": w.extra["cards_job"].pk}),
+    Expect(
+        "unit-card",
+        allow=GAJ_CARD,
+        kwargs=lambda w: {"code": w.campaign.code, "unit": "gaj", "fmt": "docx"},
+    ),
 ]

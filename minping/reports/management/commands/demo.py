@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import secrets
+import subprocess
+import sys
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -108,12 +110,18 @@ class Command(BaseCommand):
                 "按 Ctrl+C 停止。\n"
             )
         )
-        call_command(
-            "runserver",
-            f"{options['host']}:{options['port']}",
-            use_reloader=False,
-            insecure_serving=True,
-        )
+        # Large reports are made by the background worker (docs/reports.md): run one alongside.
+        worker = subprocess.Popen([sys.executable, "-m", "minping.cli", "db_worker"])
+        try:
+            call_command(
+                "runserver",
+                f"{options['host']}:{options['port']}",
+                use_reloader=False,
+                insecure_serving=True,
+            )
+        finally:
+            worker.terminate()
+            worker.wait(timeout=10)
 
     def load_example(self, folder: Path) -> None:
         code = self.campaign_code(folder)
