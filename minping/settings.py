@@ -125,6 +125,7 @@ INSTALLED_APPS = [
     "minping.orgs",
     "minping.campaigns",
     "minping.surveys",
+    "minping.panels",  # the sample library (样本库) and its draws: docs/panels.md
     "minping.oversight",
     "minping.scoring",
     "minping.reports",
