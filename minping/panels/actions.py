@@ -28,7 +28,7 @@ from minping.lib.tabular import open_table
 from minping.oversight.models import Submission, SubmissionKind
 from minping.panels import sampling
 from minping.panels.frame import read_frame, taken_ids
-from minping.panels.importers import COLUMNS, PoolImporter
+from minping.panels.importers import COLUMNS, PoolImporter, insert_values
 from minping.panels.models import (
     Draw,
     DrawMember,
@@ -48,7 +48,8 @@ from minping.surveys.questionnaires import settings_for
 from minping.surveys.tokens import holder_key, token_hash
 
 TITLE_MAX = 100
-MEMBER_BATCH = 2000
+MEMBER_BATCH = 5000
+MEMBER_FIELDS = ["stratum", "respondent", "reserve", "position", "invited"]
 
 
 def _invalid(message: str, column: str = "") -> InvalidInput:
@@ -402,13 +403,16 @@ def do_make_draw(
             )
             for position, key in enumerate(sorted(frames))
         )
+        # Plain rows through one prepared statement: ten thousand model instances would
+        # cost more than reading the million-row frame (bench/pool_draw.py).
         members = [
-            DrawMember(stratum=stratum, respondent_id=pk, reserve=is_reserve, position=i)
+            (stratum.pk, pk, is_reserve, i, False)
             for stratum, key in zip(strata, sorted(frames), strict=True)
             for is_reserve, ids in ((False, picked[key].sample), (True, picked[key].reserve))
             for i, pk in enumerate(ids)
         ]
-        DrawMember.objects.bulk_create(members, batch_size=MEMBER_BATCH)
+        for start in range(0, len(members), MEMBER_BATCH):
+            insert_values(DrawMember, MEMBER_FIELDS, members[start : start + MEMBER_BATCH])
         if replacing is not None:
             Draw.objects.filter(pk=replacing.pk).update(replaced_by=draw)
         log.record(

@@ -18,8 +18,8 @@ def issuing_defaults() -> dict[str, str]:
     """The issuing office and verification phone from settings (``MINPING_ISSUING_OFFICE``,
     ``MINPING_VERIFICATION_PHONE``); the issue form starts from the last ones used."""
     return {
-        "issuer": getattr(settings, "MINPING_ISSUING_OFFICE", ""),
-        "verify_phone": getattr(settings, "MINPING_VERIFICATION_PHONE", ""),
+        "issuer": settings.MINPING_ISSUING_OFFICE,
+        "verify_phone": settings.MINPING_VERIFICATION_PHONE,
     }
 
 

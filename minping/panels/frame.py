@@ -10,6 +10,7 @@ among those not yet asked.
 from __future__ import annotations
 
 from array import array
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.db import connection
@@ -59,19 +60,35 @@ def scan(pool_id: int) -> str:
 
 
 def read_frame(pool: Pool, unit_ids: set[int], taken: set[int]) -> Frame:
-    """Group the pool's rows by stratum, leaving out other units' rows and ``taken`` ids."""
+    """Group the pool's rows by stratum, leaving out other units' rows and ``taken`` ids.
+
+    The loop is the draw's only per-row Python work, so it does as little as it can:
+    one dict lookup of the row's (unit, category) to the ``append`` of its stratum
+    (or of the left-out pile); ``taken`` (at most the people already drawn or
+    invited) is filtered afterwards, stratum by stratum.
+    """
     frame = Frame()
-    strata = frame.strata
+    outside: array[int] = array("q")
+    appenders: dict[tuple[int | None, str], Callable[[int], None]] = {}
     with connection.chunked_cursor() as cursor:
         cursor.execute(scan(pool.pk))
         while rows := cursor.fetchmany(FETCH):
             for pk, unit, category in rows:
-                if (unit is not None and unit not in unit_ids) or pk in taken:
-                    frame.left_out += 1
-                    continue
-                key = (unit or 0, category)
-                ids = strata.get(key)
-                if ids is None:
-                    ids = strata[key] = array("q")
-                ids.append(pk)
+                try:
+                    appenders[unit, category](pk)
+                except KeyError:
+                    if unit is not None and unit not in unit_ids:
+                        appenders[unit, category] = outside.append
+                    else:
+                        ids = frame.strata[(unit or 0, category)] = array("q")
+                        appenders[unit, category] = ids.append
+                    appenders[unit, category](pk)
+    frame.left_out = len(outside)
+    if taken:
+        for key, ids in frame.strata.items():
+            if not taken.isdisjoint(ids):
+                kept = array("q", [pk for pk in ids if pk not in taken])
+                frame.left_out += len(ids) - len(kept)
+                frame.strata[key] = kept
+        frame.strata = {key: ids for key, ids in frame.strata.items() if ids}
     return frame

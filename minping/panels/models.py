@@ -73,8 +73,8 @@ class Respondent(models.Model):
     the SMS invitation, and is shown masked.
     """
 
-    # A million rows per pool: the unique constraint's index serves ``pool``, and the
-    # other keys get no index of their own (each would slow the import).
+    # A million rows per pool: the two indexes below serve ``pool`` and ``unit``, and the
+    # keys get no index of their own (each would slow the import).
     pool = models.ForeignKey(Pool, models.CASCADE, related_name="respondents", db_index=False)
     origin = models.ForeignKey(PoolImport, models.CASCADE, related_name="+", db_index=False)
     phone = models.CharField("手机号", max_length=11)
@@ -89,6 +89,12 @@ class Respondent(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["pool", "phone_key"], name="one_respondent_per_phone")
+        ]
+        # A draw reads (id, unit, category) of a whole pool, and the pool page counts by
+        # unit and category: this index covers both, so neither visits the table in the
+        # phone-hash order of the unique index (six times slower on SQLite, bench/).
+        indexes = [
+            models.Index(fields=["pool", "unit", "category", "id"], name="respondent_stratum")
         ]
         verbose_name = "样本库人员"
         verbose_name_plural = "样本库人员"

@@ -104,3 +104,23 @@ class PurgeTest(BaseTestCase):
         self.assertIn(":10 人", out.getvalue())
         self.assertFalse(Draw.objects.filter(pool__isnull=False).exists())
         self.assertFalse(Pool.objects.exists())
+
+
+class CampaignDeletedTest(BaseTestCase):
+    def test_deleting_a_campaign_deletes_its_pools_and_draws(self) -> None:
+        with tempfile.TemporaryDirectory() as folder:
+            campaign, method = collecting_campaign()
+            pool = fill_pool(
+                Path(folder), campaign, [(phone(i), "", "", "公安局") for i in range(5)]
+            )
+        made = draw(method, pool, per_stratum=2, reserve_percent=50)
+        do_issue_from_draw(
+            self.organiser,
+            made,
+            expires=timezone.localdate() + 5 * DAY,
+            issuer="纠风办",
+            verify_phone="12345",
+        )
+        campaign.delete()
+        for model in (Pool, Respondent, Draw, DrawStratum, DrawMember, StratumInvitation):
+            self.assertFalse(model.objects.exists(), model)
