@@ -37,6 +37,10 @@ COLUMNS = [
 BATCH = 2000
 NAME_MAX = 50
 DISTRICT_MAX = 50
+# A cell that Excel would run as a formula when the pool is exported and opened again
+# (=HYPERLINK(…) and the like) is never a name or a district: refused, so exports stay inert.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_PROBLEM = "不能以 = + - @ 等符号开头(导出后在 Excel 中会被当作公式)"
 FIELDS = ["pool", "origin", "phone", "phone_key", "name", "category", "unit", "district"]
 # One row's values, in FIELDS order.
 Values = tuple[int, int, str, str, str, str, int | None, str]
@@ -119,6 +123,8 @@ class PoolImporter:
             name = row["name"]
             if len(name) > NAME_MAX:
                 problems.add(f"姓名不能超过 {NAME_MAX} 个字", row.line, table.header("name"))
+            elif name.startswith(FORMULA_STARTS):
+                problems.add(FORMULA_PROBLEM, row.line, table.header("name"))
             category = ""
             if text := row["category"]:
                 found = self.categories.get(text)
@@ -138,6 +144,8 @@ class PoolImporter:
                 problems.add(
                     f"区县不能超过 {DISTRICT_MAX} 个字", row.line, table.header("district")
                 )
+            elif district.startswith(FORMULA_STARTS):
+                problems.add(FORMULA_PROBLEM, row.line, table.header("district"))
             if problems.total == before and phone is not None:
                 yield (
                     self.pool.pk,

@@ -45,12 +45,17 @@ class PoolImportTest(UploadsTestCase):
                 ["13900000003", "", "外星人", "公安局", ""],  # no such category
                 ["13900000004", "", "", "自来水公司", ""],  # not a unit of the campaign
                 ["", "赵六", "", "", ""],  # no phone
+                ["13900000007", '=HYPERLINK("http://x.example","点我")', "", "", ""],
             ],
         )
         with self.assertRaises(InvalidInput) as caught:
             do_import_pool(self.organiser, self.pool, path)
         lines = [str(p) for p in caught.exception.problems]
-        self.assertEqual(caught.exception.total, 4)
+        self.assertEqual(caught.exception.total, 5)
+        # A formula would run when an export is opened in Excel: refused at the door.
+        self.assertIn(
+            "第 7 行,“姓名”列:不能以 = + - @ 等符号开头(导出后在 Excel 中会被当作公式)", lines
+        )
         self.assertIn("第 3 行,“手机号”列:“1390000”不是有效的手机号码(11 位数字,以 1 开头)", lines)
         self.assertTrue(
             any(line.startswith("第 4 行,“类别”列:“外星人”不是本活动的") for line in lines)
