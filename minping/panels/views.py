@@ -455,7 +455,12 @@ def draw_new(request: HttpRequest, code: str) -> HttpResponse:
     start = DrawStartForm(
         data if "method" in data else None, methods=methods, rounds=rounds, pools=pools
     )
-    context: dict[str, Any] = {"campaign": found, "start": start, "methods": methods}
+    context: dict[str, Any] = {
+        "campaign": found,
+        "start": start,
+        "methods": methods,
+        "has_pools": pools.exists(),
+    }
     if not methods or not pools.exists() or not start.is_valid() or chosen is None:
         return render(request, "panels/draw_new.html", context, status=400 if start.errors else 200)
     pool_found: Pool = start.cleaned_data["pool"]
