@@ -43,7 +43,7 @@ from minping.panels.models import (
 from minping.panels.privacy import delete_on, due_for_deletion
 from minping.panels.scope import stratum_units
 from minping.surveys.actions import Holder, do_issue_invitations
-from minping.surveys.models import Invitation
+from minping.surveys.models import CollectionSettings, Invitation
 from minping.surveys.questionnaires import settings_for
 from minping.surveys.tokens import holder_key, token_hash
 
@@ -88,6 +88,8 @@ def _import(
 ) -> PoolImport:
     """Read a file into ``pool``, all or nothing; the caller holds the transaction."""
     problems = ProblemCollector()
+    # One import into a pool at a time, so that "added" counts this file's people only.
+    Pool.objects.select_for_update().filter(pk=pool.pk).first()
     with open_table(path, COLUMNS) as table:
         before = Respondent.objects.filter(pool=pool).count()
         origin = PoolImport.objects.create(
@@ -297,7 +299,9 @@ class DrawPlan:
             problems.add("人数不能为负数。")
         problems.raise_if_any()
 
-    def sample_sizes(self, frames: Mapping[sampling.StratumKey, int]) -> dict:
+    def sample_sizes(
+        self, frames: Mapping[sampling.StratumKey, int]
+    ) -> dict[sampling.StratumKey, int]:
         if self.allocation == Draw.PROPORTIONAL:
             return sampling.allocate_proportional(frames, self.total, self.minimum_per_unit)
         wanted = {key: self.sizes.get(key, self.per_stratum) for key in frames}
@@ -332,14 +336,17 @@ def do_make_draw(
         raise _invalid(f"“{method.title}”直接录入得分,不需要抽样。")
     if pool.campaign_id != campaign.pk:
         raise _invalid("样本库不属于这个评议活动。")
-    rounds = settings_for(method).rounds
-    if not 1 <= round <= max(rounds, 1):
-        raise _invalid(f"“{method.title}”共 {rounds} 轮,没有第 {round} 轮。", "轮次")
+    settings = settings_for(method)
+    if not 1 <= round <= max(settings.rounds, 1):
+        raise _invalid(f"“{method.title}”共 {settings.rounds} 轮,没有第 {round} 轮。", "轮次")
     if seed is None:
         seed = sampling.new_seed()
     elif not 0 <= seed < 2**63:
         raise _invalid("随机种子应为不超过 18 位的非负整数。", "随机种子")
     with transaction.atomic():
+        # Draws for a method wait for each other: two first draws of a round at once would
+        # otherwise both pass the check below and one would fail on the constraint.
+        CollectionSettings.objects.select_for_update().filter(pk=settings.pk).first()
         current = (
             Draw.objects.select_for_update()
             .filter(method=method, round=round, in_force=True)

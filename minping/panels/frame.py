@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from django.db import connection
 
-from minping.panels.models import Draw, DrawMember, Pool, Respondent
+from minping.panels.models import DrawMember, Pool, Respondent
 from minping.panels.sampling import StratumKey
 
 FETCH = 10_000
@@ -36,14 +36,12 @@ class Frame:
         return sum(len(ids) for ids in self.strata.values())
 
 
-def taken_ids(pool: Pool, *, besides: Draw | None = None) -> set[int]:
+def taken_ids(pool: Pool) -> set[int]:
     """Pool rows in the sample of a draw in force in the campaign, or invited by any draw."""
     members = DrawMember.objects.filter(
         respondent__pool=pool, stratum__draw__campaign_id=pool.campaign_id
     )
     in_force = members.filter(stratum__draw__in_force=True, reserve=False)
-    if besides is not None:
-        in_force = in_force.exclude(stratum__draw=besides)
     return set(in_force.values_list("respondent_id", flat=True)) | set(
         members.filter(invited=True).values_list("respondent_id", flat=True)
     )
