@@ -235,7 +235,7 @@ PY
 [ "$task" = "SUCCESSFUL 1" ] || fail "background task: $task"
 
 say "the daily jobs, as their timers start them"
-for unit in scrub overdue backup; do
+for unit in scrub overdue purge backup; do
   (cd "$REPO" && bash -c "$(execstart "minping-$unit.service")") >"$ROOT/logs/$unit.log" 2>&1 \
     || fail "minping-$unit.service"
 done

@@ -125,6 +125,7 @@ INSTALLED_APPS = [
     "minping.orgs",
     "minping.campaigns",
     "minping.surveys",
+    "minping.panels",  # the sample library (样本库) and its draws: docs/panels.md
     "minping.oversight",
     "minping.scoring",
     "minping.reports",
@@ -273,6 +274,14 @@ MINPING_SMS_OUTBOX_MINUTES = int(os.environ.get("MINPING_SMS_OUTBOX_MINUTES", "1
 MINPING_CATEGORY_THRESHOLD = int(os.environ.get("MINPING_CATEGORY_THRESHOLD", "5"))
 # The address printed on QR codes and invitation links, e.g. https://pingyi.example.gov.cn
 MINPING_PUBLIC_URL = os.environ.get("MINPING_PUBLIC_URL", "")
+
+# --- The sample library (docs/panels.md) ----------------------------------------------------
+# What an invitation letter and message name as the issuing office and the telephone number
+# people call to check that the survey is genuine. The issue form starts from these (or from
+# the last issue in the campaign) and records what was printed with each issue.
+MINPING_ISSUING_OFFICE = os.environ.get("MINPING_ISSUING_OFFICE", "")
+MINPING_VERIFICATION_PHONE = os.environ.get("MINPING_VERIFICATION_PHONE", "")
+# --- end of the sample library --------------------------------------------------------------
 
 # --- Client addresses and rate limits (docs/security.md) ------------------------------------
 # How many reverse proxies in front of the server append to X-Forwarded-For (nginx:

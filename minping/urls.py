@@ -15,6 +15,8 @@ urlpatterns = [
     path("api/", api.urls),
     path("", include("minping.lib.urls")),
     path("", include("minping.orgs.urls")),
+    # The sample library, organiser only (personal information): docs/panels.md.
+    path("console/panels/", include("minping.panels.urls")),
     path("console/", include("minping.console.urls")),
     path("cases/", include("minping.cases.urls")),
     path("s/", include("minping.surveys.urls")),

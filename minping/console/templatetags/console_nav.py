@@ -15,6 +15,7 @@ register = template.Library()
 LINKS: list[tuple[str, str, frozenset[str]]] = [
     ("评议活动", "/console/campaigns/", frozenset({Role.ORGANISER, Role.LEADER})),
     ("问卷收集", "/s/manage/", frozenset({Role.ORGANISER, Role.LEADER})),
+    ("样本库", "/console/panels/", frozenset({Role.ORGANISER})),
     ("审核", "/console/oversight/review/", frozenset({Role.ORGANISER, Role.LEADER})),
     ("导入数据", "/console/imports/", frozenset({Role.ORGANISER, Role.LEADER})),
     ("账号", "/console/users/", frozenset({Role.ORGANISER})),
