@@ -24,7 +24,7 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import Cell
@@ -56,14 +56,22 @@ def csv_field(value: Any) -> Any:
     return value
 
 
+class TextSink(Protocol):
+    """Where CSV lines go: a file, or an echo object that hands each line to a stream."""
+
+    def write(self, text: str, /) -> Any: ...
+
+
 class CsvWriter:
     """``csv.writer`` whose every field goes through ``csv_field``."""
 
-    def __init__(self, out: IO[str], **options: Any) -> None:
+    def __init__(self, out: TextSink, **options: Any) -> None:
         self._writer = csv.writer(out, **options)
 
-    def writerow(self, row: Iterable[Any]) -> None:
-        self._writer.writerow([csv_field(value) for value in row])
+    def writerow(self, row: Iterable[Any]) -> Any:
+        """Write one row; returns what the file's ``write`` returned (the line, for a
+        streaming echo file)."""
+        return self._writer.writerow([csv_field(value) for value in row])
 
     def writerows(self, rows: Iterable[Iterable[Any]]) -> None:
         for row in rows:

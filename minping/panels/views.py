@@ -8,7 +8,6 @@ audit entry (``actions.record_access``).
 from __future__ import annotations
 
 import base64
-import csv
 import datetime
 import tempfile
 from collections.abc import Iterator
@@ -30,7 +29,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from minping.campaigns.models import Campaign, Method
 from minping.lib.errors import InputProblem, InvalidInput
-from minping.lib.sheets import XLSX_TYPE, one_sheet_workbook
+from minping.lib.sheets import XLSX_TYPE, CsvWriter, one_sheet_workbook
 from minping.orgs.access import require
 from minping.orgs.models import Role, Unit
 from minping.panels.access import get_campaign, get_draw, get_pool, get_submission
@@ -345,7 +344,7 @@ def pool_export(request: HttpRequest, pk: int) -> HttpResponse | StreamingHttpRe
     total = Respondent.objects.filter(pool=found).count()
     record_access(request.user, found, "panel.export", {"rows": total, "format": "csv"})
     units = dict(Unit.objects.values_list("pk", "name"))
-    writer = csv.writer(_Echo())
+    writer = CsvWriter(_Echo())
 
     def lines() -> Iterator[str]:
         yield "\ufeff" + writer.writerow(EXPORT_HEADER)

@@ -8,6 +8,8 @@ passed each step, so there is one record of it.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.contrib import admin
 from django.core.serializers.json import DjangoJSONEncoder
@@ -84,6 +86,10 @@ class ResultSnapshot(models.Model):
     def released_to_units(self) -> bool:
         """Whether each unit may see its own results in these (R-37): released or published."""
         return self.published or self.released_at is not None
+
+    def unit(self, code: str) -> dict[str, Any] | None:
+        """One unit's row of these results (the results JSON's ``units`` entry), or None."""
+        return next((u for u in self.results.get("units", []) if u["unit"] == code), None)
 
     @classmethod
     def released(cls, campaign: Campaign) -> ResultSnapshot | None:

@@ -31,22 +31,6 @@ PORTAL = (Role.LIAISON, Role.ORGANISER, Role.LEADER)
 GRADE_LABELS = {"excellent": "优秀", "unsatisfactory": "不满意"}
 
 
-def campaigns_of(unit: Unit) -> list[Campaign]:
-    """Campaigns the unit takes part in (``campaigns.participation``): ranked, or a window of
-    a ranked unit; never one it, or a unit above it, is excluded from."""
-    return Campaign.taking_part([unit])
-
-
-def released_snapshot(campaign: Campaign) -> ResultSnapshot | None:
-    """Results go to each unit once released or published (R-37), whether or not the
-    public sees them; where they need approval, only after it (R-23)."""
-    return ResultSnapshot.released(campaign)
-
-
-def unit_row(snapshot: ResultSnapshot, code: str) -> dict[str, Any] | None:
-    return next((u for u in snapshot.results.get("units", []) if u["unit"] == code), None)
-
-
 @require(Role.LIAISON)
 def portal_home(request: HttpRequest) -> HttpResponse:
     units = list(
@@ -81,9 +65,9 @@ def _requirement_rows(campaign: Campaign, unit: Unit) -> list[dict[str, Any]]:
 def unit_portal(request: HttpRequest, unit: str) -> HttpResponse:
     found = get_unit_for_user(request, unit)
     campaigns = []
-    for campaign in campaigns_of(found):
-        snapshot = released_snapshot(campaign)
-        row = unit_row(snapshot, found.code) if snapshot else None
+    for campaign in Campaign.taking_part([found]):
+        snapshot = ResultSnapshot.released(campaign)
+        row = snapshot.unit(found.code) if snapshot else None
         campaigns.append(
             {
                 "campaign": campaign,
@@ -108,11 +92,11 @@ def unit_portal(request: HttpRequest, unit: str) -> HttpResponse:
 def unit_results(request: HttpRequest, unit: str, code: str) -> HttpResponse:
     """The unit's released results with the working of every figure."""
     found = get_unit_for_user(request, unit)
-    campaign = next((c for c in campaigns_of(found) if c.code == code), None)
+    campaign = next((c for c in Campaign.taking_part([found]) if c.code == code), None)
     if campaign is None:
         raise Http404("本单位未参加这个评议活动")
-    snapshot = released_snapshot(campaign)
-    row = unit_row(snapshot, found.code) if snapshot else None
+    snapshot = ResultSnapshot.released(campaign)
+    row = snapshot.unit(found.code) if snapshot else None
     breakdown = snapshot.breakdown.get("units", {}).get(found.code, {}) if snapshot else {}
     methods = []
     for method in campaign.methods.all():
@@ -139,7 +123,7 @@ def unit_results(request: HttpRequest, unit: str, code: str) -> HttpResponse:
 def submit(request: HttpRequest, unit: str, pk: int) -> HttpResponse:
     found = get_unit_for_user(request, unit)
     requirement = SubmissionRequirement.objects.filter(pk=pk).select_related("campaign").first()
-    if requirement is None or requirement.campaign not in campaigns_of(found):
+    if requirement is None or requirement.campaign not in Campaign.taking_part([found]):
         raise Http404("没有这项报送要求")
     form = SubmissionForm(request.POST, request.FILES)
     if not form.is_valid():

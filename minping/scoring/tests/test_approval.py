@@ -12,7 +12,6 @@ from django.contrib.auth.models import User
 from minping.audit.log import verify
 from minping.audit.models import AuditEntry
 from minping.campaigns.models import Campaign, Method, MethodScore
-from minping.console.views.portal import released_snapshot
 from minping.orgs.models import Membership, Role
 from minping.scoring.actions import (
     PublishRefused,
@@ -79,10 +78,10 @@ class ActionsTests(ApprovalTestCase):
         self.assertEqual(self.state(), "submitted")
         do_approve_results(self.snapshot, actor=self.approver)
         self.assertEqual(self.state(), "approved")
-        self.assertIsNone(released_snapshot(self.campaign))
+        self.assertIsNone(ResultSnapshot.released(self.campaign))
         do_release_results(self.snapshot, actor=self.organiser)
         self.assertEqual(self.state(), "released")
-        self.assertEqual(released_snapshot(self.campaign), self.snapshot)
+        self.assertEqual(ResultSnapshot.released(self.campaign), self.snapshot)
         self.assertIsNone(Campaign.objects.get().published_at)
         do_publish_results(self.snapshot, actor=self.organiser)
         self.assertEqual(self.state(), "published")
@@ -109,7 +108,7 @@ class ActionsTests(ApprovalTestCase):
         do_submit_results(self.snapshot, actor=self.organiser)
         self.refused(do_release_results, "已上报,待审定", actor=self.organiser)
         self.refused(do_publish_results, "已上报,待审定", actor=self.organiser)
-        self.assertIsNone(released_snapshot(self.campaign))
+        self.assertIsNone(ResultSnapshot.released(self.campaign))
         self.assertIsNone(Campaign.objects.get().published_at)
 
     def test_only_the_named_body_approves_or_returns(self) -> None:
@@ -176,7 +175,7 @@ class WithoutApprovalTests(BaseTestCase):
         self.assertIs(PublishRefused, ResultsRefused)
         do_publish_results(self.snapshot, actor=self.organiser)
         self.assertEqual(ResultSnapshot.objects.get(pk=self.snapshot.pk).state, "published")
-        self.assertEqual(released_snapshot(self.campaign), self.snapshot)
+        self.assertEqual(ResultSnapshot.released(self.campaign), self.snapshot)
 
     def test_the_approval_steps_are_refused_with_the_reason(self) -> None:
         for step in (do_submit_results, do_release_results):
