@@ -110,3 +110,39 @@ class ImportForm(forms.Form):
         if kind is not None and kind.per_campaign and data.get("campaign") is None:
             self.add_error("campaign", f"导入{kind.name}须选择评议活动")
         return data
+
+
+class _UnitChoice(forms.ModelChoiceField):
+    """Units by name: the office picks a unit, never types its code."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.name)
+
+
+class ConsequenceForm(forms.Form):
+    unit = _UnitChoice(label="单位", queryset=None)
+    kind = forms.ChoiceField(label="类别", choices=())
+    date = forms.DateField(label="日期", widget=forms.DateInput(attrs={"type": "date"}))
+    summary = forms.CharField(
+        label="经过和结果(约谈了谁、问责了谁、在哪里曝光)",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    document_number = forms.CharField(label="文号(可不填)", max_length=100, required=False)
+
+    def __init__(self, *args: Any, units: Any, kinds: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units  # type: ignore[attr-defined]
+        self.fields["kind"].choices = kinds  # type: ignore[attr-defined]
+
+
+class PersonAwardForm(forms.Form):
+    unit = _UnitChoice(label="单位", queryset=None)
+    person = forms.CharField(label="姓名", max_length=50)
+    position = forms.CharField(label="职务(可不填)", max_length=100, required=False)
+    award = forms.CharField(
+        label="奖项", max_length=100, widget=forms.TextInput(attrs={"list": "award-names"})
+    )
+
+    def __init__(self, *args: Any, units: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["unit"].queryset = units  # type: ignore[attr-defined]

@@ -34,9 +34,12 @@ from minping.oversight.importers import (
     VetoReader,
 )
 from minping.oversight.models import (
+    Consequence,
+    ConsequenceKind,
     ContactCard,
     Deduction,
     Ineligibility,
+    PersonAward,
     Review,
     ReviewedItem,
     Submission,
@@ -382,6 +385,147 @@ def do_restore_eligibility(item: Ineligibility, *, reason: str, actor: Any) -> N
             obj=item,
             campaign_code=item.campaign.code,
             detail={"unit": item.unit.code, "reason": reason, "was": item.reason},
+        )
+        item.delete()
+
+
+# --- R-40 and person awards: what the office records against the results -----------------
+
+
+def _reason(text: str, what: str) -> str:
+    text = text.strip()
+    if not text:
+        raise InvalidInput([InputProblem(f"请写明{what}", column="原因")])
+    return text
+
+
+def do_record_consequence(
+    campaign: Campaign,
+    unit: Unit,
+    *,
+    kind: str,
+    date: datetime.date,
+    summary: str,
+    document_number: str = "",
+    actor: Any,
+) -> Consequence:
+    """Record an admonishment talk, an accountability action or an exposure (R-40)."""
+    problems: list[InputProblem] = []
+    if kind not in ConsequenceKind.values:
+        problems.append(InputProblem("请选择约谈、问责或公开曝光", column="类别"))
+    summary = summary.strip()
+    if not summary:
+        problems.append(InputProblem("请写明经过和结果", column="经过和结果"))
+    if date > timezone.localdate():
+        problems.append(InputProblem("日期不能晚于今天:这里记录已经做了的事", column="日期"))
+    if not campaign.participation().takes_part(unit.code):
+        problems.append(InputProblem(f"{unit.name}不参加本次评议", column="单位"))
+    if problems:
+        raise InvalidInput(problems)
+    with transaction.atomic():
+        item = Consequence.objects.create(
+            campaign=campaign,
+            unit=unit,
+            kind=kind,
+            date=date,
+            summary=summary,
+            document_number=document_number.strip(),
+            created_by=actor,
+        )
+        log.record(
+            "consequence.record",
+            actor=actor,
+            obj=item,
+            campaign_code=campaign.code,
+            detail={
+                "unit": unit.code,
+                "kind": kind,
+                "date": date.isoformat(),
+                "summary": summary,
+                "document_number": item.document_number,
+            },
+        )
+    return item
+
+
+def do_delete_consequence(item: Consequence, *, reason: str, actor: Any) -> None:
+    """Take back a record made in error; what it said stays in the log with the reason."""
+    reason = _reason(reason, "删除这条记录的原因")
+    with transaction.atomic():
+        log.record(
+            "consequence.delete",
+            actor=actor,
+            obj=item,
+            campaign_code=item.campaign.code,
+            detail={
+                "unit": item.unit.code,
+                "kind": item.kind,
+                "date": item.date.isoformat(),
+                "summary": item.summary,
+                "reason": reason,
+            },
+        )
+        item.delete()
+
+
+def do_record_person_award(
+    campaign: Campaign,
+    unit: Unit,
+    *,
+    person: str,
+    position: str = "",
+    award: str,
+    actor: Any,
+) -> PersonAward:
+    """Name a person for an award the results give, e.g. 优秀服务窗口负责人 (seed 003)."""
+    person, position, award = person.strip(), position.strip(), award.strip()
+    problems: list[InputProblem] = []
+    if not person:
+        problems.append(InputProblem("请填写姓名", column="姓名"))
+    if not award:
+        problems.append(InputProblem("请填写奖项名称", column="奖项"))
+    if not campaign.participation().takes_part(unit.code):
+        problems.append(InputProblem(f"{unit.name}不参加本次评议", column="单位"))
+    if problems:
+        raise InvalidInput(problems)
+    with transaction.atomic():
+        if PersonAward.objects.filter(
+            campaign=campaign, unit=unit, person=person, award=award
+        ).exists():
+            raise NotAllowed(f"{unit.name}的{person}已登记为“{award}”。")
+        item = PersonAward.objects.create(
+            campaign=campaign,
+            unit=unit,
+            person=person,
+            position=position,
+            award=award,
+            created_by=actor,
+        )
+        log.record(
+            "person_award.record",
+            actor=actor,
+            obj=item,
+            campaign_code=campaign.code,
+            detail={"unit": unit.code, "person": person, "position": position, "award": award},
+        )
+    return item
+
+
+def do_delete_person_award(item: PersonAward, *, reason: str, actor: Any) -> None:
+    """Take back an award recorded in error; the log keeps whom it named and why."""
+    reason = _reason(reason, "撤销的原因")
+    with transaction.atomic():
+        log.record(
+            "person_award.delete",
+            actor=actor,
+            obj=item,
+            campaign_code=item.campaign.code,
+            detail={
+                "unit": item.unit.code,
+                "person": item.person,
+                "award": item.award,
+                "reason": reason,
+            },
         )
         item.delete()
 

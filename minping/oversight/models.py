@@ -319,3 +319,65 @@ class ContactCard(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit} · {self.contact_name}"
+
+
+class ConsequenceKind(models.TextChoices):
+    """What the plans do with units that fall short (R-40)."""
+
+    TALK = "talk", "约谈"
+    ACCOUNTABILITY = "accountability", "问责"
+    EXPOSURE = "exposure", "公开曝光"
+
+
+class Consequence(models.Model):
+    """An admonishment talk, an accountability action or a public exposure (R-40).
+
+    Recorded, not computed: the plans differ on who is talked to (seed 001 drops the
+    talks with the last-ranked units), so the office records what it decided and did.
+    """
+
+    campaign = models.ForeignKey(Campaign, models.CASCADE, related_name="consequences")
+    unit = models.ForeignKey(Unit, models.PROTECT, related_name="consequences")
+    kind = models.CharField("类别", max_length=20, choices=ConsequenceKind.choices)
+    date = models.DateField("日期")
+    summary = models.TextField("经过和结果")
+    document_number = models.CharField("文号", max_length=100, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created = models.DateTimeField("登记时间", auto_now_add=True)
+
+    class Meta:
+        ordering = ["campaign", "date", "id"]
+        verbose_name = "约谈、问责和曝光"
+        verbose_name_plural = "约谈、问责和曝光"
+
+    def __str__(self) -> str:
+        return f"{self.unit} · {self.get_kind_display()}"
+
+
+class PersonAward(models.Model):
+    """An award to a person named in the results, e.g. 优秀服务窗口负责人 (seed 003, R-23)."""
+
+    campaign = models.ForeignKey(Campaign, models.CASCADE, related_name="person_awards")
+    unit = models.ForeignKey(Unit, models.PROTECT, related_name="person_awards")
+    person = models.CharField("姓名", max_length=50)
+    position = models.CharField("职务", max_length=100, blank=True)
+    award = models.CharField("奖项", max_length=100)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created = models.DateTimeField("登记时间", auto_now_add=True)
+
+    class Meta:
+        ordering = ["campaign", "award", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "unit", "person", "award"], name="person_award_unique"
+            )
+        ]
+        verbose_name = "个人表彰"
+        verbose_name_plural = "个人表彰"
+
+    def __str__(self) -> str:
+        return f"{self.award} · {self.person}({self.unit})"

@@ -88,6 +88,7 @@ def campaign_results(request: HttpRequest, code: str) -> HttpResponse:
         "sources": list(campaign.deduction_sources.all()),
         "tables": group_tables(campaign, snapshot.results) if snapshot else [],
         "missing": snapshot.results.get("missing", []) if snapshot else [],
+        "person_awards": campaign.person_awards.select_related("unit") if snapshot else [],
     }
     return render(request, "reports/results.html", context)
 

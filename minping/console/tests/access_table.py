@@ -14,9 +14,11 @@ from minping.lib.models import CalendarDay, CalendarYear
 from minping.orgs.models import Membership, Role
 from minping.orgs.tests.matrix import EVERYONE, ORGANISER, STAFF, Expect, World
 from minping.oversight.models import (
+    Consequence,
     ContactCard,
     Deduction,
     Ineligibility,
+    PersonAward,
     Submission,
     SubmissionKind,
     SubmissionRequirement,
@@ -71,6 +73,12 @@ def build(world: World) -> None:
     )
     snapshot = ResultSnapshot.objects.create(campaign=campaign, results={"units": []})
     ineligible = Ineligibility.objects.create(campaign=campaign, unit=world.gaj, reason="拉票")
+    consequence = Consequence.objects.create(
+        campaign=campaign, unit=world.gaj, kind="talk", date=day, summary="约谈主要负责人"
+    )
+    person_award = PersonAward.objects.create(
+        campaign=campaign, unit=world.gaj, person="李四", award="优秀服务窗口负责人"
+    )
     spare = User.objects.create_user("spare")
     spare_role = Membership.objects.create(user=spare, role=Role.LEADER)
     # The rater (of the water company) scores the police bureau and its window.
@@ -96,6 +104,8 @@ def build(world: World) -> None:
         card=card,
         snapshot=snapshot,
         ineligible=ineligible,
+        consequence=consequence,
+        person_award=person_award,
         spare=spare,
         spare_role=spare_role,
         sheet=sheet,
@@ -156,6 +166,33 @@ EXPECT = [
         kwargs=lambda w: {"code": w.campaign.code, "pk": w.extra["ineligible"].pk},
         method="post",
         data=lambda w: {"reason": "核实有误"},
+    ),
+    Expect("console:records", allow=STAFF, kwargs=code),
+    Expect(
+        "console:records",
+        allow=STAFF,
+        kwargs=code,
+        method="post",
+        data=lambda w: {
+            "record": "award",
+            "a-unit": w.gaj.pk,
+            "a-person": "王五",
+            "a-award": "先进个人",
+        },
+    ),
+    Expect(
+        "console:consequence-delete",
+        allow=ORGANISER,
+        kwargs=lambda w: {"code": w.campaign.code, "pk": w.extra["consequence"].pk},
+        method="post",
+        data=lambda w: {"reason": "登记错了"},
+    ),
+    Expect(
+        "console:person-award-delete",
+        allow=ORGANISER,
+        kwargs=lambda w: {"code": w.campaign.code, "pk": w.extra["person_award"].pk},
+        method="post",
+        data=lambda w: {"reason": "登记错了"},
     ),
     # An approver opens the results of the campaigns their body approves.
     Expect("console:results", allow=STAFF | APPROVER, kwargs=code),
