@@ -448,24 +448,28 @@ def do_record_consequence(
     return item
 
 
-def do_delete_consequence(item: Consequence, *, reason: str, actor: Any) -> None:
-    """Take back a record made in error; what it said stays in the log with the reason."""
-    reason = _reason(reason, "删除这条记录的原因")
+def _delete_record(
+    item: Consequence | PersonAward, *, action: str, detail: dict[str, Any], actor: Any
+) -> None:
+    """Delete a record made in error; what it said stays in the log with the reason."""
     with transaction.atomic():
         log.record(
-            "consequence.delete",
+            action,
             actor=actor,
             obj=item,
             campaign_code=item.campaign.code,
-            detail={
-                "unit": item.unit.code,
-                "kind": item.kind,
-                "date": item.date.isoformat(),
-                "summary": item.summary,
-                "reason": reason,
-            },
+            detail={"unit": item.unit.code, **detail},
         )
         item.delete()
+
+
+def do_delete_consequence(item: Consequence, *, reason: str, actor: Any) -> None:
+    """Take back a talk, accountability or exposure recorded in error."""
+    reason = _reason(reason, "删除这条记录的原因")
+    detail = {"kind": item.kind, "date": item.date.isoformat(), "summary": item.summary}
+    _delete_record(
+        item, action="consequence.delete", detail={**detail, "reason": reason}, actor=actor
+    )
 
 
 def do_record_person_award(
@@ -514,20 +518,8 @@ def do_record_person_award(
 def do_delete_person_award(item: PersonAward, *, reason: str, actor: Any) -> None:
     """Take back an award recorded in error; the log keeps whom it named and why."""
     reason = _reason(reason, "撤销的原因")
-    with transaction.atomic():
-        log.record(
-            "person_award.delete",
-            actor=actor,
-            obj=item,
-            campaign_code=item.campaign.code,
-            detail={
-                "unit": item.unit.code,
-                "person": item.person,
-                "award": item.award,
-                "reason": reason,
-            },
-        )
-        item.delete()
+    detail = {"person": item.person, "award": item.award, "reason": reason}
+    _delete_record(item, action="person_award.delete", detail=detail, actor=actor)
 
 
 # --- R-35: what units submit ---------------------------------------------------------------

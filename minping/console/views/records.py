@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -100,35 +102,36 @@ def records(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "console/records.html", context)
 
 
-@require(Role.ORGANISER)
-@require_POST
-def consequence_delete(request: HttpRequest, code: str, pk: int) -> HttpResponse:
-    campaign = get_campaign(code)
-    item = Consequence.objects.filter(campaign=campaign, pk=pk).first()
-    if item is None:
+def _delete(
+    request: HttpRequest,
+    code: str,
+    found: Consequence | PersonAward | None,
+    delete: Callable[..., None],
+    done: str,
+) -> HttpResponse:
+    if found is None:
         messages.error(request, "没有这条记录。")
     else:
         try:
-            do_delete_consequence(item, reason=request.POST.get("reason", ""), actor=request.user)
+            delete(found, reason=request.POST.get("reason", ""), actor=request.user)
         except InvalidInput as error:
             messages.error(request, ";".join(error.lines()))
         else:
-            messages.success(request, "已删除这条记录,删除原因记入审计日志。")
+            messages.success(request, done)
     return redirect("console:records", code=code)
+
+
+@require(Role.ORGANISER)
+@require_POST
+def consequence_delete(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    found = Consequence.objects.filter(campaign=get_campaign(code), pk=pk).first()
+    done = "已删除这条记录,删除原因记入审计日志。"
+    return _delete(request, code, found, do_delete_consequence, done)
 
 
 @require(Role.ORGANISER)
 @require_POST
 def person_award_delete(request: HttpRequest, code: str, pk: int) -> HttpResponse:
-    campaign = get_campaign(code)
-    item = PersonAward.objects.filter(campaign=campaign, pk=pk).first()
-    if item is None:
-        messages.error(request, "没有这条记录。")
-    else:
-        try:
-            do_delete_person_award(item, reason=request.POST.get("reason", ""), actor=request.user)
-        except InvalidInput as error:
-            messages.error(request, ";".join(error.lines()))
-        else:
-            messages.success(request, "已撤销这项表彰,撤销原因记入审计日志。")
-    return redirect("console:records", code=code)
+    found = PersonAward.objects.filter(campaign=get_campaign(code), pk=pk).first()
+    done = "已撤销这项表彰,撤销原因记入审计日志。"
+    return _delete(request, code, found, do_delete_person_award, done)
