@@ -18,6 +18,13 @@ from minping.scoring.models import ResultSnapshot
 GRADE_LABELS = {"excellent": "优秀", "unsatisfactory": "不满意"}
 
 
+def grade_label(unit: dict[str, Any]) -> str:
+    """A unit's grade as shown everywhere: a vetoed unit is 不满意 (S-6), whatever is stored."""
+    if unit.get("vetoed"):
+        return GRADE_LABELS["unsatisfactory"]
+    return GRADE_LABELS.get(unit.get("grade") or "", "")
+
+
 def may_see_everything(request: HttpRequest) -> bool:
     """Organisers and leaders see every campaign's results, published or not."""
     return has_role(request.user, Role.ORGANISER, Role.LEADER)
@@ -63,7 +70,7 @@ def group_tables(campaign: Campaign, results: dict[str, Any]) -> list[GroupTable
         table = tables.setdefault(unit["group"], GroupTable(unit["group"], unit["group"]))
         methods = [unit["methods"].get(code) for code in method_codes]
         deductions = sum(unit.get("deductions", {}).values())
-        table.rows.append(Row(unit, methods, deductions, GRADE_LABELS.get(unit["grade"], "")))
+        table.rows.append(Row(unit, methods, deductions, grade_label(unit)))
     return [t for t in tables.values() if t.rows]
 
 
