@@ -74,10 +74,8 @@ def answer_csv_chunks(campaign: Campaign, rows_per_chunk: int = 2000) -> Iterato
     writer = CsvWriter(buffer, lineterminator="\r\n")
     buffer.write("\ufeff")
     writer.writerow(HEADER)
-    n = 0
-    for row in answer_rows(campaign):
+    for n, row in enumerate(answer_rows(campaign), start=1):
         writer.writerow(row)
-        n += 1
         if n % rows_per_chunk == 0:
             yield buffer.getvalue().encode("utf-8")
             buffer.seek(0)

@@ -17,7 +17,7 @@ from typing import Any
 from django.utils import timezone
 
 from minping.campaigns.models import Campaign, Indicator
-from minping.reports.views import group_tables, grade_label
+from minping.reports.views import grade_label, group_tables
 from minping.scoring.models import ResultSnapshot
 
 SOURCE_LABELS = {
@@ -96,7 +96,7 @@ def ranking(campaign: Campaign, snapshot: ResultSnapshot, units: set[str] | None
             for code, _ in methods:
                 method = unit.get("methods", {}).get(code) or {}
                 line += [figure(method.get("score")), unit.get("method_ranks", {}).get(code)]
-            deducted = sum((figure(v) or Decimal(0) for v in unit.get("deductions", {}).values()))
+            deducted = sum(figure(v) or Decimal(0) for v in unit.get("deductions", {}).values())
             line += [figure(unit.get("weighted")), figure(deducted), figure(unit.get("change"))]
             out.rows.append(line)
         if out.rows:
