@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from typing import Any
 
 from django.utils import timezone
 from openpyxl import load_workbook
@@ -46,11 +47,13 @@ class DownloadsTestCase(BaseTestCase):
         response = self.client.get(path)
         self.assertEqual(response.status_code, 200, path)
         self.assertIn("attachment", response["Content-Disposition"])
-        return b"".join(response.streaming_content) if response.streaming else response.content
+        if response.streaming:
+            return b"".join(response.streaming_content)  # type: ignore[attr-defined]
+        return response.content
 
 
 class RankingWorkbookTest(DownloadsTestCase):
-    def workbook(self, user: object = None) -> object:
+    def workbook(self, user: object = None) -> Any:
         data = self.get("/c/t-2018/results.xlsx", user or self.organiser)
         return load_workbook(io.BytesIO(data))
 
