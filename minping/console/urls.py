@@ -52,6 +52,11 @@ urlpatterns = [
     path("c/<slug:code>/results/", results.results, name="results"),
     path("c/<slug:code>/results/compute/", results.compute, name="compute"),
     path("c/<slug:code>/results/<int:pk>/publish/", results.publish, name="publish"),
+    path(
+        "c/<slug:code>/results/<int:pk>/publish/confirm/",
+        results.publish_confirm,
+        name="publish-confirm",
+    ),
     path("c/<slug:code>/results/<int:pk>/submit/", results.submit, name="results-submit"),
     path("c/<slug:code>/results/<int:pk>/approve/", results.approve, name="results-approve"),
     path("c/<slug:code>/results/<int:pk>/return/", results.send_back, name="results-return"),

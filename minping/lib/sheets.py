@@ -21,15 +21,17 @@ from __future__ import annotations
 import csv
 import io
 import re
+import tempfile
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
 from typing import IO, Any, Protocol
 
 from openpyxl import Workbook
-from openpyxl.cell.cell import Cell
+from openpyxl.cell.cell import Cell, WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.properties import PageSetupProperties
 from openpyxl.worksheet.worksheet import Worksheet
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -152,6 +154,20 @@ def titled_table(
     ws.freeze_panes = "A3"
 
 
+def print_setup(ws: Worksheet, *, repeat_rows: str, landscape: bool = True) -> None:
+    """A4, one page wide however long, with the header rows printed on every page."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    props = ws.sheet_properties
+    if props.pageSetUpPr is None:
+        props.pageSetUpPr = PageSetupProperties()
+    props.pageSetUpPr.fitToPage = True
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0  # as many pages down as it takes
+    ws.print_title_rows = repeat_rows
+    ws.print_options.horizontalCentered = True
+
+
 class Book:
     """A workbook being written: add sheets, fill them with the functions above, save."""
 
@@ -171,6 +187,38 @@ class Book:
         out = io.BytesIO()
         self.save(out)
         return out.getvalue()
+
+
+def _stream_cell(ws: Any, value: Any) -> Any:
+    """A cell for a write-only sheet, text kept as text exactly as ``put`` does."""
+    if isinstance(value, str):
+        text = _NOT_IN_XML.sub("", value)[:MAX_CELL_CHARS]
+        cell = WriteOnlyCell(ws, value=text)
+        cell.data_type = "s"
+        if looks_like_formula(text):
+            cell.quotePrefix = True
+        return cell
+    if isinstance(value, Decimal):
+        return float(value)
+    return value
+
+
+def streamed_workbook(
+    title: str, header: Sequence[str], rows: Iterable[Sequence[Any]], chunk: int = 1 << 16
+) -> Iterator[bytes]:
+    """A one-sheet workbook of any number of rows, in constant memory: openpyxl's write-only
+    mode keeps the rows in a temporary file, and the finished file is read back in chunks."""
+    book = Workbook(write_only=True)
+    ws = book.create_sheet(title)
+    ws.freeze_panes = "A2"
+    ws.append([_stream_cell(ws, h) for h in header])
+    for row in rows:
+        ws.append([_stream_cell(ws, v) for v in row])
+    with tempfile.TemporaryFile() as out:
+        book.save(out)
+        out.seek(0)
+        while data := out.read(chunk):
+            yield data
 
 
 def one_sheet_workbook(title: str, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> bytes:

@@ -1,10 +1,13 @@
 from django.urls import path
 
-from minping.reports import views, views_analysis, views_cards
+from minping.reports import views, views_analysis, views_cards, views_downloads
 
 urlpatterns = [
     path("", views.index, name="index"),
     path("c/<slug:code>/", views.campaign_results, name="campaign-results"),
+    # Downloads from the results pages, each visitor within their scope (docs/reports.md).
+    path("c/<slug:code>/results.<str:fmt>", views_downloads.results_file, name="results-file"),
+    path("c/<slug:code>/answers.<str:fmt>", views_downloads.answers_file, name="answers-file"),
     path("c/<slug:code>/commitments/", views.commitments, name="campaign-commitments"),
     # The analysis report and the report cards (docs/reports.md).
     path("c/<slug:code>/report/", views_analysis.report_page, name="report-page"),

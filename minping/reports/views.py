@@ -18,6 +18,13 @@ from minping.scoring.models import ResultSnapshot
 GRADE_LABELS = {"excellent": "优秀", "unsatisfactory": "不满意"}
 
 
+def grade_label(unit: dict[str, Any]) -> str:
+    """A unit's grade as shown everywhere: a vetoed unit is 不满意 (S-6), whatever is stored."""
+    if unit.get("vetoed"):
+        return GRADE_LABELS["unsatisfactory"]
+    return GRADE_LABELS.get(unit.get("grade") or "", "")
+
+
 def may_see_everything(request: HttpRequest) -> bool:
     """Organisers and leaders see every campaign's results, published or not."""
     return has_role(request.user, Role.ORGANISER, Role.LEADER)
@@ -37,6 +44,26 @@ def visible_snapshot(request: HttpRequest, campaign: Campaign) -> ResultSnapshot
     if not may_see_everything(request):
         snapshots = snapshots.filter(published=True)
     return snapshots.first()
+
+
+MISSING_REASONS = {
+    "no_ballots": "本单位及下属窗口、站所都没有答卷",
+    "no_score": "缺少录入得分",
+    "no_case_rates": "问题线索还没有计分公式所用的比率(如尚无答复或回访)",
+}
+
+
+def missing_lines(campaign: Campaign, results: dict[str, Any]) -> list[str]:
+    """The results' missing inputs in plain Chinese: unit name, method title, what is missing."""
+    titles = {m.code: m.title for m in campaign.methods.all()}
+    titles.update({m["code"]: m["title"] for m in results.get("methods", []) if m.get("title")})
+    names = {u["unit"]: u.get("name") for u in results.get("units", [])}
+    lines = []
+    for m in results.get("missing", []):
+        name = m.get("name") or names.get(m.get("unit")) or "某单位"
+        method = titles.get(m.get("method", ""), "某评议方法")
+        lines.append(f"{name}:{method} —— {MISSING_REASONS.get(m.get('reason', ''), '缺少数据')}")
+    return lines
 
 
 @dataclass
@@ -61,9 +88,14 @@ def group_tables(campaign: Campaign, results: dict[str, Any]) -> list[GroupTable
     tables = {code: GroupTable(code, names.get(code, code)) for code in campaign.groups}
     for unit in results.get("units", []):
         table = tables.setdefault(unit["group"], GroupTable(unit["group"], unit["group"]))
-        methods = [unit["methods"].get(code) for code in method_codes]
+        # Each method's figure with the unit's rank on that method alone beside it.
+        ranks = unit.get("method_ranks") or {}
+        methods = [
+            {**figure, "rank": ranks.get(code)} if (figure := unit["methods"].get(code)) else None
+            for code in method_codes
+        ]
         deductions = sum(unit.get("deductions", {}).values())
-        table.rows.append(Row(unit, methods, deductions, GRADE_LABELS.get(unit["grade"], "")))
+        table.rows.append(Row(unit, methods, deductions, grade_label(unit)))
     return [t for t in tables.values() if t.rows]
 
 
@@ -87,7 +119,7 @@ def campaign_results(request: HttpRequest, code: str) -> HttpResponse:
         "methods": list(campaign.methods.all()),
         "sources": list(campaign.deduction_sources.all()),
         "tables": group_tables(campaign, snapshot.results) if snapshot else [],
-        "missing": snapshot.results.get("missing", []) if snapshot else [],
+        "missing": missing_lines(campaign, snapshot.results) if snapshot else [],
         "person_awards": campaign.person_awards.select_related("unit") if snapshot else [],
     }
     return render(request, "reports/results.html", context)

@@ -33,6 +33,7 @@ from minping.scoring.models import (
     SUBMITTED,
     ResultSnapshot,
 )
+from minping.scoring.staleness import answer_mark
 from minping.scoring.tallies import load_results
 
 
@@ -58,11 +59,13 @@ def do_compute_results(
     ``results`` may be passed when the caller has just computed them (the
     ``results --save`` command), so the stored figures are exactly those shown.
     """
+    # Taken before the answers are read: one arriving meanwhile is flagged as new, never missed.
+    mark = answer_mark()
     if results is None:
         results = load_results(campaign)
     data = results_json(results)
     snapshot = ResultSnapshot.objects.create(
-        campaign=campaign, results=data, breakdown=breakdown_json(results)
+        campaign=campaign, results=data, breakdown=breakdown_json(results), answer_mark=mark
     )
     record(
         "scoring.compute",

@@ -279,6 +279,64 @@ def csv_text(results: Results) -> str:
     return text_csv([table_header(results), *rows])
 
 
+def snapshot_csv(data: dict[str, Any], units: set[str] | None = None) -> str:
+    """A stored results JSON as the same CSV as ``csv_text`` (figures as stored: S-5 already
+    applied); ``units`` keeps only those units' rows."""
+    methods = data.get("methods", [])
+    sources = data.get("deduction_sources", [])
+    groups = {g["code"]: g["name"] for g in data.get("groups", [])}
+    titles = {m["code"]: m["title"] for m in methods}
+    header = ["组别 group", "排名 rank", "单位代码 unit", "单位名称 name"]
+    for m in methods:
+        header.append(f"{m['title']}得分 {m['code']}.score")
+        if m["input"] == BALLOTS:
+            header += [f"{m['title']}答卷数 {m['code']}.ballots"]
+            header += [f"{m['title']}满意率 {m['code']}.rate"]
+        elif m["input"] == CASES:
+            header.append(f"{m['title']}问题线索数 {m['code']}.cases")
+        header.append(f"{m['title']}排名 {m['code']}.rank")
+    header.append("加权得分 weighted")
+    header += [f"{s['title']}减分 deduction.{s['code']}" for s in sources]
+    header += [
+        "综合得分 composite",
+        "一票否决 vetoed",
+        "等次 grade",
+        "重点跟踪 watchlist",
+        "上年 baseline",
+        "变化 change",
+    ]
+
+    def fixed(x: Any) -> Any:
+        return "" if x is None else f"{Decimal(str(x)):.2f}"
+
+    rows = []
+    for unit in data.get("units", []):
+        if units is not None and unit["unit"] not in units:
+            continue
+        row: list[Any] = [groups.get(unit["group"], unit["group"]), unit.get("rank") or ""]
+        row += [unit["unit"], unit["name"]]
+        for m in methods:
+            f = unit.get("methods", {}).get(m["code"]) or {}
+            row.append(fixed(f.get("score")))
+            if m["input"] == BALLOTS:
+                row += [f.get("ballots") or 0, fixed(f.get("satisfaction_rate"))]
+            elif m["input"] == CASES:
+                row.append("" if f.get("cases") is None else f["cases"])
+            row.append(unit.get("method_ranks", {}).get(m["code"]) or "")
+        row.append(fixed(unit.get("weighted")))
+        row += [fixed(unit.get("deductions", {}).get(s["code"], 0)) for s in sources]
+        row += [
+            fixed(unit.get("composite")),
+            "是" if unit.get("vetoed") else "否",
+            "不满意" if unit.get("vetoed") else GRADE_LABELS.get(unit.get("grade") or "", ""),
+            "、".join(titles.get(c, c) for c in unit.get("watchlist", [])),
+            fixed(unit.get("baseline")),
+            fixed(unit.get("change")),
+        ]
+        rows.append(row)
+    return text_csv([header, *rows])
+
+
 def breakdown_rows(results: Results) -> Iterator[list[str]]:
     """The breakdown flattened to (unit, name, item, working) rows for a sheet."""
     for unit in results.units:

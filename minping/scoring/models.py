@@ -55,6 +55,11 @@ class ResultSnapshot(models.Model):
     released_at = models.DateTimeField("通报各单位时间", null=True, blank=True)
     # Why the approving body sent the results back (the last time it did).
     returned_reason = models.TextField("退回意见", blank=True)
+    # The highest answer id when the computation began: an answer above it came later, so the
+    # page can tell new ballots without scanning them (``scoring.staleness``). Null before kept.
+    answer_mark = models.BigIntegerField(
+        "计算时最大答案编号", null=True, blank=True, editable=False
+    )
 
     class Meta:
         ordering = ["-computed_at"]

@@ -198,6 +198,8 @@ EXPECT = [
     Expect("console:results", allow=STAFF | APPROVER, kwargs=code),
     Expect("console:compute", allow=ORGANISER, kwargs=code, method="post"),
     Expect("console:publish", allow=ORGANISER, kwargs=snapshot, method="post"),
+    # Publishing is confirmed on its own page, which shows what changes: the organiser's.
+    Expect("console:publish-confirm", allow=ORGANISER, kwargs=snapshot),
     Expect("console:results-submit", allow=ORGANISER, kwargs=snapshot, method="post"),
     Expect("console:results-approve", allow=APPROVER, kwargs=snapshot, method="post"),
     Expect(

@@ -121,7 +121,9 @@ def test_whole_campaign(desktop: Any, live_server: Any, tmp_path: Path) -> None:
         page.goto(f"{base}/console/c/walk-2026/results/")
         page.get_by_role("button", name="计算结果").click()
         assert page.get_by_text("数据完整,可以发布").is_visible()
-        page.get_by_role("button", name="发布这次结果").click()
+        page.get_by_role("link", name="发布这次结果").click()
+        assert page.get_by_text("这是本活动的第一次计算").is_visible()
+        page.get_by_role("button", name="确认发布").click()
         assert page.get_by_text("结果已发布").is_visible()
         sign_out(page)
 

@@ -142,7 +142,7 @@ class ResultsPagesTestCase(UploadsTestCase):
     def test_incomplete_results_cannot_be_published(self) -> None:
         response = self.client.post("/console/c/walk-2026/results/compute/", follow=True)
         self.assertContains(response, "暂不能发布")
-        self.assertContains(response, "缺少“领导评议”的录入得分")
+        self.assertContains(response, "公安局:领导评议 —— 缺少录入得分")
         snapshot = ResultSnapshot.objects.get()
         response = self.client.post(
             f"/console/c/walk-2026/results/{snapshot.pk}/publish/", follow=True

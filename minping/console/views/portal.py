@@ -25,10 +25,10 @@ from minping.orgs.models import Role, Unit
 from minping.oversight.access import get_submission_for_user
 from minping.oversight.actions import do_submit
 from minping.oversight.models import Submission, SubmissionRequirement, Visit, submitted_on
+from minping.reports.views import grade_label
 from minping.scoring.models import ResultSnapshot
 
 PORTAL = (Role.LIAISON, Role.ORGANISER, Role.LEADER)
-GRADE_LABELS = {"excellent": "优秀", "unsatisfactory": "不满意"}
 
 
 @require(Role.LIAISON)
@@ -72,7 +72,7 @@ def unit_portal(request: HttpRequest, unit: str) -> HttpResponse:
             {
                 "campaign": campaign,
                 "row": row,
-                "grade_label": GRADE_LABELS.get(row.get("grade") or "", "") if row else "",
+                "grade_label": grade_label(row) if row else "",
                 "requirements": _requirement_rows(campaign, found),
             }
         )
@@ -109,7 +109,7 @@ def unit_results(request: HttpRequest, unit: str, code: str) -> HttpResponse:
         "campaign": campaign,
         "snapshot": snapshot,
         "row": row,
-        "grade_label": GRADE_LABELS.get((row or {}).get("grade") or "", ""),
+        "grade_label": grade_label(row or {}),
         "methods": methods,
         "breakdown": breakdown,
         # Only what counted: a proposal still under review is not the unit's business yet.

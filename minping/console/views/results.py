@@ -19,7 +19,8 @@ from minping.campaigns.models import Campaign
 from minping.console.views.common import get_campaign, role_context
 from minping.orgs.access import has_role, require, source_codes
 from minping.orgs.models import Role
-from minping.reports.views import group_tables
+from minping.reports.compare import Comparison, compare, previous
+from minping.reports.views import group_tables, missing_lines
 from minping.scoring.actions import (
     ResultsRefused,
     do_approve_results,
@@ -38,6 +39,7 @@ from minping.scoring.models import (
     SUBMITTED,
     ResultSnapshot,
 )
+from minping.scoring.staleness import changes_since
 
 STAFF = (Role.ORGANISER, Role.LEADER)
 
@@ -83,6 +85,20 @@ def _buttons(campaign: Campaign, snapshot: ResultSnapshot, roles: dict[str, bool
     return out
 
 
+def _comparison(
+    request: HttpRequest, snapshots: list[ResultSnapshot], shown: ResultSnapshot | None
+) -> Comparison | None:
+    """The two computations asked for (``?a=&b=``), else the one shown and the one before it."""
+    by_pk = {s.pk: s for s in snapshots}
+    a, b = request.GET.get("a", ""), request.GET.get("b", "")
+    if a.isdigit() and b.isdigit() and int(a) in by_pk and int(b) in by_pk:
+        return compare(by_pk[int(a)], by_pk[int(b)])
+    if shown is None:
+        return None
+    earlier = [s for s in snapshots if (s.computed_at, s.pk) < (shown.computed_at, shown.pk)]
+    return compare(earlier[0], shown) if earlier else None
+
+
 @require(*STAFF, Role.APPROVER)
 def results(request: HttpRequest, code: str) -> HttpResponse:
     campaign = results_campaign(request, code)
@@ -107,7 +123,9 @@ def results(request: HttpRequest, code: str) -> HttpResponse:
         "shown": shown,
         "tables": group_tables(campaign, shown.results) if shown else [],
         "methods": list(campaign.methods.all()),
-        "missing": latest.results.get("missing", []) if latest else [],
+        "missing": missing_lines(campaign, latest.results) if latest else [],
+        "stale": changes_since(latest) if latest else [],
+        "comparison": _comparison(request, snapshots, shown),
         "notes": latest.results.get("notes", []) if latest else [],
         "late": [m for item in late_data(campaign) for m in item.messages],
         "pending_reviews": campaign.deductions.filter(status="signed_off").count()
@@ -148,6 +166,23 @@ def _step(
     else:
         messages.success(request, done(campaign))
     return redirect("console:results", code=code)
+
+
+@require(Role.ORGANISER)
+def publish_confirm(request: HttpRequest, code: str, pk: int) -> HttpResponse:
+    """Before publishing: what changes against the results out now (or the computation before)."""
+    campaign = get_campaign(code)
+    snapshot = _snapshot(campaign, pk)
+    other = previous(snapshot)
+    context = {
+        "campaign": campaign,
+        "snapshot": snapshot,
+        "comparison": compare(other, snapshot) if other else None,
+        "stale": changes_since(snapshot),
+        "may_publish": "publish"
+        in _buttons(campaign, snapshot, {**role_context(request), "is_approver": False}),
+    }
+    return render(request, "console/publish_confirm.html", context)
 
 
 @require(Role.ORGANISER)

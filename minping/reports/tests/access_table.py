@@ -1,11 +1,16 @@
 from django.core.files.base import ContentFile
+from django.utils import timezone
 
+from minping.campaigns.models import Campaign
 from minping.orgs.tests.matrix import EVERYONE, ORGANISER, STAFF, Expect, World
 from minping.reports.models import ReportJob
 from minping.scoring.models import ResultSnapshot
 
 # The police bureau's liaison and staff reach the bureau's card; the water liaison gets a 404.
 GAJ_CARD = STAFF | {"liaison"}
+# The world's results file: staff, the approving body, and the liaison for the bureau's rows
+# (the results are released to units); the water company is not ranked: 404 to its liaison.
+RESULTS_FILE = STAFF | {"liaison", "approver"}
 
 
 def build(world: World) -> None:
@@ -55,6 +60,13 @@ def build(world: World) -> None:
     )
     cards.archive.save("matrix.zip", ContentFile(b"PK zip"), save=True)
     world.extra.update(analysis_job=analysis, cards_job=cards)
+    # A campaign that publishes its results to the public and has done so.
+    public = Campaign.objects.create(
+        code="matrix-public", title="公开的评议", year=2026, groups=["agencies"], publish=True
+    )
+    ResultSnapshot.objects.create(campaign=public, results=results, published=True)
+    public.published_at = timezone.now()
+    public.save()
 
 
 def code(w: World) -> dict[str, str]:
@@ -84,6 +96,17 @@ EXPECT = [
     ),
     # Every unit's card in one file is the organiser's alone.
     Expect("cards-download", allow=ORGANISER, kwargs=lambda w: {"pk": w.extra["cards_job"].pk}),
+    Expect(
+        "results-file",
+        allow=RESULTS_FILE,
+        kwargs=lambda w: {"code": w.campaign.code, "fmt": "xlsx"},
+    ),
+    # Published to the public: everyone downloads it.
+    Expect(
+        "results-file", allow=EVERYONE, kwargs=lambda w: {"code": "matrix-public", "fmt": "csv"}
+    ),
+    # Every answer, for analysts: organisers and leaders only.
+    Expect("answers-file", allow=STAFF, kwargs=lambda w: {"code": w.campaign.code, "fmt": "csv"}),
     Expect(
         "unit-card",
         allow=GAJ_CARD,

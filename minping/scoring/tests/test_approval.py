@@ -207,7 +207,8 @@ class PagesTests(ApprovalTestCase):
         self.client.post(f"/console/c/xw-2010/results/{self.snapshot.pk}/approve/")
         page = self.page(self.organiser)
         self.assertIn("通报各单位</button>", page)
-        self.assertIn("发布</button>", page)
+        # Publishing goes through a confirmation page that shows what changes.
+        self.assertIn(f'results/{self.snapshot.pk}/publish/confirm/">发布</a>', page)
 
     def test_a_step_out_of_order_says_why_on_the_page(self) -> None:
         self.client.force_login(self.organiser)
