@@ -33,7 +33,6 @@ from minping.scoring.models import ResultSnapshot
 from minping.surveys.breakdown import threshold
 from minping.surveys.models import Ballot, CollectionSettings
 from minping.surveys.progress import Ranked, ranking_units, round_rankings
-from minping.surveys.questionnaires import settings_for
 
 CACHE_SECONDS = 30
 ROUND_CACHE_SECONDS = 600
@@ -91,8 +90,13 @@ def payload(campaign: Campaign) -> dict[str, Any]:
 
 
 def _ballot_methods(campaign: Campaign) -> list[tuple[Method, CollectionSettings]]:
+    """Ballot methods with their collection settings, in one query and without writing.
+
+    A method whose settings were never stored collects nothing yet: the defaults say so.
+    """
     methods = campaign.methods.filter(input=Method.BALLOTS).order_by("order")
-    return [(method, settings_for(method)) for method in methods]
+    stored = {s.method_id: s for s in CollectionSettings.objects.filter(method__in=methods)}
+    return [(m, stored.get(m.pk) or CollectionSettings(method=m)) for m in methods]
 
 
 def _build(
