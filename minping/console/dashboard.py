@@ -104,7 +104,7 @@ def dashboard(user: Any) -> Dashboard:
 def campaign_figures(campaign: Campaign) -> CampaignFigures:
     figures = CampaignFigures(campaign)
     taking_part = campaign.participation()
-    figures.late = _late_submissions(campaign, taking_part.ids(taking_part.taking_part()))
+    figures.late = _late_submissions(campaign, taking_part.ids(taking_part.ranked))
     figures.ranked_units = len(taking_part.ranked)
     snapshot = campaign.snapshots.order_by("-computed_at", "-pk").first()
     if snapshot is not None:
@@ -159,7 +159,7 @@ def _results(figures: CampaignFigures, snapshot: ResultSnapshot) -> None:
 
 
 def _late_submissions(campaign: Campaign, unit_ids: list[int]) -> int:
-    """Submissions past their deadline that a unit taking part has not made (R-35)."""
+    """Submissions past their deadline that a ranked unit has not made (R-35)."""
     today = timezone.localdate()
     due = list(campaign.requirements.filter(due__lt=today).values_list("pk", flat=True))
     if not due or not unit_ids:
