@@ -13,6 +13,7 @@ from django.utils import timezone
 from minping.campaigns.models import Campaign, DeductionRule
 from minping.cases.models import Case
 from minping.console.dashboard import dashboard
+from minping.lib.tests.import_fixtures import make_campaign
 from minping.orgs.models import Membership, Role, Unit
 from minping.oversight.models import Deduction, Review, Submission, SubmissionRequirement
 from minping.reports.tests.small_campaign import build_small_campaign
@@ -154,10 +155,11 @@ class LandingTest(BaseTestCase):
         page = self.client.post(
             f"/login/{query}", {"username": user.username, "password": password}, follow=True
         )
-        self.assertEqual(page.status_code, 200)
+        self.assertEqual(page.status_code, 200, page.redirect_chain)
         return str(page.redirect_chain[-1][0])
 
     def test_each_role_lands_on_its_page(self) -> None:
+        make_campaign("land-2026", year=2026)  # the inspector's page is about a campaign
         inspector = User.objects.create_user("inspector", password="password-inspector")
         Membership.objects.create(user=inspector, role=Role.INSPECTOR)
         rater = User.objects.create_user("rater", password="password-rater")
