@@ -222,7 +222,8 @@ STATIC_ROOT = DATA_DIR / "static"
 MEDIA_ROOT = DATA_DIR / "uploads"
 
 LOGIN_URL = "/login/"
-LOGIN_REDIRECT_URL = "/"
+# Sign-in leads each role to its own page (console.views.home.landing).
+LOGIN_REDIRECT_URL = "/console/start/"
 LOGOUT_REDIRECT_URL = "/"
 
 AUTHENTICATION_BACKENDS = [

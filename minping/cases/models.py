@@ -45,6 +45,10 @@ class State(models.TextChoices):
     MERGED = "merged", "已合并"
 
 
+# A case in neither state is still open (is_open, and the open-case counts and lists).
+FINISHED_STATES = (State.CLOSED, State.MERGED)
+
+
 class Satisfaction(models.TextChoices):
     SATISFIED = "satisfied", "满意"
     BASICALLY = "basically", "基本满意"
@@ -192,7 +196,7 @@ class Case(models.Model):
 
     @property
     def is_open(self) -> bool:
-        return self.state not in (State.CLOSED, State.MERGED)
+        return self.state not in FINISHED_STATES
 
 
 class Complainant(models.Model):

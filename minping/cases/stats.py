@@ -22,6 +22,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet
+from django.utils import timezone
 
 from minping.campaigns.models import Campaign
 from minping.cases.models import Case, LedgerItem, Satisfaction, Source, State
@@ -78,6 +79,13 @@ class MonthlyStats:
     by_source: list[tuple[str, int]]
     by_state: list[tuple[str, int]]
     by_unit: list[Row] = field(default_factory=list)
+
+
+def this_week(today: datetime.date | None = None) -> tuple[datetime.date, datetime.date]:
+    """Monday to Sunday of the current week (what "due this week" means)."""
+    today = today or timezone.localdate()
+    start = today - datetime.timedelta(days=today.weekday())
+    return start, start + datetime.timedelta(days=6)
 
 
 def month_range(month: str) -> tuple[datetime.date, datetime.date]:

@@ -19,6 +19,7 @@ from minping.cases.access import get_case_for_user, visible_cases
 from minping.cases.actions import CaseActionRefused
 from minping.cases.forms import IntakeForm
 from minping.cases.models import (
+    FINISHED_STATES,
     ApiKey,
     Case,
     ExplanationKind,
@@ -28,6 +29,7 @@ from minping.cases.models import (
     State,
 )
 from minping.cases.repeats import suggest_repeats
+from minping.cases.stats import this_week
 from minping.lib.errors import InvalidInput
 from minping.orgs.access import has_role, is_organiser, require, visible_units
 from minping.orgs.models import Role, Unit
@@ -45,6 +47,12 @@ def case_list(request: HttpRequest) -> HttpResponse:
         cases = cases.filter(state=state)
     if request.GET.get("overdue"):
         cases = cases.filter(overdue=True)
+    # The 工作台's figures link here: cases not yet closed, and those due this week.
+    if request.GET.get("open"):
+        cases = cases.exclude(state__in=FINISHED_STATES)
+    if request.GET.get("due") == "week":
+        start, end = this_week()
+        cases = cases.exclude(state__in=FINISHED_STATES).filter(due_on__range=(start, end))
     unit_code = request.GET.get("unit", "")
     if unit_code:
         cases = cases.filter(unit__code=unit_code)

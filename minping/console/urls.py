@@ -21,6 +21,7 @@ app_name = "console"
 
 urlpatterns = [
     path("", home.home, name="home"),
+    path("start/", home.landing, name="landing"),
     path("campaigns/", campaigns.campaign_list, name="campaigns"),
     path("campaigns/new/", campaigns.campaign_new, name="campaign-new"),
     path("c/<slug:code>/", campaigns.campaign_detail, name="campaign"),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import secrets
 import tempfile
 import time
 from typing import Any
@@ -22,13 +23,15 @@ from django.db import transaction
 from django.utils import timezone
 
 from minping.audit.log import record
+from minping.campaigns.models import Campaign
+from minping.lib.errors import InputProblem, InvalidInput
 from minping.lib.progress import Progress
 from minping.oversight.storage import delete_after_commit
 from minping.reports.analysis import SECTIONS, analysis_report
 from minping.reports.cards import write_cards_zip
 from minping.reports.docx_layout import docx_bytes
 from minping.reports.fonts import FontMissing
-from minping.reports.models import ReportJob
+from minping.reports.models import ReportJob, ScreenLink
 from minping.reports.pdf_layout import pdf_bytes
 from minping.reports.wording import WordingError
 from minping.scoring.models import ResultSnapshot
@@ -214,3 +217,47 @@ def _drop_older_files(job: ReportJob) -> None:
             for name in names:
                 delete_after_commit(name or "")
             ReportJob.objects.filter(pk=old.pk).update(docx="", pdf="", archive="")
+
+
+def do_issue_screen_link(actor: Any, campaign: Campaign, label: str) -> tuple[ScreenLink, str]:
+    """A new hall-screen link for ``campaign``; returns it and its secret (shown only now)."""
+    label = label.strip()
+    if not label or len(label) > 100:
+        raise InvalidInput([InputProblem("请填写大屏的放置地点(100 字以内)。")])
+    token = secrets.token_urlsafe(24)
+    with transaction.atomic():
+        link = ScreenLink.objects.create(
+            campaign=campaign,
+            label=label,
+            token_hash=screen_token_hash(token),
+            issued_by=actor if getattr(actor, "pk", None) else None,
+        )
+        record(
+            "screen.issue",
+            actor=actor,
+            obj=link,
+            campaign_code=campaign.code,
+            detail={"label": label},
+        )
+    return link, token
+
+
+def do_revoke_screen_link(actor: Any, link: ScreenLink) -> ScreenLink:
+    """Stop the link working at once (its screen shows "not found" at its next refresh)."""
+    with transaction.atomic():
+        link = ScreenLink.objects.select_for_update().get(pk=link.pk)
+        if link.revoked_at is None:
+            link.revoked_at = timezone.now()
+            link.save(update_fields=["revoked_at"])
+            record(
+                "screen.revoke",
+                actor=actor,
+                obj=link,
+                campaign_code=link.campaign.code,
+                detail={"label": link.label},
+            )
+    return link
+
+
+def screen_token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()

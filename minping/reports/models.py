@@ -62,3 +62,32 @@ class ReportJob(models.Model):
         if self.state == self.State.DONE:
             return 100
         return min(99, self.done * 100 // self.total) if self.total else 0
+
+
+class ScreenLink(models.Model):
+    """A link the organiser issues for the hall screen (大屏) of a campaign, until revoked.
+
+    Only the SHA-256 of the link's secret is stored: the full address is shown once,
+    when it is issued, so a copy of the database opens no screen.
+    """
+
+    campaign = models.ForeignKey(Campaign, models.CASCADE, related_name="screen_links")
+    label = models.CharField("放置地点", max_length=100)
+    token_hash = models.CharField(max_length=64, unique=True)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    issued_at = models.DateTimeField("发放时间", auto_now_add=True)
+    revoked_at = models.DateTimeField("收回时间", null=True, blank=True)
+
+    class Meta:
+        ordering = ["-issued_at", "-pk"]
+        verbose_name = "大屏链接"
+        verbose_name_plural = "大屏链接"
+
+    def __str__(self) -> str:
+        return f"{self.campaign.code} · {self.label}"
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from minping.reports import views, views_analysis, views_cards, views_downloads
+from minping.reports import views, views_analysis, views_cards, views_downloads, views_screen
 
 urlpatterns = [
     path("", views.index, name="index"),
@@ -20,4 +20,15 @@ urlpatterns = [
     ),
     path("reports/jobs/<int:pk>/cards.zip", views_analysis.cards_download, name="cards-download"),
     path("c/<slug:code>/units/<str:unit>/card.<str:fmt>", views_cards.card, name="unit-card"),
+    # The hall screen (大屏) and the organiser's links for it (docs/reports.md).
+    path("c/<slug:code>/screen/", views_screen.campaign_screen, name="screen"),
+    path("c/<slug:code>/screen/data.json", views_screen.campaign_screen_data, name="screen-data"),
+    path("c/<slug:code>/screen/links/", views_screen.screen_links, name="screen-links"),
+    path(
+        "c/<slug:code>/screen/links/<int:pk>/revoke/",
+        views_screen.screen_link_revoke,
+        name="screen-link-revoke",
+    ),
+    path("tv/<str:token>/", views_screen.linked_screen, name="tv"),
+    path("tv/<str:token>/data.json", views_screen.linked_screen_data, name="tv-data"),
 ]

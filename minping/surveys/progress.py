@@ -219,6 +219,14 @@ def quota_figures(
     ]
 
 
+def ranking_units(method: Method) -> list[Unit]:
+    """The units :func:`round_rankings` ranks for ``method``, as the progress page ranks them."""
+    with_ballots = set(
+        Ballot.objects.filter(method=method).values_list("unit_id", flat=True).distinct()
+    )
+    return _units(method.campaign, with_ballots)
+
+
 def _units(campaign: Campaign, with_ballots: set[int]) -> list[Unit]:
     """The ranked units, then the windows and stations taking part that have ballots.
 

@@ -13,6 +13,7 @@ register = template.Library()
 
 # (label, path, roles that see it), in the order shown.
 LINKS: list[tuple[str, str, frozenset[str]]] = [
+    ("工作台", "/console/", frozenset({Role.ORGANISER, Role.LEADER})),
     ("评议活动", "/console/campaigns/", frozenset({Role.ORGANISER, Role.LEADER})),
     ("问卷收集", "/s/manage/", frozenset({Role.ORGANISER, Role.LEADER})),
     ("样本库", "/console/panels/", frozenset({Role.ORGANISER})),

@@ -12,7 +12,7 @@ from django.utils import timezone
 from minping.campaigns.models import DeductionRule, Method, ScoreSheet, SheetLine, VetoRule
 from minping.lib.models import CalendarDay, CalendarYear
 from minping.orgs.models import Membership, Role
-from minping.orgs.tests.matrix import EVERYONE, ORGANISER, STAFF, Expect, World
+from minping.orgs.tests.matrix import EVERYONE, ORGANISER, SIGNED_IN, STAFF, Expect, World
 from minping.oversight.models import (
     Consequence,
     ContactCard,
@@ -140,6 +140,9 @@ def snapshot(w: World) -> dict[str, Any]:
 
 EXPECT = [
     Expect("console:home", allow=WITH_A_ROLE),
+    # Where sign-in leads: every signed-in user is sent on (a user with no role to the
+    # public pages), the anonymous to sign in.
+    Expect("console:landing", allow=SIGNED_IN),
     Expect("console:campaigns", allow=STAFF),
     Expect("console:campaign-new", allow=ORGANISER),
     Expect("console:campaign", allow=STAFF, kwargs=code),

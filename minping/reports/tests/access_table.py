@@ -3,6 +3,7 @@ from django.utils import timezone
 
 from minping.campaigns.models import Campaign
 from minping.orgs.tests.matrix import EVERYONE, ORGANISER, STAFF, Expect, World
+from minping.reports.actions import do_issue_screen_link, do_revoke_screen_link
 from minping.reports.models import ReportJob
 from minping.scoring.models import ResultSnapshot
 
@@ -67,6 +68,13 @@ def build(world: World) -> None:
     ResultSnapshot.objects.create(campaign=public, results=results, published=True)
     public.published_at = timezone.now()
     public.save()
+    # Hall-screen links: one in use, one revoked, one for the revoke button to act on.
+    organiser = world.users["organiser"]
+    _link, token = do_issue_screen_link(organiser, world.campaign, "一楼大厅")
+    revoked, old_token = do_issue_screen_link(organiser, world.campaign, "旧屏幕")
+    do_revoke_screen_link(organiser, revoked)
+    to_revoke, _token = do_issue_screen_link(organiser, world.campaign, "二楼")
+    world.extra.update(screen_token=token, old_screen_token=old_token, screen_link=to_revoke)
 
 
 def code(w: World) -> dict[str, str]:
@@ -112,4 +120,27 @@ EXPECT = [
         allow=GAJ_CARD,
         kwargs=lambda w: {"code": w.campaign.code, "unit": "gaj", "fmt": "docx"},
     ),
+    # The hall screen: the world's campaign does not publish its results, so its public
+    # address is for organisers and leaders only (the public case is in test_screen.py).
+    Expect("screen", allow=STAFF, kwargs=code),
+    Expect("screen-data", allow=STAFF, kwargs=code),
+    Expect("screen-links", allow=ORGANISER, kwargs=code),
+    Expect(
+        "screen-links",
+        allow=ORGANISER,
+        kwargs=code,
+        method="post",
+        data=lambda w: {"label": "三楼"},
+    ),
+    Expect(
+        "screen-link-revoke",
+        allow=ORGANISER,
+        kwargs=lambda w: {"code": w.campaign.code, "pk": w.extra["screen_link"].pk},
+        method="post",
+    ),
+    # A link the organiser issued opens the screen for anyone; a revoked one for no one.
+    Expect("tv", allow=EVERYONE, kwargs=lambda w: {"token": w.extra["screen_token"]}),
+    Expect("tv-data", allow=EVERYONE, kwargs=lambda w: {"token": w.extra["screen_token"]}),
+    Expect("tv", allow=frozenset(), kwargs=lambda w: {"token": w.extra["old_screen_token"]}),
+    Expect("tv-data", allow=frozenset(), kwargs=lambda w: {"token": w.extra["old_screen_token"]}),
 ]
