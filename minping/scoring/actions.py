@@ -24,6 +24,7 @@ from minping.audit.log import record
 from minping.campaigns.models import Campaign
 from minping.orgs.access import source_codes
 from minping.orgs.models import Membership, Role
+from minping.scoring.certainty import assess, certainty_json
 from minping.scoring.engine import Results
 from minping.scoring.export import breakdown_json, results_json
 from minping.scoring.models import (
@@ -33,6 +34,7 @@ from minping.scoring.models import (
     SUBMITTED,
     ResultSnapshot,
 )
+from minping.scoring.package import inputs_json
 from minping.scoring.tallies import load_results
 
 
@@ -62,7 +64,11 @@ def do_compute_results(
         results = load_results(campaign)
     data = results_json(results)
     snapshot = ResultSnapshot.objects.create(
-        campaign=campaign, results=data, breakdown=breakdown_json(results)
+        campaign=campaign,
+        results=data,
+        breakdown=breakdown_json(results),
+        certainty=certainty_json(assess(results)),
+        inputs=inputs_json(results),
     )
     record(
         "scoring.compute",
@@ -219,5 +225,7 @@ def do_publish_results(snapshot: ResultSnapshot, *, actor: Any = None) -> Result
     snapshot.save(update_fields=["published"])
     campaign.published_at = now
     campaign.save(update_fields=["published_at", "updated"])
-    _audit("scoring.publish", snapshot, actor)
+    package = snapshot.package()
+    # Whoever downloads the results package can compare its hash with this entry.
+    _audit("scoring.publish", snapshot, actor, package_sha256=package["sha256"] if package else "")
     return snapshot
