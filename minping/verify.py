@@ -42,11 +42,11 @@ def check(package: dict[str, Any]) -> list[str]:
     results = engine.compute(definition, tallies, baseline)
     problems += differences(published_ranking(package["results"]), ranking(results))
     published_certainty = package.get("certainty")
-    if published_certainty:
-        if certainty_json(assess(results)) != published_certainty:
-            problems.append(
-                "公布的 95% 区间与重算的不一致 / the published 95% intervals differ from the recomputed ones"
-            )
+    if published_certainty and certainty_json(assess(results)) != published_certainty:
+        problems.append(
+            "公布的 95% 区间与重算的不一致"
+            " / the published 95% intervals differ from the recomputed ones"
+        )
     return problems
 
 

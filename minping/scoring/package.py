@@ -87,7 +87,8 @@ def from_data(kind: Any, data: Any, where: str) -> Any:
             raise _bad(where, "一个对象 / an object")
         hints = typing.get_type_hints(kind)
         known = {f.name for f in dataclasses.fields(kind) if f.init}
-        return kind(
+        make: Any = kind
+        return make(
             **{
                 name: from_data(hints[name], value, f"{where}.{name}")
                 for name, value in data.items()
@@ -204,7 +205,7 @@ def ranking(results: Results) -> dict[str, dict[str, Any]]:
     """Per unit, every published figure that decides or shows its place, rounded (S-5)."""
     out = {}
     for u in results.units:
-        methods = {}
+        methods: dict[str, dict[str, Any] | None] = {}
         for code, f in u.methods.items():
             methods[code] = (
                 None
@@ -237,7 +238,7 @@ def published_ranking(results: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
     """The same figures read from a results JSON (DESIGN.md), to compare with ``ranking``."""
     out = {}
     for u in results.get("units", []):
-        methods = {}
+        methods: dict[str, dict[str, Any] | None] = {}
         for code, m in u.get("methods", {}).items():
             if m is None or m.get("score") is None:
                 methods[code] = None
