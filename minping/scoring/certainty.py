@@ -242,6 +242,23 @@ def alike_text(alike: tuple[int, int] | None) -> str:
     return f"与第 {low}–{high} 名差异不显著"
 
 
+def interval_text(interval: Interval | None, suffix: str = "") -> str:
+    """E.g. "77.43–91.57" (``suffix`` "%" for a rate); empty without an interval."""
+    if interval is None:
+        return ""
+    low, high = interval.rounded()
+    return f"{low:.2f}{suffix}–{high:.2f}{suffix}"
+
+
+def place_note(unit: UnitCertainty | None, titles: Mapping[str, str], min_ballots: int) -> str:
+    """What a reader should know about a unit's place, in one line; empty if nothing."""
+    if unit is None:
+        return ""
+    notes = [alike_text(unit.alike)] if unit.alike else []
+    notes += [f"{titles.get(code, code)}答卷不足 {min_ballots} 份" for code in unit.small_sample]
+    return ";".join(notes)
+
+
 def certainty_json(certainty: Certainty) -> dict[str, Any]:
     """The intervals as stored in a snapshot and printed by ``results --intervals``."""
     return {
