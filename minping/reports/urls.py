@@ -5,6 +5,7 @@ from minping.reports import views, views_analysis, views_cards
 urlpatterns = [
     path("", views.index, name="index"),
     path("c/<slug:code>/", views.campaign_results, name="campaign-results"),
+    path("c/<slug:code>/results-package.json", views.results_package, name="results-package"),
     path("c/<slug:code>/commitments/", views.commitments, name="campaign-commitments"),
     # The analysis report and the report cards (docs/reports.md).
     path("c/<slug:code>/report/", views_analysis.report_page, name="report-page"),
