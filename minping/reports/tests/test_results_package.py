@@ -4,14 +4,19 @@ from __future__ import annotations
 
 import json
 
+from minping.campaigns.models import Campaign
 from minping.orgs.models import Unit
 from minping.scoring.actions import do_compute_results, do_publish_results
+from minping.scoring.models import ResultSnapshot
 from minping.scoring.tests.db import cast, make_campaign, score
 from minping.test import BaseTestCase
 from minping.verify import check
 
 
 class ResultsPackageTestCase(BaseTestCase):
+    campaign: Campaign
+    snapshot: ResultSnapshot
+
     @classmethod
     def setUpTestData(cls) -> None:
         super().setUpTestData()
