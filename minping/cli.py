@@ -5,6 +5,11 @@ import sys
 
 
 def main() -> None:
+    if sys.argv[1:2] == ["verify-results"]:
+        # Anyone may check a published ranking: no settings, no database (minping.verify).
+        from minping.verify import main as verify
+
+        sys.exit(verify(sys.argv[2:]))
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "minping.settings")
     if sys.argv[1:2] == ["demo"]:
         # The demo is a development server on 127.0.0.1 with well-known passwords.

@@ -361,9 +361,28 @@ class _Builder:
                     "last": _unit_label(group.ranked[-1]) if group.ranked else "",
                     "unranked": [u.name for u in group.units if u.composite is None],
                     "has_chart": bool(ranked),
+                    **self._certainty(group.ranked),
                 }
             )
-        self.context["ranking"] = {"groups": groups, "has_baseline": has_baseline}
+        self.context["ranking"] = {
+            "groups": groups,
+            "has_baseline": has_baseline,
+            "min_ballots": (self.record.certainty or {}).get("min_ballots"),
+        }
+
+    def _certainty(self, ranked: list[UnitFigures]) -> dict[str, list[str]]:
+        """Units whose place cannot be told apart from their neighbours', and units on a
+        small sample (docs/statistics.md); empty for a snapshot computed without intervals."""
+        marks = (self.record.certainty or {}).get("units") or {}
+        alike, small = [], []
+        for u in ranked:
+            found = marks.get(u.code) or {}
+            if found.get("alike"):
+                low, high = found["alike"]
+                alike.append(f"{u.name}(与第 {low}–{high} 名)")
+            if found.get("small_sample"):
+                small.append(u.name)
+        return {"alike": alike, "small": small}
 
     def grades(self) -> None:
         snap = self.snap

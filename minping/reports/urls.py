@@ -8,6 +8,7 @@ urlpatterns = [
     # Downloads from the results pages, each visitor within their scope (docs/reports.md).
     path("c/<slug:code>/results.<str:fmt>", views_downloads.results_file, name="results-file"),
     path("c/<slug:code>/answers.<str:fmt>", views_downloads.answers_file, name="answers-file"),
+    path("c/<slug:code>/results-package.json", views.results_package, name="results-package"),
     path("c/<slug:code>/commitments/", views.commitments, name="campaign-commitments"),
     # The analysis report and the report cards (docs/reports.md).
     path("c/<slug:code>/report/", views_analysis.report_page, name="report-page"),

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth.views import redirect_to_login
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 
 from minping.campaigns.models import Campaign
@@ -121,8 +122,37 @@ def campaign_results(request: HttpRequest, code: str) -> HttpResponse:
         "tables": group_tables(campaign, snapshot.results) if snapshot else [],
         "missing": missing_lines(campaign, snapshot.results) if snapshot else [],
         "person_awards": campaign.person_awards.select_related("unit") if snapshot else [],
+        "package": published_snapshot(request, campaign),
     }
     return render(request, "reports/results.html", context)
+
+
+def published_snapshot(request: HttpRequest, campaign: Campaign) -> ResultSnapshot | None:
+    """The latest published results this visitor may check: the public's where the campaign
+    publishes (R-37), else only staff's. None where there are none or no package of them."""
+    if not may_see_everything(request) and not (campaign.publish and campaign.is_published):
+        return None
+    snapshot = campaign.snapshots.filter(published=True).order_by("-computed_at", "-pk").first()
+    return snapshot if snapshot is not None and snapshot.inputs else None
+
+
+@public
+def results_package(request: HttpRequest, code: str) -> HttpResponse:
+    """The published results package: rules, tallies and results, for anyone to recompute
+    with ``minping verify-results`` (docs/statistics.md)."""
+    campaign = get_object_or_404(Campaign, code=code)
+    snapshot = published_snapshot(request, campaign)
+    if snapshot is None:
+        if not request.user.is_authenticated and not campaign.publish:
+            return redirect_to_login(request.get_full_path())
+        raise Http404("没有可下载的结果包")
+    package = snapshot.package()
+    response = HttpResponse(
+        json.dumps(package, ensure_ascii=False, indent=1), content_type="application/json"
+    )
+    name = f"results-package-{campaign.code}-{snapshot.computed_at:%Y%m%d}.json"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
 
 
 @public

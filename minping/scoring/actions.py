@@ -24,6 +24,7 @@ from minping.audit.log import record
 from minping.campaigns.models import Campaign
 from minping.orgs.access import source_codes
 from minping.orgs.models import Membership, Role
+from minping.scoring.certainty import assess, certainty_json
 from minping.scoring.engine import Results
 from minping.scoring.export import breakdown_json, results_json
 from minping.scoring.models import (
@@ -34,6 +35,7 @@ from minping.scoring.models import (
     ResultSnapshot,
 )
 from minping.scoring.staleness import answer_mark
+from minping.scoring.package import inputs_json
 from minping.scoring.tallies import load_results
 
 
@@ -65,7 +67,12 @@ def do_compute_results(
         results = load_results(campaign)
     data = results_json(results)
     snapshot = ResultSnapshot.objects.create(
-        campaign=campaign, results=data, breakdown=breakdown_json(results), answer_mark=mark
+        campaign=campaign,
+        results=data,
+        breakdown=breakdown_json(results),
+        answer_mark=mark,
+        certainty=certainty_json(assess(results)),
+        inputs=inputs_json(results),
     )
     record(
         "scoring.compute",
@@ -222,5 +229,7 @@ def do_publish_results(snapshot: ResultSnapshot, *, actor: Any = None) -> Result
     snapshot.save(update_fields=["published"])
     campaign.published_at = now
     campaign.save(update_fields=["published_at", "updated"])
-    _audit("scoring.publish", snapshot, actor)
+    package = snapshot.package()
+    # Whoever downloads the results package can compare its hash with this entry.
+    _audit("scoring.publish", snapshot, actor, package_sha256=package["sha256"] if package else "")
     return snapshot

@@ -309,6 +309,8 @@ class Results:
     notes: tuple[str, ...] = ()  # inputs that did not apply to any ranked unit
     baseline: Baseline | None = None
     unit_names: Mapping[str, str] = field(default_factory=dict)
+    # What the figures were computed from: kept so a results package can carry it.
+    tallies: Tallies | None = field(default=None, compare=False, repr=False)
 
     @property
     def complete(self) -> bool:
@@ -819,6 +821,7 @@ def compute(
         notes=tuple(notes),
         baseline=baseline,
         unit_names={u.code: u.name for u in tallies.units},
+        tallies=tallies,
     )
 
 

@@ -13,6 +13,13 @@ from fractions import Fraction
 from typing import IO, Any
 
 from minping.lib.sheets import Book, fill_sheet, text_csv
+from minping.scoring.certainty import (
+    Certainty,
+    assess,
+    certainty_json,
+    interval_text,
+    place_note,
+)
 from minping.scoring.engine import (
     BALLOTS,
     CASES,
@@ -84,8 +91,11 @@ def unit_json(results: Results, unit: UnitResult) -> dict[str, Any]:
     }
 
 
-def results_json(results: Results, *, breakdown: bool = False) -> dict[str, Any]:
-    """The results contract, with the campaign's groups, methods and missing inputs."""
+def results_json(
+    results: Results, *, breakdown: bool = False, intervals: bool = False
+) -> dict[str, Any]:
+    """The results contract, with the campaign's groups, methods and missing inputs;
+    ``intervals`` adds the 95% intervals under the key ``certainty`` (docs/statistics.md)."""
     campaign = results.campaign
     data: dict[str, Any] = {
         "campaign": campaign.code,
@@ -122,6 +132,8 @@ def results_json(results: Results, *, breakdown: bool = False) -> dict[str, Any]
     }
     if breakdown:
         data["breakdown"] = breakdown_json(results)
+    if intervals:
+        data["certainty"] = certainty_json(assess(results))
     return data
 
 
@@ -411,14 +423,46 @@ def _sheet_title(name: str, taken: set[str]) -> str:
     return title
 
 
+def certainty_header(results: Results) -> list[str]:
+    """The columns of the 95% intervals (docs/statistics.md), after a unit's figures."""
+    header = ["综合得分95%区间 composite.interval"]
+    for m in results.campaign.methods:
+        if m.input == BALLOTS:
+            header += [
+                f"{m.title}得分95%区间 {m.code}.score_interval",
+                f"{m.title}满意率95%区间 {m.code}.rate_interval",
+            ]
+    return [*header, "名次说明 place_note"]
+
+
+def certainty_row(results: Results, certainty: Certainty, unit: UnitResult) -> list[str]:
+    found = certainty.unit(unit.unit)
+    row = [interval_text(found.composite if found else None)]
+    for m in results.campaign.methods:
+        if m.input == BALLOTS:
+            figure = found.methods.get(m.code) if found else None
+            row += [
+                interval_text(figure.score if figure else None),
+                interval_text(figure.rate if figure else None, "%"),
+            ]
+    titles = {m.code: m.title for m in results.campaign.methods}
+    return [*row, place_note(found, titles, certainty.min_ballots)]
+
+
 def write_xlsx(results: Results, out: IO[bytes] | str) -> None:
-    """A workbook: one ranking sheet per group, the breakdown, and missing inputs if any."""
+    """A workbook: one ranking sheet per group (with the 95% intervals), the breakdown,
+    and missing inputs if any."""
     book = Book()
     taken: set[str] = set()
-    header = table_header(results)
+    certainty = assess(results)
+    header = table_header(results) + certainty_header(results)
     for group in results.campaign.groups:
         ws = book.sheet(_sheet_title(group.title, taken))
-        rows = [table_row(results, u) for u in results.units if u.group == group.code]
+        rows = [
+            table_row(results, u) + certainty_row(results, certainty, u)
+            for u in results.units
+            if u.group == group.code
+        ]
         fill_sheet(ws, header, rows)
     ws = book.sheet(_sheet_title("计算明细", taken))
     fill_sheet(ws, ["单位代码", "单位名称", "项目", "计算过程"], list(breakdown_rows(results)))

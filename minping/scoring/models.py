@@ -17,6 +17,7 @@ from django.db import models
 from django.db.models import Q
 
 from minping.campaigns.models import Campaign
+from minping.scoring.package import build_package
 
 COMPUTED = "computed"
 SUBMITTED = "submitted"
@@ -40,6 +41,11 @@ class ResultSnapshot(models.Model):
     computed_at = models.DateTimeField("计算时间", auto_now_add=True)
     results = models.JSONField("结果", encoder=DjangoJSONEncoder)
     breakdown = models.JSONField("计算明细", encoder=DjangoJSONEncoder, default=dict)
+    # Kept apart from ``results`` so the results JSON contract stays as it is.
+    certainty = models.JSONField("95% 区间", encoder=DjangoJSONEncoder, default=dict, blank=True)
+    # What the figures were computed from (rules, tallies, baseline): the results package's
+    # content (``scoring.package``). Empty in snapshots computed before packages existed.
+    inputs = models.JSONField("计算依据", encoder=DjangoJSONEncoder, default=dict, blank=True)
     published = models.BooleanField("已发布", default=False)
     # The approval steps (R-23); empty where the campaign needs no approval.
     submitted_at = models.DateTimeField("上报审定时间", null=True, blank=True)
@@ -95,6 +101,18 @@ class ResultSnapshot(models.Model):
     def unit(self, code: str) -> dict[str, Any] | None:
         """One unit's row of these results (the results JSON's ``units`` entry), or None."""
         return next((u for u in self.results.get("units", []) if u["unit"] == code), None)
+
+    def package(self) -> dict[str, Any] | None:
+        """The results package of these results (``scoring.package``), or None for a snapshot
+        computed before packages existed. The same snapshot always gives the same package."""
+        if not self.inputs:
+            return None
+        return build_package(
+            self.inputs,
+            self.results,
+            self.certainty or None,
+            computed_at=self.computed_at.isoformat(),
+        )
 
     @classmethod
     def released(cls, campaign: Campaign) -> ResultSnapshot | None:

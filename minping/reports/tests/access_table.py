@@ -42,8 +42,10 @@ def build(world: World) -> None:
             }
         ],
     }
+    # ``inputs`` as a computed snapshot has them, so its results package can be downloaded.
+    inputs = {"definition": {"code": world.campaign.code}, "tallies": {}, "baseline": None}
     snapshot = ResultSnapshot.objects.create(
-        campaign=world.campaign, results=results, published=True
+        campaign=world.campaign, results=results, published=True, inputs=inputs
     )
     analysis = ReportJob(
         campaign=world.campaign,
@@ -85,6 +87,8 @@ EXPECT = [
     Expect("index", allow=EVERYONE),
     # The world's campaign is not published: only the organiser and leaders see its results.
     Expect("campaign-results", allow=STAFF, kwargs=code),
+    # Its results package likewise (a publishing campaign's is open to all: test_results_page).
+    Expect("results-package", allow=STAFF, kwargs=code),
     # Public commitments are shown on the hall's screen: open to all.
     Expect("campaign-commitments", allow=EVERYONE, kwargs=code),
     # The analysis report: organisers and leaders see and download it, organisers generate.

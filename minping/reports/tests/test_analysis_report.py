@@ -128,6 +128,19 @@ class AnalysisReportTest(BaseTestCase):
         self.assertIn("办结率 33.3%", text)
         self.assertIn("燃气公司因拉票或弄虚作假被取消评优资格", text)
 
+    def test_ranking_says_which_places_cannot_be_told_apart(self) -> None:
+        # Five questionnaires or fewer each (docs/statistics.md). Agencies: gaj 88.00 has a
+        # composite standard error of 0.4 × 15.65 = 6.26 and jtj 81.70 one of 0.4 × 12.76 =
+        # 5.10; 6.30 apart ≤ 1.96 × √(6.26² + 5.10²) = 15.8, and mzj (3 questionnaires) is
+        # wider still: no two of the three can be told apart.
+        text = files.text_of(files.open_docx(self.docx))
+        self.assertIn(
+            "按 95% 的把握,3 个单位的得分与相邻名次的单位分不出高低,即公安局(与第 1–3 名)、"
+            "交通局(与第 1–3 名)、民政局(与第 1–3 名)。",
+            text,
+        )
+        self.assertIn("公安局、交通局、民政局的问卷答卷少于 30 份,得分偶然性较大。", text)
+
     def test_year_on_year_names_risers_and_fallers(self) -> None:
         rows = files.table_after(files.open_docx(self.docx), "机关单位升降幅度较大的单位")
         self.assertEqual(rows[1], ["公安局", "88.00", "85.00", "+3.00"])

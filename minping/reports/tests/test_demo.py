@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import datetime
+import json
 from decimal import Decimal
 from io import StringIO
 from pathlib import Path
@@ -21,6 +22,7 @@ from minping.orgs.access import visible_units
 from minping.orgs.models import Membership
 from minping.reports.management.commands.demo import ROLE_USERS
 from minping.scoring.models import ResultSnapshot
+from minping.verify import check
 
 YC = settings.BASE_DIR / "examples" / "yc-2018"
 # ``minping results CODE --format json`` of every example, as committed (examples/results.py).
@@ -58,6 +60,15 @@ class DemoTestCase(TestCase):
             out = StringIO()
             call_command("results", path.stem, format="json", allow_missing=True, stdout=out)
             self.assertEqual(out.getvalue(), path.read_text(encoding="utf-8"), path.stem)
+
+    def test_every_examples_results_package_verifies(self) -> None:
+        # docs/statistics.md: the package of each example's results recomputes to them.
+        for code in Campaign.objects.values_list("code", flat=True):
+            snapshot = ResultSnapshot.objects.filter(campaign__code=code).latest()
+            package = snapshot.package()
+            assert package is not None, code
+            self.assertEqual(check(json.loads(json.dumps(package))), [], code)
+            self.assertTrue(package["certainty"]["units"], code)
 
     def test_yinchuan_ranks_82_agencies_and_7_industries_separately(self) -> None:
         units = self.latest("yc-2018")["units"]

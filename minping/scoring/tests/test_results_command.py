@@ -184,6 +184,42 @@ class ResultsCommandTestCase(BaseTestCase):
         detail = [[c.value for c in r] for r in wb["计算明细"].iter_rows(min_row=2)]
         self.assertIn(["gaj", "公安局", "综合得分", "92.00 − 0.30 = 91.70"], detail)
 
+    def test_xlsx_has_the_95_percent_intervals(self) -> None:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "results.xlsx"
+            self.run_command("yc-2018", "--format", "xlsx", "-o", str(path))
+            wb = load_workbook(path)
+        ws = wb["机关单位"]
+        header = [c.value for c in ws[1]]
+        gaj, mzj = (
+            dict(zip(header, [c.value for c in r], strict=True)) for r in ws.iter_rows(2, 3)
+        )
+        # mzj: one questionnaire, 一般 on both indicators: 60 ± 1.96 × 41.10 is cut at 0 and 100.
+        self.assertEqual(mzj["问卷评议得分95%区间 survey.score_interval"], "0.00–100.00")
+        self.assertRegex(gaj["综合得分95%区间 composite.interval"], r"^\d+\.\d\d–\d+\.\d\d$")
+        # 91.70 against 75.00 with two and one questionnaires: no telling them apart.
+        self.assertEqual(gaj["名次说明 place_note"], "与第 1–2 名差异不显著;问卷评议答卷不足 30 份")
+        water = dict(
+            zip(
+                [c.value for c in wb["重点行业"][1]],
+                [c.value for c in wb["重点行业"][2]],
+                strict=True,
+            )
+        )
+        self.assertEqual(water["名次说明 place_note"], "问卷评议答卷不足 30 份")
+
+    def test_intervals_only_when_asked(self) -> None:
+        plain, _ = self.run_command("yc-2018")
+        self.assertNotIn("certainty", json.loads(plain))
+        out, _ = self.run_command("yc-2018", "--intervals")
+        data = json.loads(out)
+        self.assertEqual({k: v for k, v in data.items() if k != "certainty"}, json.loads(plain))
+        mzj = data["certainty"]["units"]["mzj"]
+        self.assertEqual(mzj["methods"]["survey"]["score"], [0.0, 100.0])
+        self.assertEqual(mzj["methods"]["survey"]["ballots"], 1)
+        self.assertEqual(mzj["alike"], [1, 2])
+        self.assertEqual(data["certainty"]["min_ballots"], 30)
+
     def test_xlsx_default_file_name(self) -> None:
         with tempfile.TemporaryDirectory() as tmp:
             cwd = Path.cwd()

@@ -50,6 +50,12 @@ class Command(BaseCommand):
             "--breakdown", action="store_true", help="JSON 中附带每个数字的计算明细"
         )
         parser.add_argument(
+            "--intervals",
+            action="store_true",
+            help="JSON 中附带方法得分、满意率和综合得分的 95%% 区间及名次能否区分"
+            "(见 docs/statistics.md);xlsx 总是带有这些列",
+        )
+        parser.add_argument(
             "--allow-missing",
             action="store_true",
             help="有单位缺少数据(无答卷或无录入得分)时仍以零状态退出;缺少的单位不排名",
@@ -72,7 +78,11 @@ class Command(BaseCommand):
             text = (
                 csv_text(results)
                 if fmt == "csv"
-                else dumps(results_json(results, breakdown=options["breakdown"]))
+                else dumps(
+                    results_json(
+                        results, breakdown=options["breakdown"], intervals=options["intervals"]
+                    )
+                )
             )
             if output:
                 self._write(Path(output), lambda p: _write_text(p, text))
