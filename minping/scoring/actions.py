@@ -34,8 +34,8 @@ from minping.scoring.models import (
     SUBMITTED,
     ResultSnapshot,
 )
-from minping.scoring.staleness import answer_mark
 from minping.scoring.package import inputs_json
+from minping.scoring.staleness import answer_mark
 from minping.scoring.tallies import load_results
 
 
