@@ -56,13 +56,15 @@ def _title(label: str = "名称", max_length: int = 200) -> forms.CharField:
     )
 
 
-def _number(label: str, *, places: int = 4, required: bool = False, **attrs: Any) -> Any:
+def _number(label: str, *, places: int = 4, mark: str = "") -> forms.DecimalField:
+    """A number field; ``mark`` is a data- attribute the page's script looks for."""
+    attrs = {"step": "any", **({f"data-{mark}": ""} if mark else {})}
     return forms.DecimalField(
         label=label,
-        required=required,
+        required=False,
         min_value=0,
         decimal_places=places,
-        widget=forms.NumberInput(attrs={"step": "any", **attrs}),
+        widget=forms.NumberInput(attrs=attrs),
     )
 
 
@@ -139,7 +141,7 @@ class IndicatorForm(forms.Form):
 
 class MethodForm(forms.Form):
     title = _title("评议方法")
-    weight = _number("权重(%)", **{"data-weight": ""})
+    weight = _number("权重(%)", mark="weight")
     input = forms.ChoiceField(label="数据来源", choices=list(INPUT_LABELS.items()))
     body = forms.CharField(label="组织实施单位", max_length=200, required=False)
     starts = _date("开始日期")
@@ -147,11 +149,11 @@ class MethodForm(forms.Form):
     deadline = _date("数据报送截止日期")
     code = _code()
     # Only for a method scored from case handling; blank: the default formula.
-    on_time = _number(f"{CASE_RATES['on_time']}权重", **{"data-cases": ""})
-    resolved = _number(f"{CASE_RATES['resolved']}权重", **{"data-cases": ""})
-    satisfied = _number(f"{CASE_RATES['satisfied']}权重", **{"data-cases": ""})
-    promised = _number(f"{CASE_RATES['promised']}权重", **{"data-cases": ""})
-    no_cases = _number("没有问题线索的单位得分", **{"data-cases": ""})
+    on_time = _number(f"{CASE_RATES['on_time']}权重", mark="cases")
+    resolved = _number(f"{CASE_RATES['resolved']}权重", mark="cases")
+    satisfied = _number(f"{CASE_RATES['satisfied']}权重", mark="cases")
+    promised = _number(f"{CASE_RATES['promised']}权重", mark="cases")
+    no_cases = _number("没有问题线索的单位得分", mark="cases")
 
 
 class SourceForm(forms.Form):
@@ -238,19 +240,18 @@ PARTS = (
 )
 
 
-class _Rows(BaseFormSet):  # type: ignore[type-arg]
+class _Rows(BaseFormSet):
     """Rows left blank are no rows (``EditorForms`` skips them): no field is required.
 
     Every row is cleaned, the added ones too: Django would skip an added row that
     equals its initial values, and a row the page showed must never vanish.
     """
 
-    def _construct_form(self, i: int, **kwargs: Any) -> forms.Form:
-        kwargs["empty_permitted"] = False
-        return super()._construct_form(i, **kwargs)  # type: ignore[no-any-return]
+    def get_form_kwargs(self, index: int | None) -> dict[str, Any]:
+        return {"empty_permitted": False}
 
 
-def _formset(part: Part) -> type[BaseFormSet]:  # type: ignore[type-arg]
+def _formset(part: Part) -> type[BaseFormSet]:
     return formset_factory(part.form, formset=_Rows, extra=1, can_delete=True)
 
 
@@ -355,7 +356,7 @@ class EditorForms:
         if code_fixed:
             self.basics.fields["code"].disabled = True
             self.basics.fields["code"].help_text = "活动代码保存后不能修改"
-        self.sets: dict[str, BaseFormSet] = {}  # type: ignore[type-arg]
+        self.sets: dict[str, BaseFormSet] = {}
         for part in PARTS:
             self.sets[part.prefix] = _formset(part)(
                 post, initial=rows[part.prefix], prefix=part.prefix
@@ -468,7 +469,7 @@ class EditorForms:
                 self.page_errors.append(problem.message)
 
     def _place(self, path: tuple[str | int, ...], message: str) -> bool:
-        basics = {
+        basics: dict[tuple[str | int, ...], str] = {
             ("code",): "code",
             ("title",): "title",
             ("year",): "year",
@@ -485,10 +486,10 @@ class EditorForms:
             ("approval",): "approval_title",
         }
         for end in range(len(path), 0, -1):
-            if (name := basics.get(path[:end])) is not None:  # type: ignore[call-overload]
-                written = ".".join(str(p) for p in path[:end])
+            if (name := basics.get(path[:end])) is not None:
+                key = ".".join(str(p) for p in path[:end])
                 label = str(self.basics.fields[name].label)
-                self.basics.add_error(name, message.replace(written, f"“{label}”"))
+                self.basics.add_error(name, message.replace(key, f"“{label}”", 1))
                 return True
         for part in PARTS:
             size = len(part.path)
@@ -496,17 +497,16 @@ class EditorForms:
                 continue
             rest = path[size:]
             written = self._written.get(part.prefix, [])
-            row = (
-                f"{'.'.join(part.path)}[{rest[0] + 1}]" if rest and isinstance(rest[0], int) else ""
-            )
+            index = rest[0] if rest and isinstance(rest[0], int) else len(written)
+            row = f"{'.'.join(part.path)}[{index + 1}]"
             # A header line is also the list's own line: a problem not naming the row is
             # the list's (weights that do not add up), not the row's.
-            if row and rest[0] < len(written) and (len(rest) > 1 or row in message):
-                form = self.sets[part.prefix].forms[written[rest[0]]]
+            if index < len(written) and (len(rest) > 1 or row in message):
+                form = self.sets[part.prefix].forms[written[index]]
                 field = rest[1] if len(rest) > 1 and isinstance(rest[1], str) else None
                 if field in form.fields:
                     label = str(form.fields[str(field)].label)
-                    form.add_error(str(field), message.replace(f"{row}.{field}", f"“{label}”"))
+                    form.add_error(str(field), message.replace(f"{row}.{field}", f"“{label}”", 1))
                 else:
                     form.add_error(None, message.replace(row, "这一行"))
             else:

@@ -92,9 +92,9 @@ class RoundTrip(SimpleTestCase):
 
 
 # Text a user may type into a title: quotes, backslashes, TOML syntax, control characters.
-TITLES = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=40
-).filter(lambda s: s.strip() == s and s.strip())
+TITLES = st.text(alphabet=st.characters(exclude_categories=["Cs"]), min_size=1, max_size=40).filter(
+    lambda s: s.strip() == s and s.strip()
+)
 
 
 class AnyText(SimpleTestCase):
