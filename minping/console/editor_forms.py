@@ -70,7 +70,9 @@ def _number(label: str, *, places: int = 4, mark: str = "") -> forms.DecimalFiel
 
 def _date(label: str) -> forms.DateField:
     return forms.DateField(
-        label=label, required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=label,
+        required=False,
+        widget=forms.DateInput(format="%Y-%m-%d", attrs={"type": "date"}),
     )
 
 

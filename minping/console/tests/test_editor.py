@@ -135,6 +135,7 @@ class CopyLastYear(BaseTestCase):
         page = self.client.get("/console/campaigns/new/form/?from=walk-2026")
         self.assertContains(page, 'value="walk-2027"')
         self.assertContains(page, "2027年机关作风民主评议")
+        self.assertContains(page, 'value="2027-05-01"')  # ISO, as a date input takes it
         data = shift_year(WALK)
         response = self.client.post("/console/campaigns/new/form/?from=walk-2026", form_post(data))
         self.assertRedirects(response, "/console/c/walk-2027/", fetch_redirect_response=False)
