@@ -234,7 +234,7 @@ PARTS = (
         "method",
         "各方法权重合计应为 100",
     ),
-    Part("sources", "减分来源", SourceForm, ("deductions", "sources"), "source"),
+    Part("sources", "减分时段和减分来源", SourceForm, ("deductions", "sources"), "source"),
     Part("rules", "减分规则", RuleForm, ("deductions", "rules"), "rule"),
     Part("vetoes", "一票否决", VetoForm, ("vetoes",), "veto"),
     Part("stages", "阶段安排", StageForm, ("stages",), "stage"),
@@ -296,6 +296,13 @@ def initial_values(data: dict[str, Any]) -> tuple[dict[str, Any], dict[str, list
     for part in PARTS:
         if part.prefix not in rows:
             rows[part.prefix] = list(_at(data, part.path) or [])
+    # A rule's source and a requirement's stage shown by name, as the organiser types them.
+    for prefix, key, named in (("rules", "source", "sources"), ("submissions", "stage", "stages")):
+        titles = {r.get("code"): r.get("title") for r in rows[named] if isinstance(r, dict)}
+        rows[prefix] = [
+            {**r, key: titles.get(r.get(key)) or r.get(key)} if isinstance(r, dict) else r
+            for r in rows[prefix]
+        ]
     return basics, rows
 
 
