@@ -161,6 +161,7 @@ def load_campaign(
         if not created and not changes:
             return LoadOutcome(campaign, created=False)
         names = _names(wanted, current)
+        names["groups"] = {g.code: g.title for g in definition.groups if g.title}
 
         forced = False
         problems = ProblemCollector()
@@ -656,7 +657,8 @@ def describe_changes(
             parts.append(f"{item(kind.name, key)}({fields(values)})")
         lines.append(f"{kind.label}:{';'.join(parts)}")
     if groups := changes.get("group_names"):
-        parts = [f"新建 {'、'.join(groups['added'])}"] if groups.get("added") else []
+        added = "、".join(item("groups", code) for code in groups.get("added", []))
+        parts = [f"新建 {added}"] if added else []
         parts += [f"{code} 改名为“{new}”" for code, (_, new) in groups.get("renamed", {}).items()]
         lines.append(f"排名组别:{';'.join(parts)}")
     if "text" in changes:
