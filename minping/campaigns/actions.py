@@ -22,7 +22,7 @@ from django.db import models, transaction
 from django.db.models import F
 
 from minping.audit.log import record
-from minping.campaigns.definition import CampaignDefinition
+from minping.campaigns.definition import CASE_RATES, CampaignDefinition
 from minping.campaigns.models import (
     Campaign,
     DeductionRule,
@@ -112,6 +112,11 @@ class LoadOutcome:
     created: bool
     changes: dict[str, Any] = field(default_factory=dict)
     forced: bool = False
+    names: dict[str, dict[str, str]] = field(default_factory=dict)  # kind → code → title
+
+    def summary(self) -> list[str]:
+        """The changes as a reader says them: items by their names, not their codes."""
+        return describe_changes(self.changes, self.names)
 
     @property
     def unchanged(self) -> bool:
@@ -155,6 +160,8 @@ def load_campaign(
         changes = _diff(campaign, definition, source_text, wanted, current, created)
         if not created and not changes:
             return LoadOutcome(campaign, created=False)
+        names = _names(wanted, current)
+        names["groups"] = {g.code: g.title for g in definition.groups if g.title}
 
         forced = False
         problems = ProblemCollector()
@@ -174,6 +181,7 @@ def load_campaign(
             detail["counts"] = {k.name: len(wanted[k.name]) for k in KINDS}
         if changes:
             detail["changes"] = changes
+            detail["summary"] = describe_changes(changes, names)
         if forced:
             detail["forced"] = True
         record(
@@ -183,7 +191,19 @@ def load_campaign(
             campaign_code=campaign.code,
             detail=detail,
         )
-        return LoadOutcome(campaign, created, changes, forced)
+        return LoadOutcome(campaign, created, changes, forced, names)
+
+
+def _names(
+    wanted: dict[str, dict[str, dict[str, Any]]], current: dict[str, dict[str, models.Model]]
+) -> dict[str, dict[str, str]]:
+    """Each item's title by kind and code, removed ones too, for the readable diff."""
+    names: dict[str, dict[str, str]] = {}
+    for kind in KINDS:
+        found = {key: str(getattr(obj, "title", "")) for key, obj in current[kind.name].items()}
+        found.update({key: str(v.get("title", "")) for key, v in wanted[kind.name].items()})
+        names[kind.name] = {key: title for key, title in found.items() if title}
+    return names
 
 
 # --- what the definition wants, what is there, and the difference -------------------
@@ -583,13 +603,43 @@ _FIELD_LABELS = {
 }
 
 
-def describe_changes(changes: dict[str, Any]) -> list[str]:
-    """The diff as short Chinese lines, one per part of the campaign."""
+def _display(name: str, value: Any) -> str:
+    """A value in a change line: 是/否, names joined with 、, never a Python repr."""
+    if value is None or value == "" or value == []:
+        return "(无)"
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if name == "input":
+        return _INPUT_LABELS.get(str(value), str(value))
+    if isinstance(value, dict):
+        return "、".join(f"{_CASE_LABELS.get(k, k)} {_display(k, v)}" for k, v in value.items())
+    if isinstance(value, list | tuple):
+        return "、".join(_display(name, v) for v in value)
+    return str(value)
+
+
+_INPUT_LABELS = {"ballots": "答卷", "scores": "直接录入得分", "cases": "按问题线索办理情况计分"}
+_CASE_LABELS = {**CASE_RATES, "no_cases": "没有问题线索的单位得分"}
+
+
+def describe_changes(
+    changes: dict[str, Any], names: dict[str, dict[str, str]] | None = None
+) -> list[str]:
+    """The diff as short Chinese lines, one per part of the campaign.
+
+    With ``names`` (kind → code → title), items are called by their names:
+    评议方法:「网络评议」(权重 30 → 25).
+    """
 
     def fields(values: dict[str, list[Any]]) -> str:
         return ",".join(
-            f"{_FIELD_LABELS.get(name, name)} {old} → {new}" for name, (old, new) in values.items()
+            f"{_FIELD_LABELS.get(name, name)} {_display(name, old)} → {_display(name, new)}"
+            for name, (old, new) in values.items()
         )
+
+    def item(kind: str, key: str) -> str:
+        title = (names or {}).get(kind, {}).get(key)
+        return f"「{title}」" if title else key
 
     lines = []
     if "campaign" in changes:
@@ -600,14 +650,15 @@ def describe_changes(changes: dict[str, Any]) -> list[str]:
             continue
         parts = []
         if change.get("added"):
-            parts.append(f"新增 {'、'.join(change['added'])}")
+            parts.append(f"新增 {'、'.join(item(kind.name, k) for k in change['added'])}")
         if change.get("removed"):
-            parts.append(f"删除 {'、'.join(change['removed'])}")
+            parts.append(f"删除 {'、'.join(item(kind.name, k) for k in change['removed'])}")
         for key, values in change.get("changed", {}).items():
-            parts.append(f"{key}({fields(values)})")
+            parts.append(f"{item(kind.name, key)}({fields(values)})")
         lines.append(f"{kind.label}:{';'.join(parts)}")
     if groups := changes.get("group_names"):
-        parts = [f"新建 {'、'.join(groups['added'])}"] if groups.get("added") else []
+        added = "、".join(item("groups", code) for code in groups.get("added", []))
+        parts = [f"新建 {added}"] if added else []
         parts += [f"{code} 改名为“{new}”" for code, (_, new) in groups.get("renamed", {}).items()]
         lines.append(f"排名组别:{';'.join(parts)}")
     if "text" in changes:

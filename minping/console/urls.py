@@ -8,6 +8,7 @@ from minping.cases.views import from_visit
 from minping.console.views import (
     calendar,
     campaigns,
+    editor,
     home,
     imports,
     portal,
@@ -25,7 +26,10 @@ urlpatterns = [
     path("campaigns/", campaigns.campaign_list, name="campaigns"),
     path("campaigns/new/", campaigns.campaign_new, name="campaign-new"),
     path("c/<slug:code>/", campaigns.campaign_detail, name="campaign"),
+    path("campaigns/new/form/", editor.campaign_form_new, name="campaign-form-new"),
     path("c/<slug:code>/definition/", campaigns.campaign_edit, name="campaign-edit"),
+    path("c/<slug:code>/edit/", editor.campaign_form_edit, name="campaign-form-edit"),
+    path("c/<slug:code>/definition.toml", editor.definition_download, name="definition-download"),
     path("c/<slug:code>/requirements/", campaigns.requirement_save, name="requirement-new"),
     path(
         "c/<slug:code>/requirements/<int:pk>/",

@@ -147,6 +147,9 @@ EXPECT = [
     Expect("console:campaign-new", allow=ORGANISER),
     Expect("console:campaign", allow=STAFF, kwargs=code),
     Expect("console:campaign-edit", allow=ORGANISER, kwargs=code),
+    Expect("console:campaign-form-new", allow=ORGANISER),
+    Expect("console:campaign-form-edit", allow=ORGANISER, kwargs=code),
+    Expect("console:definition-download", allow=ORGANISER, kwargs=code),
     Expect(
         "console:requirement-new",
         allow=ORGANISER,
