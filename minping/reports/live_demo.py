@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import calendar
 import datetime
+import functools
 import random
 import re
 import tempfile
@@ -35,8 +36,13 @@ from minping.lib.sheets import one_sheet_workbook, text_csv
 from minping.orgs.models import Unit
 from minping.oversight import actions as oversight
 from minping.oversight.models import Deduction, SubmissionKind, SubmissionRequirement
-from minping.panels.actions import DrawPlan, do_create_pool, do_import_pool, do_make_draw
-from minping.panels.actions import do_issue_from_draw
+from minping.panels.actions import (
+    DrawPlan,
+    do_create_pool,
+    do_import_pool,
+    do_issue_from_draw,
+    do_make_draw,
+)
 from minping.panels.models import Draw
 from minping.surveys import phones
 from minping.surveys.actions import (
@@ -66,6 +72,20 @@ DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
 # Units with a counter in the citizens' hall (市民大厅): the service-centre survey's windows.
 HALL = ["yc-gaj", "yc-rsj", "yc-scjgj", "yc-zjj", "yc-gtj", "yc-mzj", "yc-zfgjj", "yc-xzspfwj"]
 KIOSK_AT = "yc-gaj"
+# The steps of a case's way, in order (cases/actions.py's TRANSITIONS).
+STEPS = ["register", "transfer", "accept", "reply", "verify", "follow_up", "close"]
+# Cases that only go forward: (key, unit, registered how many days ago, summary, last step).
+# Registered long enough ago, the transferred and accepted ones are overdue by today (R-28).
+CASES = [
+    ("transferred", "yc-gaj", 1, "户籍窗口要求重复提交已有的证明材料", "transfer"),
+    ("overdue_unit", "yc-gaj", 16, "派出所开具无犯罪记录证明推诿", "transfer"),
+    ("in_progress", "yc-rsj", 2, "社保卡补办等待时间过长", "accept"),
+    ("overdue", "yc-zjj", 20, "老旧小区改造施工噪音扰民,多次反映无果", "accept"),
+    ("replied", "yc-scjgj", 6, "个体工商户登记窗口态度生硬", "reply"),
+    ("verified", "yc-mzj", 9, "婚姻登记预约电话长期打不通", "verify"),
+    ("followed_up", "yc-shuiwj", 11, "停水未提前通知", "follow_up"),
+    ("closed", "yc-xzspfwj", 14, "企业开办一窗通办系统频繁卡顿", "close"),
+]
 LEVELS = ["好", "较好", "一般", "较差", "差"]
 LEVEL_WEIGHTS = [45, 30, 15, 7, 3]
 COMMENTS = [
@@ -204,7 +224,9 @@ class LiveDemo:
         self.built.ballots += result.ballots
 
     def some_units(self, low: int, high: int) -> list[Unit]:
-        return self.rng.sample(sorted(self.units.values(), key=lambda u: u.code), self.rng.randint(low, high))
+        return self.rng.sample(
+            sorted(self.units.values(), key=lambda u: u.code), self.rng.randint(low, high)
+        )
 
     def third_party(self) -> None:
         """R-11: the survey team's sample library, a draw from it and letters to those drawn."""
@@ -276,8 +298,12 @@ class LiveDemo:
         """R-12: a QR code at each counter in the hall, and a tablet at the police counter."""
         method = self.methods["service_centre"]
         hall = [self.units[code] for code in HALL if code in self.units]
-        links = {link.unit.code: link for link in do_create_window_links(self.organiser, method, hall)}
-        _kiosk, pairing = do_register_kiosk(self.organiser, links[KIOSK_AT], "市民大厅公安窗口评价器")
+        links = {
+            link.unit.code: link for link in do_create_window_links(self.organiser, method, hall)
+        }
+        _kiosk, pairing = do_register_kiosk(
+            self.organiser, links[KIOSK_AT], "市民大厅公安窗口评价器"
+        )
         do_pair_kiosk(pairing)
         for unit in hall:
             for i in range(self.rng.randint(6, 14)):
@@ -300,7 +326,12 @@ class LiveDemo:
     # --- cases ------------------------------------------------------------------------------
 
     def register(
-        self, key: str, unit: str | None, days_ago: int, summary: str, source: str = Source.HOTLINE_12345
+        self,
+        key: str,
+        unit: str | None,
+        days_ago: int,
+        summary: str,
+        source: str = Source.HOTLINE_12345,
     ) -> Case:
         case = cases.do_register_case(
             source=source,
@@ -309,51 +340,53 @@ class LiveDemo:
             unit=self.units[unit] if unit else None,
             campaign=self.built.campaign,
             actor=self.organiser,
-            complainant={"name": "（演示）群众", "phone": f"1399510{days_ago:04d}"},
+            complainant={"name": "演示群众", "phone": f"1399510{days_ago:04d}"},
             registered_on=self.today - datetime.timedelta(days=days_ago),
         )
         self.built.cases[key] = case
         return case
 
-    def transfer(self, case: Case, unit: str) -> Case:
-        return cases.do_transfer(case, unit=self.units[unit], actor=self.organiser)
-
-    def accepted(self, key: str, unit: str, days_ago: int, summary: str) -> Case:
-        case = self.transfer(self.register(key, unit, days_ago, summary), unit)
-        case = cases.do_accept(case, actor=self.organiser)
-        self.built.cases[key] = case
-        return case
-
-    def replied(self, key: str, unit: str, days_ago: int, summary: str) -> Case:
-        case = self.accepted(key, unit, days_ago, summary)
-        case = cases.do_reply(
-            case,
-            facts="经调查,反映情况属实。",
-            handling="已向当事群众说明情况并当场办结。",
-            measures="调整窗口排班,公开办事指南并培训窗口人员。",
-            actor=self.organiser,
-        )
+    def advance(self, key: str, unit: str, days_ago: int, summary: str, upto: str) -> Case:
+        """Register a case ``days_ago`` and take it as far as ``upto`` (a step of ``STEPS``)."""
+        case = self.register(key, unit, days_ago, summary)
+        steps = STEPS[: STEPS.index(upto) + 1]
+        if "transfer" in steps:
+            case = cases.do_transfer(case, unit=self.units[unit], actor=self.organiser)
+        if "accept" in steps:
+            case = cases.do_accept(case, actor=self.organiser)
+        if "reply" in steps:
+            case = cases.do_reply(
+                case,
+                facts="经调查,反映情况属实。",
+                handling="已向当事群众说明情况并当场办结。",
+                measures="调整窗口排班,公开办事指南并培训窗口人员。",
+                actor=self.organiser,
+            )
+        if "verify" in steps:
+            case = cases.do_verify(case, note="已到现场核实整改情况", actor=self.organiser)
+        if "follow_up" in steps:
+            case = cases.do_follow_up(
+                case,
+                satisfaction=Satisfaction.SATISFIED,
+                note="电话回访,群众表示满意",
+                actor=self.organiser,
+            )
+        if "close" in steps:
+            case = cases.do_close(case, actor=self.organiser)
         self.built.cases[key] = case
         return case
 
     def make_cases(self) -> None:
         """A case in every state (R-26 … R-31), each moved along by the actions."""
         steps: list[tuple[str, Callable[[], Any]]] = [
-            ("registered", lambda: self.register("registered", None, 0, "反映某小区物业乱收费,不知由哪个部门管")),
+            (row[0], functools.partial(self.advance, *row)) for row in CASES
+        ]
+        steps += [
+            ("unsorted", self.unsorted),
             ("recommendation", self.recommendation),
-            ("transferred", lambda: self.transfer(
-                self.register("transferred", "yc-gaj", 1, "户籍窗口要求重复提交已有的证明材料"), "yc-gaj")),
-            ("in_progress", lambda: self.accepted("in_progress", "yc-rsj", 2, "社保卡补办等待时间过长")),
             ("extension_asked", self.extension_asked),
             ("extended", self.extended),
-            ("overdue", lambda: self.accepted("overdue", "yc-zjj", 20, "老旧小区改造施工噪音扰民,多次反映无果")),
-            ("overdue_unit", lambda: self.transfer(
-                self.register("overdue_unit", "yc-gaj", 16, "派出所开具无犯罪记录证明推诿"), "yc-gaj")),
-            ("replied", lambda: self.replied("replied", "yc-scjgj", 6, "个体工商户登记窗口态度生硬")),
             ("explained", self.explained),
-            ("verified", self.verified),
-            ("followed_up", self.followed_up),
-            ("closed", self.closed),
             ("repeat", self.repeat),
             ("merged", self.merged),
             ("from_comment", self.from_comment),
@@ -372,29 +405,34 @@ class LiveDemo:
             self.built.campaign, start=start, end=self.today, actor=self.organiser
         )
 
+    def unsorted(self) -> None:
+        self.register("registered", None, 0, "反映某小区物业乱收费,不知由哪个部门管")
+
     def recommendation(self) -> None:
         """R-27: a rectification recommendation waiting for a leader's approval."""
-        case = self.register("recommendation", "yc-cgj", 1, "占道经营整治中执法人员言行粗暴", Source.MEDIA)
+        case = self.register(
+            "recommendation", "yc-cgj", 1, "占道经营整治中执法人员言行粗暴", Source.MEDIA
+        )
         text = "建议城管局对涉事执法人员批评教育,规范执法用语,十个工作日内报送整改情况。"
         self.built.cases["recommendation"] = cases.do_draft_recommendation(
             case, text=text, actor=self.organiser
         )
 
     def extension_asked(self) -> None:
-        case = self.accepted("extension_asked", "yc-jtj", 3, "公交站台无障碍设施损坏")
+        case = self.advance("extension_asked", "yc-jtj", 3, "公交站台无障碍设施损坏", "accept")
         cases.do_request_extension(
             case, workdays=5, reason="需协调公交公司和施工单位现场查看", actor=self.organiser
         )
 
     def extended(self) -> None:
-        case = self.accepted("extended", "yc-gtj", 8, "不动产登记证书办理超过承诺时限")
+        case = self.advance("extended", "yc-gtj", 8, "不动产登记证书办理超过承诺时限", "accept")
         extension = cases.do_request_extension(
             case, workdays=10, reason="涉及历史遗留问题,需调取档案", actor=self.organiser
         )
         cases.do_decide_extension(extension, approve=True, actor=self.organiser)
 
     def explained(self) -> None:
-        case = self.accepted("explained", "yc-zfgjj", 7, "希望放宽公积金异地贷款条件")
+        case = self.advance("explained", "yc-zfgjj", 7, "希望放宽公积金异地贷款条件", "accept")
         self.built.cases["explained"] = cases.do_explain(
             case,
             kind=ExplanationKind.POLICY,
@@ -402,33 +440,11 @@ class LiveDemo:
             actor=self.organiser,
         )
 
-    def verified(self) -> None:
-        case = self.replied("verified", "yc-mzj", 9, "婚姻登记预约电话长期打不通")
-        self.built.cases["verified"] = cases.do_verify(
-            case, note="电话抽查三次均已接通", actor=self.organiser
-        )
-
-    def followed_up(self) -> None:
-        self.verified_case("followed_up", "yc-shuiwj", 11, "停水未提前通知")
-
-    def verified_case(self, key: str, unit: str, days_ago: int, summary: str) -> Case:
-        case = self.replied(key, unit, days_ago, summary)
-        case = cases.do_verify(case, actor=self.organiser)
-        case = cases.do_follow_up(
-            case, satisfaction=Satisfaction.SATISFIED, note="电话回访,群众表示满意", actor=self.organiser
-        )
-        self.built.cases[key] = case
-        return case
-
-    def closed(self) -> None:
-        case = self.verified_case("closed", "yc-xzspfwj", 14, "企业开办一窗通办系统频繁卡顿")
-        self.built.cases["closed"] = cases.do_close(case, actor=self.organiser)
-
     def repeat(self) -> None:
         """R-31: the same matter comes back after it was closed: a repeat complaint."""
-        first = self.verified_case("closed_before_repeat", "yc-ghj", 18, "规划公示牌信息不全,群众看不懂")
-        first = cases.do_close(first, actor=self.organiser)
-        self.built.cases["closed_before_repeat"] = first
+        first = self.advance(
+            "before_repeat", "yc-ghj", 18, "规划公示牌信息不全,群众看不懂", "close"
+        )
         again = self.register("repeat", "yc-ghj", 2, "规划公示牌问题销号后仍未整改,再次投诉")
         deduction = cases.do_confirm_repeat(again, previous=first, actor=self.organiser)
         if deduction is not None:
@@ -507,7 +523,9 @@ class LiveDemo:
         )
         for code in ["yc-scjgj", "yc-zjj"]:
             sheet = one_sheet_workbook(
-                "整改情况", ["事项", "进展"], [["窗口服务规范", "已完成"], ["群众反映问题", "已办结"]]
+                "整改情况",
+                ["事项", "进展"],
+                [["窗口服务规范", "已完成"], ["群众反映问题", "已办结"]],
             )
             oversight.do_submit(
                 summary,
