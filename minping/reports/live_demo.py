@@ -35,7 +35,12 @@ from minping.cases.models import Case, ExplanationKind, Satisfaction, Source
 from minping.lib.sheets import one_sheet_workbook, text_csv
 from minping.orgs.models import Unit
 from minping.oversight import actions as oversight
-from minping.oversight.models import Deduction, SubmissionKind, SubmissionRequirement
+from minping.oversight.models import (
+    Deduction,
+    SubmissionKind,
+    SubmissionRequirement,
+    VisitKind,
+)
 from minping.panels.actions import (
     DrawPlan,
     do_create_pool,
@@ -178,6 +183,7 @@ class LiveDemo:
         self.make_cases()
         self.deductions()
         self.submissions()
+        self.inspections()
         return self.built
 
     # --- collection -------------------------------------------------------------------------
@@ -533,6 +539,41 @@ class LiveDemo:
                 actor=self.organiser,
                 file=ContentFile(sheet, name=f"{code}-总结报表.xlsx"),
             )
+
+    def inspections(self) -> None:
+        """R-15, R-36: the evaluator's visits this quarter, one made and one still to make."""
+        inspector = self.users.get("pingyiyuan")
+        if inspector is None:
+            return
+        campaign, quarter = self.built.campaign, (self.today.month - 1) // 3 + 1
+        oversight.do_plan_visit(
+            campaign=campaign,
+            unit=self.units["yc-rsj"],
+            year=self.today.year,
+            quarter=quarter,
+            kind=VisitKind.COVERT,
+            focus="社保窗口午间值班和一次告知",
+            actor=inspector,
+        )
+        plan = oversight.do_plan_visit(
+            campaign=campaign,
+            unit=self.units["yc-gaj"],
+            year=self.today.year,
+            quarter=quarter,
+            kind=VisitKind.OPEN,
+            focus="户籍窗口办事指南公开情况",
+            actor=inspector,
+        )
+        oversight.do_record_visit(
+            campaign=campaign,
+            unit=self.units["yc-gaj"],
+            date=self.today - datetime.timedelta(days=3),
+            kind=VisitKind.OPEN,
+            findings="户籍窗口办事指南未更新,两名工作人员未佩戴工作牌。",
+            score=82,
+            plan=plan,
+            actor=inspector,
+        )
 
 
 def build_live_campaign(accounts: dict[str, User], say: Callable[[str], None]) -> Built | None:

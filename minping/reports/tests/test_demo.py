@@ -22,7 +22,7 @@ from minping.cases.actions import allowed_actions
 from minping.cases.models import Case, Extension, State
 from minping.orgs.access import visible_units
 from minping.orgs.models import Membership
-from minping.oversight.models import Deduction, Review, Submission
+from minping.oversight.models import Deduction, Review, Submission, VisitPlan
 from minping.panels.models import Draw
 from minping.reports.live_demo import live_code
 from minping.reports.management.commands.demo import ROLE_USERS
@@ -36,9 +36,13 @@ EXPECTED_RESULTS = Path(__file__).resolve().parent / "example_results"
 
 
 class DemoTestCase(TestCase):
+    output: str
+
     @classmethod
     def setUpTestData(cls) -> None:
-        call_command("demo", no_serve=True, stdout=StringIO())
+        out = StringIO()
+        call_command("demo", no_serve=True, stdout=out)
+        cls.output = out.getvalue()
 
     def latest(self, code: str) -> dict:
         return ResultSnapshot.objects.filter(campaign__code=code).latest().results
@@ -162,6 +166,15 @@ class DemoTestCase(TestCase):
     def live_case(self, summary: str) -> Case:
         return Case.objects.get(campaign__code=live_code(), summary__startswith=summary)
 
+    def need_deadlines_ahead(self) -> None:
+        """Skip in the last days of a year whose successor the holiday calendar lacks.
+
+        Then the demo cannot set deadlines for its recent cases (R-28), leaves them out
+        and says so.
+        """
+        if "跳过问题线索" in self.output:
+            self.skipTest("节假日表还没有下一年的数据,演示跳过了期限落在下一年的问题线索")
+
     def test_the_live_campaign_collects_today_through_every_channel(self) -> None:
         campaign = Campaign.objects.get(code=live_code())
         # The plan's dates are moved so that today lies inside every method's collection.
@@ -195,6 +208,7 @@ class DemoTestCase(TestCase):
         self.assertEqual(page.status_code, 200)
 
     def test_the_live_campaign_has_a_case_in_every_state(self) -> None:
+        self.need_deadlines_ahead()
         cases = Case.objects.filter(campaign__code=live_code())
         self.assertEqual(set(cases.values_list("state", flat=True)), set(State.values))
         # Overdue (R-28): one the unit accepted, one it has not even accepted.
@@ -258,6 +272,7 @@ class DemoTestCase(TestCase):
         self.assertContains(self.client.get(f"/cases/{case.number}/"), "批准整改建议书")
 
     def test_the_liaison_of_the_live_campaign_sees_their_cases_and_submissions(self) -> None:
+        self.need_deadlines_ahead()
         self.client.force_login(User.objects.get(username="gaj"))
         page = self.client.get("/cases/")
         transferred = self.live_case("户籍窗口")
@@ -271,3 +286,11 @@ class DemoTestCase(TestCase):
         portal = self.client.get("/console/portal/yc-gaj/")
         self.assertContains(portal, "已逾期,请尽快报送")
         self.assertContains(portal, "年度作风建设工作总结及报表")
+        # The evaluator's finding at the unit, without the evaluator's name (R-15).
+        self.assertContains(portal, "户籍窗口办事指南未更新")
+        self.assertNotContains(portal, "pingyiyuan")
+
+    def test_the_evaluator_has_a_visit_to_make(self) -> None:
+        plans = VisitPlan.objects.filter(campaign__code=live_code())
+        self.assertEqual(plans.count(), 2)
+        self.assertEqual(plans.filter(visits__isnull=True).count(), 1)
