@@ -294,3 +294,9 @@ class DemoTestCase(TestCase):
         plans = VisitPlan.objects.filter(campaign__code=live_code())
         self.assertEqual(plans.count(), 2)
         self.assertEqual(plans.filter(visits__isnull=True).count(), 1)
+
+    def test_the_interviewer_reaches_the_live_survey_from_the_desk(self) -> None:
+        self.client.force_login(User.objects.get(username="fangwen"))
+        self.assertContains(self.client.get("/console/"), 'href="/s/enter/"')
+        title = Campaign.objects.get(code=live_code()).title
+        self.assertContains(self.client.get("/s/enter/"), title)
