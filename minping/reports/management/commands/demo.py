@@ -1,4 +1,4 @@
-"""``minping demo``: a realistic campaign from every seed document, served locally."""
+"""``minping demo``: a realistic campaign from every seed document, and one live today, served."""
 
 from __future__ import annotations
 
@@ -78,7 +78,8 @@ def example_dirs() -> list[Path]:
 class Command(BaseCommand):
     help = (
         "演示:建立 SQLite 数据库,载入 examples/ 中依据五份真实工作方案编制的评议活动和模拟数据,"
-        "计算结果,然后在本机地址上启动网站。"
+        "计算结果;再按银川市的方案建立一个今年正在进行的活动(收集中的问卷、各种状态的问题线索、"
+        "待签字和待审核的减分、逾期的报送材料),然后在本机地址上启动网站。"
     )
 
     def execute(self, *args: Any, **options: Any) -> Any:
