@@ -1,4 +1,4 @@
-"""``minping demo``: a realistic campaign from every seed document, served locally."""
+"""``minping demo``: a realistic campaign from every seed document, and one live today, served."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import os
 import secrets
 import subprocess
 import sys
+import time
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ from minping.audit.log import record
 from minping.campaigns.models import Campaign
 from minping.orgs.actions import do_grant_role
 from minping.orgs.models import Membership, Role, Unit
+from minping.reports.live_demo import build_live_campaign, live_code
 from minping.scoring.actions import (
     do_approve_results,
     do_compute_results,
@@ -76,7 +78,8 @@ def example_dirs() -> list[Path]:
 class Command(BaseCommand):
     help = (
         "演示:建立 SQLite 数据库,载入 examples/ 中依据五份真实工作方案编制的评议活动和模拟数据,"
-        "计算结果,然后在本机地址上启动网站。"
+        "计算结果;再按银川市的方案建立一个今年正在进行的活动(收集中的问卷、各种状态的问题线索、"
+        "待签字和待审核的减分、逾期的报送材料),然后在本机地址上启动网站。"
     )
 
     def execute(self, *args: Any, **options: Any) -> Any:
@@ -98,6 +101,7 @@ class Command(BaseCommand):
         self.ensure_demo_user()
         self.ensure_role_users()
         self.compute_results()
+        self.build_live_campaign()
         if options["no_serve"]:
             return
         address = f"http://{options['host']}:{options['port']}/"
@@ -153,7 +157,7 @@ class Command(BaseCommand):
         for a newcomer to approve them as that approver.
         """
         demo = User.objects.get(username=DEMO_USER)
-        for campaign in Campaign.objects.order_by("year", "code"):
+        for campaign in Campaign.objects.exclude(code=live_code()).order_by("year", "code"):
             if campaign.snapshots.exists():
                 continue
             snapshot = do_compute_results(campaign, actor=demo)
@@ -170,6 +174,19 @@ class Command(BaseCommand):
                 self.stdout.write(f"已计算并发布结果:{campaign.code}")
             else:
                 self.stdout.write(f"已计算结果(不公开):{campaign.code}")
+
+    def build_live_campaign(self) -> None:
+        """The campaign in full swing today (``reports/live_demo.py``); its results wait."""
+        names = [DEMO_USER, *(name for name, *_ in ROLE_USERS)]
+        accounts = {u.username: u for u in User.objects.filter(username__in=names)}
+        started = time.monotonic()
+        built = build_live_campaign(accounts, self.stdout.write)
+        if built is not None:
+            self.stdout.write(
+                f"已建立进行中的活动 {built.campaign.code}:{built.ballots} 份答卷,"
+                f"{built.invitations} 个邀请码,{len(built.cases)} 件问题线索,"
+                f"{len(built.deductions)} 条减分({time.monotonic() - started:.1f} 秒)"
+            )
 
     @transaction.atomic
     def ensure_demo_user(self) -> None:
