@@ -322,7 +322,12 @@ MINPING_REPORT_FONTS: dict[str, list[str]] = {}
 
 if REDIS_URL := os.environ.get("REDIS_URL"):
     CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            # Installations (or test runs) sharing one Redis database keep apart by prefix.
+            "KEY_PREFIX": os.environ.get("MINPING_CACHE_PREFIX", ""),
+        }
     }
 
 # --- Input and errors (docs/security.md, 接口与输入) ---------------------------------------
