@@ -12,7 +12,6 @@ from minping.orgs.fields import UnitChoiceField
 from minping.orgs.models import Unit
 
 
-
 class ComplainantFields(forms.Form):
     name = forms.CharField(label="姓名", max_length=100, required=False)
     phone = forms.CharField(label="联系电话", max_length=40, required=False)

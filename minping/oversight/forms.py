@@ -21,7 +21,6 @@ def campaign_units(campaign: Campaign) -> Any:
     return Unit.objects.filter(pk__in=taking_part.ids(taking_part.taking_part())).order_by("code")
 
 
-
 class DocumentField(forms.FileField):
     """An evidence file or a unit's submission, checked by its content (minping.lib.uploads)."""
 

@@ -92,9 +92,7 @@ class IssueInvitationsForm(forms.Form):
         help_text="每行一人:姓名,身份标识(手机号或证件号),可从表格直接粘贴。"
         "同一身份标识出现多次(如既是人大代表又是政协委员)只发一个邀请码。",
     )
-    expires = forms.DateField(
-        label="有效期至", widget=forms.DateInput(attrs={"type": "date"})
-    )
+    expires = forms.DateField(label="有效期至", widget=forms.DateInput(attrs={"type": "date"}))
     # The view narrows the units to those the campaign ranks.
     unit = UnitChoiceField(
         label="评议对象(可不选)",
