@@ -175,6 +175,7 @@ def questionnaire_page(
         "errors": errors or [],
         "key": key if valid_key(key) else new_form_key(),
         "kiosk": kiosk,
+        "about": questionnaire.campaign,
     }
     response = render(request, "surveys/questionnaire.html", context, status=status)
     if kiosk:
@@ -351,6 +352,7 @@ def pick_page(
         "hidden": hidden,
         "errors": errors,
         "title": invitation.campaign.title,
+        "about": invitation.campaign,
     }
     return render(request, "surveys/pick_units.html", context, status=status)
 
