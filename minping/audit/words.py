@@ -215,7 +215,7 @@ def _kind_labels() -> dict[str, str]:
 
     labels: dict[str, str] = {"on": "上班", "off": "放假"}
     for choices in (SubmissionKind, VisitKind, ExplanationKind, ReportJob.Kind):
-        labels.update(dict(choices.choices))
+        labels.update({value: str(label) for value, label in choices.choices})
     return labels
 
 

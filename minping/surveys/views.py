@@ -731,7 +731,7 @@ def invite(request: HttpRequest, code: str, method: str) -> HttpResponse:
     found = get_ballot_method(found_campaign, method)
     form = IssueInvitationsForm(request.POST or None)
     pickable = pickable_units(found_campaign).by_code()
-    form.fields["unit"].queryset = Unit.objects.filter(pk__in=[u.pk for u in pickable.values()])
+    form.fields["unit"].queryset = Unit.objects.filter(pk__in=[u.pk for u in pickable.values()])  # type: ignore[attr-defined]
     errors: list[str] = []
     if request.method == "POST" and form.is_valid():
         holders, errors = form.holder_list()

@@ -16,6 +16,7 @@ import re
 from html.parser import HTMLParser
 
 from django.apps import apps
+from django.db.models import Model
 from django.test import Client, TestCase
 from django.urls import reverse
 
@@ -91,14 +92,14 @@ def visible_text(html: str) -> tuple[str, str]:
 def stored_codes() -> set[str]:
     """The codes of the world's objects and every choice value the models store."""
     found: set[str] = set()
-    for model in (Campaign, Group, Unit, Method, Indicator, Stage, DeductionSource):
-        found.update(model.objects.values_list("code", flat=True))
-    for model in (DeductionRule, VetoRule):
-        found.update(model.objects.values_list("code", flat=True))
-    for model in apps.get_models():
-        if not model.__module__.startswith("minping."):
+    coded: list[type[Model]] = [Campaign, Group, Unit, Method, Indicator, Stage, DeductionSource]
+    coded += [DeductionRule, VetoRule]
+    for model in coded:
+        found.update(model._default_manager.values_list("code", flat=True))
+    for stored in apps.get_models():
+        if not stored.__module__.startswith("minping."):
             continue
-        for field in model._meta.get_fields():
+        for field in stored._meta.get_fields():
             for value, _ in getattr(field, "choices", None) or []:
                 if isinstance(value, str):
                     found.add(value)
