@@ -65,11 +65,13 @@ CAMPAIGN_FIELDS = (
     "watchlist",
     "approval_code",
     "approval_title",
+    "issuer",
+    "verify_phone",
 )
 
 # Changing these never changes a score, so a published campaign may change them freely.
 COSMETIC_FIELDS = {"title", "order", "body", "starts", "ends", "deadline"}
-COSMETIC_CAMPAIGN_FIELDS = {"title", "approval_code", "approval_title"}
+COSMETIC_CAMPAIGN_FIELDS = {"title", "approval_code", "approval_title", "issuer", "verify_phone"}
 
 
 @dataclass(frozen=True)
@@ -315,6 +317,8 @@ def _campaign_values(definition: CampaignDefinition) -> dict[str, Any]:
         "watchlist": definition.grading.watchlist,
         "approval_code": definition.approval.code if definition.approval else "",
         "approval_title": definition.approval.title if definition.approval else "",
+        "issuer": definition.issuer,
+        "verify_phone": definition.verify_phone,
     }
 
 
@@ -593,6 +597,8 @@ _FIELD_LABELS = {
     "ends": "结束日期",
     "approval_code": "审定机关代码",
     "approval_title": "审定机关",
+    "issuer": "组织单位",
+    "verify_phone": "核实电话",
     "body": "组织实施单位",
     "deadline": "数据截止日期",
     "case_formula": "问题办理计分公式",

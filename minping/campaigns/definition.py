@@ -19,6 +19,9 @@ Extensions to the contract, all optional:
   ``stage``: what every unit hands in by when (R-35).
 - ``[approval]`` with ``code`` and ``title``: the body that approves the results
   before they are released (R-23).
+- ``issuer`` and ``verify_phone``: the office that runs the appraisal and the telephone
+  number on which a respondent can check that a questionnaire is genuine; every page a
+  respondent sees shows them.
 
 These are read the same way in every version of the file: none changes a score
 a version-1 file already gives.
@@ -248,6 +251,8 @@ class CampaignDefinition:
     # Read in every version: none of them changes a score.
     submissions: tuple[SubmissionDef, ...] = ()
     approval: ApprovalDef | None = None
+    issuer: str = ""
+    verify_phone: str = ""
 
     @property
     def group_codes(self) -> list[str]:
@@ -558,6 +563,8 @@ TOP_KEYS = {
     "stages",
     "submissions",
     "approval",
+    "issuer",
+    "verify_phone",
 }
 
 # A method's keys besides code, title, weight and input; read in every version.
@@ -794,6 +801,8 @@ class _Reader:
         grading = self.grading(data)
         submissions = self.submissions(data, _raw_codes(data.get("stages")))
         approval = self.approval(data)
+        issuer = self.string(data, "issuer", (), max_length=100) or ""
+        verify_phone = self.phone(data)
         if self.problems or code is None or title is None or year is None or groups is None:
             return None
         return CampaignDefinition(
@@ -816,7 +825,19 @@ class _Reader:
             grading=grading,
             submissions=submissions,
             approval=approval,
+            issuer=issuer,
+            verify_phone=verify_phone,
         )
+
+    def phone(self, data: dict[str, Any]) -> str:
+        """``verify_phone``: digits, with the separators people write (0951-1234567)."""
+        value = self.string(data, "verify_phone", (), max_length=40) or ""
+        if value and not re.fullmatch(r"[0-9０-９()（）\- +转]+", value):
+            self.add(
+                ("verify_phone",), f'verify_phone 应为电话号码,如 "0951-1234567",而不是“{value}”'
+            )
+            return ""
+        return value
 
     def groups(self, data: dict[str, Any]) -> tuple[GroupDef, ...] | None:
         if "groups" not in data:

@@ -55,6 +55,9 @@ class Campaign(models.Model):
     # results need this body's approval before units or the public see them.
     approval_code = models.SlugField("结果审定机关代码", max_length=64, blank=True)
     approval_title = models.CharField("结果审定机关", max_length=200, blank=True)
+    # Shown on every page a respondent sees, so that people can check a questionnaire is real.
+    issuer = models.CharField("组织单位", max_length=100, blank=True)
+    verify_phone = models.CharField("核实电话", max_length=40, blank=True)
     created = models.DateTimeField("创建时间", auto_now_add=True)
     updated = models.DateTimeField("更新时间", auto_now=True)
 
@@ -115,6 +118,8 @@ class Campaign(models.Model):
             approval=(
                 ApprovalDef(self.approval_code, self.approval_title) if self.approval_code else None
             ),
+            issuer=self.issuer,
+            verify_phone=self.verify_phone,
         )
 
     def _submission_defs(self) -> tuple[SubmissionDef, ...]:

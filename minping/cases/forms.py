@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django import forms
 
 from minping.campaigns.models import Campaign
 from minping.cases.models import Source
+from minping.orgs.fields import UnitChoiceField
 from minping.orgs.models import Unit
-
-
-class UnitChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.name}({obj.code})"
 
 
 class ComplainantFields(forms.Form):

@@ -8,6 +8,8 @@ from django import forms
 
 from minping.campaigns.import_kinds import KINDS
 from minping.campaigns.models import Campaign
+from minping.orgs.fields import UnitChoiceField
+from minping.orgs.models import Unit
 from minping.oversight.forms import DocumentField
 from minping.oversight.models import SubmissionKind
 
@@ -37,7 +39,12 @@ class ReasonForm(forms.Form):
 
 
 class EligibilityForm(forms.Form):
-    unit = forms.CharField(label="单位代码", max_length=64)
+    unit = UnitChoiceField(
+        label="单位",
+        queryset=Unit.objects.all(),
+        to_field_name="code",
+        error_messages={"invalid_choice": "请从列表中选择单位"},
+    )
     reason = forms.CharField(
         label="原因(如拉票、弄虚作假)", widget=forms.Textarea(attrs={"rows": 2})
     )

@@ -140,14 +140,11 @@ def do_grant_role(
     if role not in Role.values:
         problems.add(f"没有“{role}”这个角色", column="角色")
     if role == Role.LIAISON and unit is None:
-        problems.add("单位联络员必须指定单位", column="单位代码")
+        problems.add("单位联络员必须指定单位", column="单位")
     if role in (Role.SOURCE_MEMBER, Role.SOURCE_HEAD) and not source_code:
-        problems.add("减分提出单位的人员必须指定提出单位代码", column="提出单位或审定机关代码")
+        problems.add("减分提出单位的人员必须指定提出单位", column="提出单位或审定机关")
     if role == Role.APPROVER and not source_code:
-        problems.add(
-            "结果审定人必须指定审定机关代码(定义文件 [approval] 中的 code)",
-            column="提出单位或审定机关代码",
-        )
+        problems.add("结果审定人必须指定审定结果的机关", column="提出单位或审定机关")
     problems.raise_if_any()
     if role not in (Role.LIAISON, Role.RATER):
         unit = None

@@ -13,7 +13,8 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
 from minping.orgs import totp
-from minping.orgs.models import Role
+from minping.orgs.fields import UnitChoiceField
+from minping.orgs.models import Role, Unit
 
 
 class SignInForm(AuthenticationForm):
@@ -96,16 +97,28 @@ class NewUserForm(forms.Form):
 
 class GrantForm(forms.Form):
     role = forms.ChoiceField(label="角色", choices=Role.choices)
-    unit = forms.CharField(
-        label="单位代码(单位联络员必填;评分人填所在单位,领导小组成员不填)",
-        max_length=64,
+    unit = UnitChoiceField(
+        label="单位(单位联络员必选;评分人选所在单位,领导小组成员不选)",
+        queryset=Unit.objects.all(),
+        to_field_name="code",
         required=False,
+        empty_label="(不指定)",
+        error_messages={"invalid_choice": "请从列表中选择单位"},
     )
-    source_code = forms.SlugField(
-        label="提出单位或审定机关代码(提出单位人员必填,如 media;结果审定人必填审定机关代码)",
-        max_length=64,
+    source_code = forms.ChoiceField(
+        label="提出单位或审定机关(提出单位人员、结果审定人必选)",
+        choices=(),
         required=False,
+        error_messages={"invalid_choice": "请从列表中选择提出单位或审定机关"},
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Bodies are defined by campaigns, which build on orgs; read them when the form is made.
+        from minping.campaigns.bodies import bodies
+
+        named = sorted(bodies().items(), key=lambda item: item[1])
+        self.fields["source_code"].choices = [("", "(不指定)"), *named]  # type: ignore[attr-defined]
 
 
 class TOTPConfirmForm(forms.Form):

@@ -20,6 +20,7 @@ from minping.campaigns.batches import (
     record_import,
     summary,
 )
+from minping.campaigns.bodies import body_name
 from minping.campaigns.models import Campaign, DeductionRule, VetoRule
 from minping.lib import uploads
 from minping.lib.errors import InputProblem, InvalidInput, ProblemCollector
@@ -281,7 +282,7 @@ def do_sign_off(item: ReviewedItem, *, actor: Any) -> ReviewedItem:
         item = _locked(item)
         source = _source_of(item)
         if source not in source_codes(actor, Role.SOURCE_HEAD):
-            raise NotAllowed(f"只有提出单位“{source or '组织单位'}”的负责人可以签字。")
+            raise NotAllowed(f"只有提出单位“{body_name(source) or '组织单位'}”的负责人可以签字。")
         if item.status != Review.PROPOSED:
             raise NotAllowed(f"这条{label}{item.get_status_display()},不能再签字。")
         item.status = Review.SIGNED_OFF

@@ -8,6 +8,7 @@ from django import forms
 
 from minping.campaigns.models import Campaign, DeductionRule, VetoRule
 from minping.lib import uploads
+from minping.orgs.fields import UnitChoiceField
 from minping.orgs.models import Unit
 from minping.oversight.models import VisitKind
 
@@ -18,11 +19,6 @@ def campaign_units(campaign: Campaign) -> Any:
     """Units taking part (``campaigns.participation``), for choosing whom a record is about."""
     taking_part = campaign.participation()
     return Unit.objects.filter(pk__in=taking_part.ids(taking_part.taking_part())).order_by("code")
-
-
-class UnitChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj: Any) -> str:
-        return f"{obj.name}({obj.code})"
 
 
 class DocumentField(forms.FileField):

@@ -12,6 +12,7 @@ from django import forms
 from django.http import QueryDict
 from django.utils import timezone
 
+from minping.orgs.fields import UnitChoiceField
 from minping.orgs.models import Unit
 from minping.surveys.actions import Holder
 from minping.surveys.models import Channel, CollectionSettings
@@ -91,12 +92,15 @@ class IssueInvitationsForm(forms.Form):
         help_text="每行一人:姓名,身份标识(手机号或证件号),可从表格直接粘贴。"
         "同一身份标识出现多次(如既是人大代表又是政协委员)只发一个邀请码。",
     )
-    expires = forms.DateField(label="有效期至", help_text="格式 2026-12-31")
-    unit = forms.CharField(
-        label="评议对象代码(可不填)",
+    expires = forms.DateField(label="有效期至", widget=forms.DateInput(attrs={"type": "date"}))
+    # The view narrows the units to those the campaign ranks.
+    unit = UnitChoiceField(
+        label="评议对象(可不选)",
+        queryset=Unit.objects.none(),
+        to_field_name="code",
         required=False,
-        max_length=64,
-        help_text="填写则只评这个单位;不填则由受邀人选择自己办过事的单位。",
+        empty_label="(不指定)",
+        help_text="选定则只评这个单位;不选则由受邀人选择自己办过事的单位。",
     )
     category = forms.CharField(
         label="评议主体类别(可不填)",
@@ -159,13 +163,13 @@ class CollectionSettingsForm(forms.ModelForm):
         label="评议主体类别",
         required=False,
         widget=forms.Textarea(attrs={"rows": 7}),
-        help_text="每行一类(R-18);留空则不问身份。修改后需“更新问卷版本”才生效。",
+        help_text="每行一类;留空则不问身份。修改后需“更新问卷版本”才生效。",
     )
     category_quotas = forms.CharField(
         label="类别配额",
         required=False,
         widget=forms.Textarea(attrs={"rows": 4}),
-        help_text="每行“类别 份数”,表示每个单位需要该类别的有效答卷份数(R-18),"
+        help_text="每行“类别 份数”,表示每个单位需要该类别的有效答卷份数,"
         "例如“企业办事人员 30”;留空则不设配额。进度页显示未达配额的单位。",
     )
 
@@ -186,6 +190,10 @@ class CollectionSettingsForm(forms.ModelForm):
             "window_interval",
             "kiosk_interval",
         ]
+        widgets = {
+            "opens": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+            "closes": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

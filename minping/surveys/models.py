@@ -199,7 +199,13 @@ class CollectionSettings(models.Model):
         verbose_name_plural = "收集设置"
 
     def __str__(self) -> str:
-        return f"{self.method} · {'、'.join(self.channels) or '未开通渠道'}"
+        return f"{self.method} · {'、'.join(self.channel_labels) or '未开通渠道'}"
+
+    @property
+    def channel_labels(self) -> list[str]:
+        """The channels by the names pages use."""
+        names = dict(Channel.choices)
+        return [names.get(c, "其他渠道") for c in self.channels]
 
     def accepts(self, channel: str) -> bool:
         return channel in self.channels

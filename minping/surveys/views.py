@@ -175,6 +175,7 @@ def questionnaire_page(
         "errors": errors or [],
         "key": key if valid_key(key) else new_form_key(),
         "kiosk": kiosk,
+        "about": questionnaire.campaign,
     }
     response = render(request, "surveys/questionnaire.html", context, status=status)
     if kiosk:
@@ -351,6 +352,7 @@ def pick_page(
         "hidden": hidden,
         "errors": errors,
         "title": invitation.campaign.title,
+        "about": invitation.campaign,
     }
     return render(request, "surveys/pick_units.html", context, status=status)
 
@@ -728,14 +730,12 @@ def invite(request: HttpRequest, code: str, method: str) -> HttpResponse:
     found_campaign = get_campaign(code)
     found = get_ballot_method(found_campaign, method)
     form = IssueInvitationsForm(request.POST or None)
+    pickable = pickable_units(found_campaign).by_code()
+    form.fields["unit"].queryset = Unit.objects.filter(pk__in=[u.pk for u in pickable.values()])  # type: ignore[attr-defined]
     errors: list[str] = []
     if request.method == "POST" and form.is_valid():
         holders, errors = form.holder_list()
-        unit = None
-        if unit_code := form.cleaned_data["unit"].strip():
-            unit = pickable_units(found_campaign).by_code().get(unit_code)
-            if unit is None:
-                errors.append(f"评议对象“{unit_code}”不在本次评议范围内。")
+        unit = form.cleaned_data["unit"]
         if not errors:
             try:
                 result = do_issue_invitations(

@@ -57,6 +57,11 @@ def _open_method(
     return method, questionnaire
 
 
+def _campaign_code(request: HttpRequest) -> str:
+    match = request.resolver_match
+    return str(match.kwargs.get("code", ""))[:64] if match else ""
+
+
 def _phone_page(
     request: HttpRequest,
     *,
@@ -72,6 +77,8 @@ def _phone_page(
         "sent": sent,
         "errors": errors or [],
         "minutes": phones.CODE_SECONDS // 60,
+        # The page of /s/o/<campaign>/…: name who runs it, as on every respondent page.
+        "about": Campaign.objects.filter(code=_campaign_code(request)).first(),
     }
     response = render(request, "surveys/phone.html", context, status=status)
     response["Cache-Control"] = "no-store"
@@ -160,6 +167,7 @@ def _pick_page(
         "hidden": {},
         "errors": errors,
         "title": campaign.title,
+        "about": campaign,
     }
     return render(request, "surveys/pick_units.html", context, status=status)
 

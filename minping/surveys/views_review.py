@@ -27,14 +27,22 @@ def quarantine(request: HttpRequest, code: str) -> HttpResponse:
     held = Ballot.objects.filter(campaign=found, status=Ballot.Status.QUARANTINED).select_related(
         "unit", "method"
     )
+    # Answers are kept by indicator code; the reviewer reads the indicators' titles, in order.
+    indicators = list(found.indicators.order_by("order").values_list("code", "title"))
     rows = [
         {
             "ballot": ballot,
-            "reason": REASONS.get(ballot.hold_reason, ballot.hold_reason or "未注明"),
+            "reason": REASONS.get(
+                ballot.hold_reason, "其他异常" if ballot.hold_reason else "未注明"
+            ),
             "channel": Channel(ballot.channel).label
             if ballot.channel in Channel.values
-            else ballot.channel,
-            "answers": sorted((ballot.held_answers or {}).items()),
+            else "其他渠道",
+            "answers": [
+                (title, (ballot.held_answers or {})[code])
+                for code, title in indicators
+                if code in (ballot.held_answers or {})
+            ],
         }
         for ballot in held.order_by("unit__code", "date", "id")[:SHOWN]
     ]

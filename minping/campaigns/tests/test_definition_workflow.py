@@ -183,6 +183,17 @@ class WorkflowKeysTests(DefinitionTestCase):
         text = YINCHUAN + APPROVAL.replace("xw-province", "省局")
         self.assertProblem(text, line_of(text, 'code = "省局"'), "只能由")
 
+    def test_issuer_and_verification_phone(self) -> None:
+        self.assertEqual(
+            (parse_definition(YINCHUAN).issuer, parse_definition(YINCHUAN).verify_phone), ("", "")
+        )
+        keys = 'baseline = "yc-2017"\nissuer = "银川市纠风办"\nverify_phone = "0951-6888123"\n'
+        definition = parse_definition(edit(YINCHUAN, 'baseline = "yc-2017"\n', keys))
+        self.assertEqual(definition.issuer, "银川市纠风办")
+        self.assertEqual(definition.verify_phone, "0951-6888123")
+        text = edit(YINCHUAN, 'baseline = "yc-2017"\n', keys.replace("0951-6888123", "请致电"))
+        self.assertProblem(text, line_of(text, "verify_phone"), "应为电话号码")
+
 
 class CaseFormulaTests(DefinitionTestCase):
     def test_default_formula(self) -> None:

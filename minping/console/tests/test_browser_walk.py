@@ -83,7 +83,7 @@ def test_whole_campaign(desktop: Any, live_server: Any, tmp_path: Path) -> None:
         page.goto(f"{base}/console/oversight/deductions/")
         page.get_by_role("link", name="提出减分").click()
         page.get_by_label("减分事项").select_option(index=1)
-        page.get_by_label("被减分单位").select_option(label="公安局(gaj)")
+        page.get_by_label("被减分单位").select_option(label="公安局")
         page.get_by_label("事件日期").fill("2026-03-02")
         page.get_by_label("次数").fill("1")
         page.get_by_label("文号").fill("市媒函〔2026〕7号")

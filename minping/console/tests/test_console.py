@@ -186,7 +186,7 @@ class EligibilityPagesTestCase(UploadsTestCase):
         response = self.client.post(
             "/console/c/walk-2026/eligibility/", {"unit": "nosuch", "reason": "拉票"}
         )
-        self.assertContains(response, "没有代码为“nosuch”的单位")
+        self.assertContains(response, "请从列表中选择单位")
         self.client.post("/console/c/walk-2026/eligibility/", {"unit": "gaj", "reason": "组织拉票"})
         self.client.post("/console/c/walk-2026/results/compute/")
         # gaj 88 is first but ineligible; excellent = 1 passes to mzj 80. unsatisfactory = 1:

@@ -263,19 +263,16 @@ def eligibility(request: HttpRequest, code: str) -> HttpResponse:
         if not role_context(request)["is_organiser"]:
             return redirect("console:eligibility", code=code)
         if form.is_valid():
-            unit = Unit.objects.filter(code=form.cleaned_data["unit"].strip()).first()
-            if unit is None:
-                problems = [f"没有代码为“{form.cleaned_data['unit']}”的单位"]
+            unit = form.cleaned_data["unit"]
+            try:
+                do_withdraw_eligibility(
+                    campaign, unit, reason=form.cleaned_data["reason"], actor=request.user
+                )
+            except (InvalidInput, NotAllowed) as error:
+                problems = _lines(error)
             else:
-                try:
-                    do_withdraw_eligibility(
-                        campaign, unit, reason=form.cleaned_data["reason"], actor=request.user
-                    )
-                except (InvalidInput, NotAllowed) as error:
-                    problems = _lines(error)
-                else:
-                    messages.success(request, f"已取消{unit.name}的评优资格。")
-                    return redirect("console:eligibility", code=code)
+                messages.success(request, f"已取消{unit.name}的评优资格。")
+                return redirect("console:eligibility", code=code)
     context = {
         "campaign": campaign,
         "items": campaign.ineligible.select_related("unit", "created_by"),

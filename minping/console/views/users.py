@@ -30,7 +30,7 @@ from minping.orgs.forms import (
     TOTPConfirmForm,
 )
 from minping.orgs.middleware import MUST_CHANGE, password_changed
-from minping.orgs.models import Membership, Role, TOTPDevice, Unit
+from minping.orgs.models import Membership, Role, TOTPDevice
 
 # The one-time password is shown once, on the page after the action, then forgotten.
 SESSION_KEY = "console_one_time_password"
@@ -76,17 +76,12 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
     problems: list[str] = []
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        unit = None
-        if data["unit"].strip():
-            unit = Unit.objects.filter(code=data["unit"].strip()).first()
-            if unit is None:
-                problems = [f"没有代码为“{data['unit']}”的单位"]
         if not problems:
             try:
                 do_grant_role(
                     user,
                     data["role"],
-                    unit=unit,
+                    unit=data["unit"],
                     source_code=data["source_code"],
                     actor=request.user,
                 )

@@ -93,7 +93,7 @@ def test_the_probes_three_uploads_are_refused(desktop: Any, live_server: Any, of
     # 2. A reporter proposes a deduction with an SVG attachment.
     sign_in(page, base, "jizhe", "/console/oversight/deductions/new/?campaign=yc-2026")
     page.get_by_label("减分事项").select_option(index=1)
-    page.get_by_label("被减分单位").select_option(label="公安局(gaj)")
+    page.get_by_label("被减分单位").select_option(label="公安局")
     page.get_by_label("事件日期").fill("2026-03-02")
     page.get_by_label("依据").fill("拒绝接受采访")
     page.get_by_label("附件").set_input_files(
@@ -104,7 +104,7 @@ def test_the_probes_three_uploads_are_refused(desktop: Any, live_server: Any, of
 
     # 3. An inspector records a visit whose "photo" is a web page sent as image/png.
     sign_in(page, base, "ducha", "/console/oversight/inspections/visits/new/?campaign=yc-2026")
-    page.get_by_label("走访单位").select_option(label="公安局(gaj)")
+    page.get_by_label("走访单位").select_option(label="公安局")
     page.get_by_label("走访日期").fill("2026-03-05")
     page.get_by_label(re.compile("^发现的问题")).fill("窗口无人")
     page.get_by_label(re.compile("^照片")).set_input_files(

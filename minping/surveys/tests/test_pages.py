@@ -71,6 +71,28 @@ class RespondentPagesTest(BaseTestCase):
         self.assertNotRegex(page.text, r"\{[#%]")
         self.assertContains(page, '<meta name="referrer" content="same-origin">')
 
+    def test_the_questionnaire_asks_citizens_and_says_who_runs_it(self) -> None:
+        fallback = self.client.get(self.invitation_url(unit=self.gaj))
+        self.assertContains(fallback, "<h1>请对公安局进行评价</h1>", html=True)
+        self.assertContains(fallback, "2018年银川市群众评议机关作风 · 第三方测评")
+        # Without an issuing office and phone in the definition, where to find them.
+        self.assertContains(fallback, "请拨打邀请信、告示或二维码旁印有的核实电话")
+        self.campaign.issuer = "银川市纠风办"
+        self.campaign.verify_phone = "0951-6888123"
+        self.campaign.save()
+        page = self.client.get(self.invitation_url(unit=self.gaj, prefix="b"))
+        self.assertContains(page, "本次评议由银川市纠风办组织。")
+        self.assertContains(page, '<a href="tel:0951-6888123">0951-6888123</a>', html=True)
+        pick = self.client.get(self.invitation_url(prefix="c"))
+        self.assertContains(pick, "<h1>请选择您要评价的单位</h1>", html=True)
+        self.assertContains(pick, "0951-6888123")
+        both = self.client.post(
+            self.invitation_url(prefix="d"), {"step": "pick", "unit": ["gaj", "water"]}
+        )
+        self.assertContains(both, "<h1>请对以下 2 个单位进行评价</h1>", html=True)
+        code_page = self.client.get(reverse("surveys:code"))
+        self.assertContains(code_page, "核实电话")
+
     def test_posting_stores_one_ballot_and_a_retry_shows_the_same_thanks(self) -> None:
         url = self.invitation_url(unit=self.gaj)
         data = form_for(self.questionnaire, "较好", **{"u0-comment": "态度很好"})
