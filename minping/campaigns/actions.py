@@ -22,7 +22,7 @@ from django.db import models, transaction
 from django.db.models import F
 
 from minping.audit.log import record
-from minping.campaigns.definition import CampaignDefinition
+from minping.campaigns.definition import CampaignDefinition, LineMap
 from minping.campaigns.models import (
     Campaign,
     DeductionRule,
@@ -35,7 +35,7 @@ from minping.campaigns.models import (
     formula_to_json,
 )
 from minping.lib.errors import ProblemCollector
-from minping.orgs.models import Group
+from minping.orgs.models import Group, Unit
 from minping.oversight.models import SubmissionRequirement
 
 # Rows that only describe the campaign; anything else pointing at them is data.
@@ -65,6 +65,7 @@ CAMPAIGN_FIELDS = (
     "watchlist",
     "approval_code",
     "approval_title",
+    "format",
 )
 
 # Changing these never changes a score, so a published campaign may change them freely.
@@ -112,6 +113,8 @@ class LoadOutcome:
     created: bool
     changes: dict[str, Any] = field(default_factory=dict)
     forced: bool = False
+    # Said to the user but stopping nothing (a version-1 file keeps loading as before).
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def unchanged(self) -> bool:
@@ -145,6 +148,7 @@ def load_campaign(
     An identical reload changes nothing and writes no audit row: the log records
     changes, and a no-op entry per scheduled reload would only bury them.
     """
+    warnings = _check_against_tree(definition, source_text)
     with transaction.atomic():
         campaign = Campaign.objects.select_for_update().filter(code=definition.code).first()
         created = campaign is None
@@ -154,7 +158,7 @@ def load_campaign(
         current = _current_rows(campaign, wanted) if not created else {k.name: {} for k in KINDS}
         changes = _diff(campaign, definition, source_text, wanted, current, created)
         if not created and not changes:
-            return LoadOutcome(campaign, created=False)
+            return LoadOutcome(campaign, created=False, warnings=warnings)
 
         forced = False
         problems = ProblemCollector()
@@ -183,7 +187,27 @@ def load_campaign(
             campaign_code=campaign.code,
             detail=detail,
         )
-        return LoadOutcome(campaign, created, changes, forced)
+        return LoadOutcome(campaign, created, changes, forced, warnings)
+
+
+def _check_against_tree(definition: CampaignDefinition, source_text: str) -> list[str]:
+    """``exclude`` must name units of the tree (a typo would silently rank the unit).
+
+    A version-2 file is refused; a version-1 file loads as before, with a warning.
+    """
+    known = set(Unit.objects.filter(code__in=definition.exclude).values_list("code", flat=True))
+    unknown = [code for code in definition.exclude if code not in known]
+    if not unknown:
+        return []
+    message = (
+        f"exclude 中的单位代码“{'、'.join(unknown)}”不在单位树中:请检查代码,"
+        "或先导入单位(minping import units)"
+    )
+    if definition.format >= 2:
+        problems = ProblemCollector()
+        problems.add(message, LineMap(source_text).line(("exclude",)))
+        problems.raise_if_any(f"评议活动 {definition.code}")
+    return [f"注意:{message};这些代码现在不起作用。"]
 
 
 # --- what the definition wants, what is there, and the difference -------------------
@@ -210,6 +234,7 @@ def _wanted_rows(definition: CampaignDefinition) -> dict[str, dict[str, dict[str
                     "ends": m.ends,
                     "deadline": m.deadline,
                     "case_formula": formula_to_json(m.cases),
+                    "scored": m.scored,
                 },
             )
             for m in definition.methods
@@ -295,6 +320,7 @@ def _campaign_values(definition: CampaignDefinition) -> dict[str, Any]:
         "watchlist": definition.grading.watchlist,
         "approval_code": definition.approval.code if definition.approval else "",
         "approval_title": definition.approval.title if definition.approval else "",
+        "format": definition.format,
     }
 
 
@@ -573,9 +599,11 @@ _FIELD_LABELS = {
     "ends": "结束日期",
     "approval_code": "审定机关代码",
     "approval_title": "审定机关",
+    "format": "定义文件版本",
     "body": "组织实施单位",
     "deadline": "数据截止日期",
     "case_formula": "问题办理计分公式",
+    "scored": "计入综合得分",
     "kind": "材料类型",
     "due": "截止日期",
     "stage": "所属阶段",

@@ -23,6 +23,10 @@ Extensions to the contract, all optional:
 These are read the same way in every version of the file: none changes a score
 a version-1 file already gives.
 
+Version 2 (``format = 2`` at the top; a file without it is version 1) may say
+more of what the seed plans say; only a version-2 file may use these keys, and
+a version-1 file scores exactly as before. See ``docs/definition.md``.
+
 Item codes (indicators, methods, sources, rules, vetoes, stages, groups) may
 use ``_`` as the contract's own example does ("third_party"); the campaign's
 code may not, so that it stays a clean URL and file name.
@@ -50,6 +54,7 @@ BALLOTS = "ballots"
 SCORES = "scores"
 CASES = "cases"  # scored from the unit's case statistics (R-33)
 INPUTS = (BALLOTS, SCORES, CASES)
+FORMATS = (1, 2)  # versions of the definition file; without ``format`` a file is version 1
 
 # What units hand in (R-04, R-35), by the code a definition file uses; oversight's
 # SubmissionKind has the same codes (a test keeps the two equal).
@@ -139,6 +144,9 @@ class MethodDef:
     ends: datetime.date | None = None
     deadline: datetime.date | None = None
     cases: CaseFormulaDef | None = None
+    # Version 2, ``scored = false``: recorded and ranked on its own, never in the
+    # composite (seed 003's self-assessment); its weight is 0.
+    scored: bool = True
 
 
 @dataclass(frozen=True)
@@ -248,6 +256,22 @@ class CampaignDefinition:
     # Read in every version: none of them changes a score.
     submissions: tuple[SubmissionDef, ...] = ()
     approval: ApprovalDef | None = None
+    format: int = 1  # the file's version (``format = 2``); 1 without the key
+
+    @property
+    def period(self) -> tuple[datetime.date, datetime.date]:
+        """The days the campaign covers: its year, widened by every date the file gives
+        (deduction window, stages, method dates). A veto must fall inside (R-22)."""
+        starts = [datetime.date(self.year, 1, 1)]
+        ends = [datetime.date(self.year, 12, 31)]
+        starts += [d for d in (self.deductions_from, self.deductions_to) if d]
+        ends += [d for d in (self.deductions_from, self.deductions_to) if d]
+        starts += [s.starts for s in self.stages]
+        ends += [s.ends for s in self.stages]
+        for m in self.methods:
+            starts += [d for d in (m.starts,) if d]
+            ends += [d for d in (m.ends, m.deadline) if d]
+        return min(starts), max(ends)
 
     @property
     def group_codes(self) -> list[str]:
@@ -542,6 +566,7 @@ def _scan_brackets(text: str, depth: int) -> tuple[int, str]:
 # --- checking the values -----------------------------------------------------------
 
 TOP_KEYS = {
+    "format",
     "code",
     "title",
     "year",
@@ -600,6 +625,7 @@ class _Reader:
         self.lines = lines
         self.problems = problems
         self.bad_dates = bad_dates
+        self.format = 1
 
     def add(self, path: Path, message: str) -> None:
         self.problems.add(message, self.lines.line(path))
@@ -764,8 +790,32 @@ class _Reader:
 
     # The campaign, part by part.
 
+    def version(self, data: dict[str, Any]) -> int:
+        """``format``: 1 (the default) or 2."""
+        if "format" not in data:
+            return 1
+        value = data["format"]
+        if isinstance(value, bool) or value not in FORMATS:
+            self.add(
+                ("format",),
+                f"format 是定义文件的版本,只能是 1 或 2(现在是“{value}”);不写即为第 1 版",
+            )
+            return 2  # read on as version 2, so that its keys raise no second problem
+        return int(value)
+
+    def needs_v2(self, where: Path, what: str = "") -> bool:
+        """Whether a version-2 key may be used here; if not, say how to enable it."""
+        if self.format >= 2:
+            return True
+        self.add(
+            where,
+            f"{what or _name(where)} 是定义文件第 2 版的写法:请在文件开头加上 format = 2",
+        )
+        return False
+
     def campaign(self, data: dict[str, Any]) -> CampaignDefinition | None:
         self.keys(data, (), TOP_KEYS, ("code", "title", "year", "groups"))
+        self.format = self.version(data)
         code = self.code(data["code"], ("code",), campaign=True) if "code" in data else None
         title = self.string(data, "title", (), max_length=200)
         year = self.integer(data, "year", (), low=1990, high=2100)
@@ -816,6 +866,7 @@ class _Reader:
             grading=grading,
             submissions=submissions,
             approval=approval,
+            format=self.format,
         )
 
     def groups(self, data: dict[str, Any]) -> tuple[GroupDef, ...] | None:
@@ -955,14 +1006,18 @@ class _Reader:
         self.unique_codes(items, "评议方法代码")
         out, weights = [], []
         for where, item in items:
+            scored = self.method_scored(item, where)
             code, title = self.item(
                 where,
                 item,
-                {"code", "title", "weight", "input"} | METHOD_WORKFLOW_KEYS,
-                ("code", "title", "weight"),
+                {"code", "title", "weight", "input", "scored"} | METHOD_WORKFLOW_KEYS,
+                ("code", "title", "weight") if scored else ("code", "title"),
                 200,
             )
             weight = self.decimal(item, "weight", where, places=4, high=100)
+            if not scored and weight is None and "weight" not in item:
+                weight = Decimal(0)
+            self.check_scored_weight(where, scored, weight)
             kind = item.get("input", BALLOTS)
             if kind not in INPUTS:
                 self.add(
@@ -973,7 +1028,7 @@ class _Reader:
             weights.append((code or _name(where), weight))
             workflow = self.method_workflow(item, where, kind)
             if code and title and weight is not None and kind in INPUTS:
-                out.append(MethodDef(code, title, weight, kind, **workflow))
+                out.append(MethodDef(code, title, weight, kind, **workflow, scored=scored))
         if items and all(w is not None for _, w in weights):
             total = sum((w for _, w in weights if w is not None), Decimal(0))
             if total != 100:
@@ -983,6 +1038,30 @@ class _Reader:
                     f"评议方法的权重(weight)合计应为 100,现在是 {_number_text(total)}({parts})",
                 )
         return tuple(out)
+
+    def method_scored(self, item: dict[str, Any], where: Path) -> bool:
+        """``scored = false`` (version 2): a method recorded but not scored."""
+        if "scored" not in item:
+            return True
+        self.needs_v2((*where, "scored"))  # reported once; read on as written
+        value = self.boolean(item, "scored", where)
+        return True if value is None else value
+
+    def check_scored_weight(self, where: Path, scored: bool, weight: Decimal | None) -> None:
+        """Version 2 says it in so many words: weight 0 if and only if ``scored = false``."""
+        if weight is None or self.format < 2:
+            return
+        if not scored and weight != 0:
+            self.add(
+                (*where, "weight"),
+                f"{_name(where)} 写了 scored = false(记录但不计分),权重应为 0 或不写"
+                f"(现在是 {_number_text(weight)})",
+            )
+        elif scored and weight == 0:
+            self.add(
+                (*where, "weight"),
+                f"{_name(where)} 的权重为 0:记录但不计入综合得分的方法请写明 scored = false",
+            )
 
     def deductions(
         self, data: dict[str, Any]

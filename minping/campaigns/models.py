@@ -55,6 +55,8 @@ class Campaign(models.Model):
     # results need this body's approval before units or the public see them.
     approval_code = models.SlugField("结果审定机关代码", max_length=64, blank=True)
     approval_title = models.CharField("结果审定机关", max_length=200, blank=True)
+    # The definition file's version (``format = 2``); 1 for a file without the key.
+    format = models.PositiveSmallIntegerField("定义文件版本", default=1)
     created = models.DateTimeField("创建时间", auto_now_add=True)
     updated = models.DateTimeField("更新时间", auto_now=True)
 
@@ -115,6 +117,7 @@ class Campaign(models.Model):
             approval=(
                 ApprovalDef(self.approval_code, self.approval_title) if self.approval_code else None
             ),
+            format=self.format,
         )
 
     def _submission_defs(self) -> tuple[SubmissionDef, ...]:
@@ -214,6 +217,8 @@ class Method(models.Model):
     deadline = models.DateField("数据报送截止日期", null=True, blank=True)
     # the weights of a ``cases`` method's formula, as {"on_time": "25", …}.
     case_formula = models.JSONField("问题办理计分公式", null=True, blank=True)
+    # Version 2: recorded and ranked on its own but not in the composite (weight 0).
+    scored = models.BooleanField("计入综合得分", default=True)
 
     class Meta:
         ordering = ["campaign", "order"]
@@ -267,6 +272,7 @@ class Method(models.Model):
             ends=self.ends,
             deadline=self.deadline,
             cases=formula_from_json(self.case_formula),
+            scored=self.scored,
         )
 
 

@@ -101,12 +101,20 @@ def do_import_vetoes(
     problems = ProblemCollector() if problems is None else problems
     with open_table(path, VETO_COLUMNS) as table, import_transaction(dry_run=dry_run):
         check_not_imported("vetoes", campaign, table, force=force)
-        stored = store_in_batches(Veto, VetoReader(campaign, table, problems).read(progress))
+        reader = VetoReader(campaign, table, problems)
+        stored = store_in_batches(Veto, reader.read(progress))
         problems.raise_if_any(table.name)
         counts = {"vetoes": stored}
         batch = record_import("vetoes", campaign, table, actor=actor, counts=counts)
+    warnings = []
+    if reader.outside_period:
+        start, end = reader.period
+        warnings.append(
+            f"注意:有 {reader.outside_period:,} 条一票否决的日期不在本活动的期间"
+            f"({start} 至 {end})内;已导入,请核对(第 2 版定义文件会拒绝这样的日期)"
+        )
     text = f"已导入 {stored:,} 条一票否决到 {campaign.code}"
-    return summary("vetoes", campaign, table, batch, text, counts)
+    return summary("vetoes", campaign, table, batch, text, counts, warnings)
 
 
 def store_in_batches(model: type[M], objects: Iterable[M]) -> int:
@@ -233,6 +241,11 @@ def do_propose_veto(
         _check_may_propose(actor, source_code)
     elif actor is not None and not has_role(actor, Role.ORGANISER):
         raise NotAllowed("请选择提出单位。")
+    start, end = campaign.as_definition().period
+    if campaign.format >= 2 and not start <= date <= end:
+        raise InvalidInput(
+            [InputProblem(f"日期 {date} 不在本活动的期间({start} 至 {end})内", column="日期")]
+        )
     with transaction.atomic():
         veto = Veto(
             campaign=campaign,

@@ -90,7 +90,11 @@ class DeductionReader:
 
 
 class VetoReader:
-    """Checks every row of a vetoes table; yields unsaved Vetoes for the good ones."""
+    """Checks every row of a vetoes table; yields unsaved Vetoes for the good ones.
+
+    A veto dated outside the campaign's period is an error for a version-2 definition;
+    for a version-1 one it is stored as before and counted, so that the user is warned.
+    """
 
     def __init__(self, campaign: Campaign, table: Table, problems: ProblemCollector) -> None:
         self.campaign = campaign
@@ -98,6 +102,8 @@ class VetoReader:
         self.problems = problems
         self.rules = Lookup(VetoRule.objects.filter(campaign=campaign), "一票否决规则")
         self.units = campaign.participation()
+        self.period = campaign.as_definition().period
+        self.outside_period = 0
 
     def read(self, progress: Progress | None = None) -> Iterator[Veto]:
         problems, table = self.problems, self.table
@@ -105,6 +111,13 @@ class VetoReader:
             unit_id = read_cell(problems, table, row, "unit", self.units.resolve)
             rule = read_cell(problems, table, row, "rule", self.rules.resolve)
             date = read_cell(problems, table, row, "date", parse_date)
+            if date is not None and not self.period[0] <= date <= self.period[1]:
+                if self.campaign.format >= 2:
+                    start, end = self.period
+                    message = f"日期 {date} 不在本活动的期间({start} 至 {end})内"
+                    problems.add(message, row.line, table.header("date"))
+                    continue
+                self.outside_period += 1
             if unit_id is not None and rule is not None and date is not None:
                 yield Veto(
                     campaign=self.campaign,

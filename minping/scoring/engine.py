@@ -13,7 +13,8 @@ Where the rules are silent, these choices were made:
 - A ranked unit without a figure on a weighted method (no answers anywhere in
   its subtree, or no imported score) is never scored as zero: it is listed in
   ``Results.missing``, gets no weighted/composite/rank, and only a veto can grade
-  it. A method of weight 0 (ranked on its own, R-19) blocks nothing.
+  it. A method of weight 0 (ranked on its own, R-19) blocks nothing; one a
+  version-2 file marks ``scored = false`` is left out of the weighted formula too.
 - Which units are ranked and which are parts (S-2) is decided by
   ``campaigns.participation``, as for the importers and pickers: a unit under an
   excluded one is left out with it. A part with no data is skipped in the mean.
@@ -705,7 +706,10 @@ def _score_unit(
     weighted: Fraction | None = None
     weighted_formula = "缺少方法得分,不计算加权得分"
     if not blocked:
-        terms = [(f, m) for m in campaign.methods if (f := methods[m.code]) is not None]
+        # A method with ``scored = false`` (version 2) is recorded, never weighted.
+        terms = [
+            (f, m) for m in campaign.methods if (f := methods[m.code]) is not None and m.scored
+        ]
         weighted = sum((f.score * Fraction(m.weight) / 100 for f, m in terms), Fraction(0))
         shown = " + ".join(f"{fmt(f.score)}×{fmt_plain(m.weight)}" for f, m in terms)
         weighted_formula = f"({shown}) / 100 = {fmt(weighted)}"

@@ -19,6 +19,7 @@ from minping.scoring.engine import (
     EXCELLENT,
     SCORES,
     UNSATISFACTORY,
+    MethodDef,
     MethodFigure,
     Results,
     UnitResult,
@@ -60,6 +61,18 @@ def _method_json(method_input: str, figure: MethodFigure | None) -> dict[str, An
     }
 
 
+def _method_entry(method: MethodDef) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "code": method.code,
+        "title": method.title,
+        "weight": float(method.weight),
+        "input": method.input,
+    }
+    if not method.scored:  # version 2 only: a version-1 file's JSON keeps its keys
+        entry["scored"] = False
+    return entry
+
+
 def unit_json(results: Results, unit: UnitResult) -> dict[str, Any]:
     """One unit as in DESIGN.md "Results JSON"."""
     return {
@@ -92,10 +105,7 @@ def results_json(results: Results, *, breakdown: bool = False) -> dict[str, Any]
         "title": campaign.title,
         "complete": results.complete,
         "groups": [{"code": g.code, "name": g.title} for g in campaign.groups],
-        "methods": [
-            {"code": m.code, "title": m.title, "weight": float(m.weight), "input": m.input}
-            for m in campaign.methods
-        ],
+        "methods": [_method_entry(m) for m in campaign.methods],
         "deduction_sources": [
             {"code": s.code, "title": s.title, "cap": None if s.cap is None else float(s.cap)}
             for s in campaign.sources
