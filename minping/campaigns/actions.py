@@ -239,9 +239,14 @@ def _wanted_rows(definition: CampaignDefinition) -> dict[str, dict[str, dict[str
             )
             for m in definition.methods
         ],
-        "sources": [(s.code, {"title": s.title, "cap": s.cap}) for s in definition.sources],
+        "sources": [
+            (s.code, {"title": s.title, "cap": s.cap, "floor": s.floor}) for s in definition.sources
+        ],
         "rules": [
-            (r.code, {"title": r.title, "source": r.source, "points": r.points})
+            (
+                r.code,
+                {"title": r.title, "source": r.source, "points": r.points, "sources": [*r.sources]},
+            )
             for r in definition.rules
         ],
         "vetoes": [(v.code, {"title": v.title}) for v in definition.vetoes],
@@ -594,7 +599,9 @@ _FIELD_LABELS = {
     "weight": "权重",
     "input": "数据来源",
     "cap": "减分上限",
+    "floor": "减分后最低得分",
     "source": "减分来源",
+    "sources": "提出单位",
     "starts": "开始日期",
     "ends": "结束日期",
     "approval_code": "审定机关代码",

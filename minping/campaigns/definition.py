@@ -151,21 +151,37 @@ class MethodDef:
 
 @dataclass(frozen=True)
 class SourceDef:
-    """A body that proposes deductions (R-20), with an optional cap on its total (S-4)."""
+    """A body that proposes deductions (R-20), with an optional cap on its total (S-4).
+
+    ``floor`` (version 2): the score its deductions come off is never taken below
+    this figure by them (``floor = 0``: 扣完为止); ``None``, as S-4 says, no floor.
+    """
 
     code: str
     title: str
     cap: Decimal | None = None
+    floor: Decimal | None = None
 
 
 @dataclass(frozen=True)
 class RuleDef:
-    """A deduction rule of one source: points per event (R-20)."""
+    """A deduction rule of one source: points per event (R-20).
+
+    ``sources`` (version 2, ``sources = [...]``): every body that may propose it, when
+    several do (被市纪委监委、市直机关工委、市委巡察办通报批评的); ``source`` is then the
+    first of them, and each deduction names its own. Empty for a rule of one source.
+    """
 
     code: str
     title: str
     source: str
     points: Decimal
+    sources: tuple[str, ...] = ()
+
+    @property
+    def proposers(self) -> tuple[str, ...]:
+        """The sources that may propose this rule's deductions."""
+        return self.sources or (self.source,)
 
 
 @dataclass(frozen=True)
@@ -1088,10 +1104,15 @@ class _Reader:
         self.unique_codes(items, "减分来源代码")
         out = []
         for where, item in items:
-            code, title = self.item(where, item, {"code", "title", "cap"}, ("code", "title"), 200)
+            code, title = self.item(
+                where, item, {"code", "title", "cap", "floor"}, ("code", "title"), 200
+            )
             cap = self.decimal(item, "cap", where, places=3, high=1000)
+            floor = None
+            if "floor" in item and self.needs_v2((*where, "floor")):
+                floor = self.decimal(item, "floor", where, places=3, high=100)
             if code and title:
-                out.append(SourceDef(code, title, cap))
+                out.append(SourceDef(code, title, cap, floor))
         return tuple(out)
 
     def rules(
@@ -1102,23 +1123,47 @@ class _Reader:
         self.unique_codes(items, "减分规则代码")
         out = []
         for where, item in items:
+            several = "sources" in item
             code, title = self.item(
                 where,
                 item,
-                {"code", "title", "source", "points"},
-                ("code", "title", "source", "points"),
+                {"code", "title", "source", "sources", "points"},
+                ("code", "title", "points") if several else ("code", "title", "source", "points"),
             )
-            source = self.code(item["source"], (*where, "source")) if "source" in item else None
-            if source is not None and source not in declared:
-                known = "、".join(sorted(declared)) or "(尚未定义任何 [[deductions.sources]])"
-                self.add(
-                    (*where, "source"),
-                    f"{_name((*where, 'source'))} 引用了不存在的减分来源“{source}”(已定义:{known})",
-                )
+            named = self.rule_sources(item, where, declared)
             points = self.decimal(item, "points", where, places=3, high=100)
-            if code and title and source in sources and points is not None:
-                out.append(RuleDef(code, title, source, points))
+            valid = bool(named) and all(s in sources for s in named)
+            if code and title and valid and points is not None:
+                out.append(RuleDef(code, title, named[0], points, named if several else ()))
         return tuple(out)
+
+    def rule_sources(
+        self, item: dict[str, Any], where: Path, declared: set[str]
+    ) -> tuple[str, ...]:
+        """``source = "jiwei"``, or (version 2) ``sources = ["jiwei", "gongwei"]``."""
+        if "sources" in item:
+            at: Path = (*where, "sources")
+            if "source" in item:
+                self.add(at, f"{_name(where)} 不能同时写 source 和 sources:只写 sources")
+                return ()
+            if not self.needs_v2(at, f"{_name(at)}(一条规则多个提出单位)"):
+                return ()
+            value = item["sources"]
+            if not isinstance(value, list) or not value:
+                self.add(at, f'{_name(at)} 应为减分来源代码的数组,如 ["jiwei", "gongwei"]')
+                return ()
+            codes = tuple(c for v in value if (c := self.code(v, at)) is not None)
+            self.unique(((at, c) for c in codes), f"{_name(at)} 中的减分来源")
+        elif "source" in item:
+            at = (*where, "source")
+            codes = tuple(c for c in (self.code(item["source"], at),) if c is not None)
+        else:
+            return ()
+        for source in codes:
+            if source not in declared:
+                known = "、".join(sorted(declared)) or "(尚未定义任何 [[deductions.sources]])"
+                self.add(at, f"{_name(at)} 引用了不存在的减分来源“{source}”(已定义:{known})")
+        return codes if len(codes) == len(set(codes)) else ()
 
     def vetoes(self, data: dict[str, Any]) -> tuple[VetoDef, ...]:
         items = self.tables(data, "vetoes", ())

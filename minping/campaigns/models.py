@@ -102,9 +102,9 @@ class Campaign(models.Model):
             baseline=self.baseline_code,
             deductions_from=self.deductions_from,
             deductions_to=self.deductions_to,
-            sources=tuple(SourceDef(s.code, s.title, s.cap) for s in sources),
+            sources=tuple(SourceDef(s.code, s.title, s.cap, s.floor) for s in sources),
             rules=tuple(
-                RuleDef(r.code, r.title, source_codes[r.source_id], r.points)
+                RuleDef(r.code, r.title, source_codes[r.source_id], r.points, tuple(r.sources))
                 for r in self.deduction_rules.order_by("order")
             ),
             vetoes=tuple(VetoDef(v.code, v.title) for v in self.veto_rules.order_by("order")),
@@ -320,6 +320,10 @@ class DeductionSource(models.Model):
     code = models.SlugField("代码", max_length=64)
     title = models.CharField("名称", max_length=200)
     cap = models.DecimalField("累计减分上限", max_digits=7, decimal_places=3, null=True, blank=True)
+    # Version 2: its deductions never take the score they come off below this (扣完为止: 0).
+    floor = models.DecimalField(
+        "减分后最低得分", max_digits=7, decimal_places=3, null=True, blank=True
+    )
 
     class Meta:
         ordering = ["campaign", "order"]
@@ -344,6 +348,8 @@ class DeductionRule(models.Model):
     code = models.SlugField("代码", max_length=64)
     title = models.CharField("减分事项", max_length=300)
     points = models.DecimalField("每次减分", max_digits=7, decimal_places=3)
+    # Version 2: every source that may propose it when several do; ``source`` is the first.
+    sources = models.JSONField("提出单位(多个时)", default=list, blank=True)
 
     class Meta:
         ordering = ["campaign", "order"]

@@ -20,7 +20,7 @@ from minping.campaigns.batches import (
     record_import,
     summary,
 )
-from minping.campaigns.models import Campaign, DeductionRule, VetoRule
+from minping.campaigns.models import Campaign, DeductionRule, DeductionSource, VetoRule
 from minping.lib import uploads
 from minping.lib.errors import InputProblem, InvalidInput, ProblemCollector
 from minping.lib.progress import Progress
@@ -145,7 +145,7 @@ def _item_label(item: ReviewedItem) -> str:
 
 def _source_of(item: ReviewedItem) -> str:
     if isinstance(item, Deduction):
-        return item.rule.source.code
+        return item.source_code
     assert isinstance(item, Veto)
     return item.source_code
 
@@ -178,6 +178,7 @@ def do_propose_deduction(
     actor: Any = None,
     document_number: str = "",
     attachment: File | None = None,
+    source_code: str = "",
 ) -> Deduction:
     """Record a proposed deduction; it does not count until signed off and accepted (R-21).
 
@@ -187,7 +188,8 @@ def do_propose_deduction(
     """
     if rule.campaign_id != campaign.pk:
         raise NotAllowed("减分规则不属于这个评议活动。")
-    _check_may_propose(actor, rule.source.code)
+    source = _proposer(rule, actor, source_code)
+    _check_may_propose(actor, source.code)
     if count < 1:
         raise InvalidInput([InputProblem("次数至少为 1", column="次数")])
     with transaction.atomic():
@@ -200,6 +202,7 @@ def do_propose_deduction(
             evidence=evidence,
             document_number=document_number,
             status=Review.PROPOSED,
+            source=source if rule.sources else None,
         )
         _store_proposal(deduction, actor, attachment)
         log.record(
@@ -216,6 +219,21 @@ def do_propose_deduction(
             },
         )
     return deduction
+
+
+def _proposer(rule: DeductionRule, actor: Any, source_code: str) -> DeductionSource:
+    """The body proposing a deduction: the rule's source, or for a rule several bodies
+    propose (version 2) the one named, else the only one of them the actor acts for."""
+    if not rule.sources:
+        return rule.source
+    sources = {s.code: s for s in DeductionSource.objects.filter(campaign_id=rule.campaign_id)}
+    if not source_code:
+        mine = [c for c in rule.sources if actor is not None and c in source_codes(actor)]
+        source_code = mine[0] if len(mine) == 1 else ""
+    if source_code not in rule.sources or source_code not in sources:
+        names = "、".join(sources[c].title for c in rule.sources if c in sources)
+        raise NotAllowed(f"“{rule.title}”有多个提出单位({names}),请写明由哪一个提出。")
+    return sources[source_code]
 
 
 def do_propose_veto(

@@ -18,8 +18,15 @@ from minping.campaigns.models import Campaign
 from minping.campaigns.tests.test_definition import YINCHUAN, DefinitionTestCase, edit, line_of
 from minping.lib.errors import InvalidInput
 from minping.lib.tests.import_fixtures import FilesMixin, make_campaign
-from minping.oversight.actions import do_import_vetoes, do_propose_veto
-from minping.oversight.models import Veto
+from minping.oversight.actions import (
+    NotAllowed,
+    do_import_deductions,
+    do_import_vetoes,
+    do_propose_deduction,
+    do_propose_veto,
+)
+from minping.oversight.models import Deduction, Veto
+from minping.scoring.tallies import read_tallies
 from minping.test import BaseTestCase
 
 # YINCHUAN's exclude names "bank", which BaseTestCase's tree lacks; "water" is in it.
@@ -182,3 +189,116 @@ class ScoredLoadTests(BaseTestCase):
         method = campaign.methods.get(code="self")
         self.assertFalse(method.scored)
         self.assertEqual(campaign.as_definition().methods, parse_definition(text).methods)
+
+
+class FloorDefinitionTests(DefinitionTestCase):
+    """Item 12: ``floor`` on a deduction source (R-20); S-4 says none unless set."""
+
+    def test_floor_is_read_in_version_2(self) -> None:
+        text = v2('title = "纪检监察机关"\n', 'title = "纪检监察机关"\nfloor = 0\n')
+        sources = {s.code: s.floor for s in parse_definition(text).sources}
+        self.assertEqual(sources, {"media": None, "discipline": 0})
+
+    def test_only_version_2_may_say_it(self) -> None:
+        text = edit(YINCHUAN, 'title = "纪检监察机关"\n', 'title = "纪检监察机关"\nfloor = 60\n')
+        self.assertProblem(text, line_of(text, "floor ="), "第 2 版")
+
+    def test_a_negative_floor_is_refused(self) -> None:
+        text = v2('title = "纪检监察机关"\n', 'title = "纪检监察机关"\nfloor = -1\n')
+        self.assertProblem(text, line_of(text, "floor ="), "不能为负数")
+
+
+CRITICISED = """code = "criticised"
+title = "被通报批评"
+source = "discipline"
+"""
+SHARED = CRITICISED.replace('source = "discipline"', 'sources = ["discipline", "media"]')
+
+
+class SeveralSourcesDefinitionTests(DefinitionTestCase):
+    """Item 3: ``sources = [...]`` on a rule that several bodies propose."""
+
+    def test_the_rule_names_every_body(self) -> None:
+        rule = parse_definition(v2(CRITICISED, SHARED)).rules[-1]
+        self.assertEqual((rule.source, rule.sources), ("discipline", ("discipline", "media")))
+        self.assertEqual(rule.proposers, ("discipline", "media"))
+        self.assertEqual(parse_definition(V2).rules[-1].proposers, ("discipline",))
+
+    def test_only_version_2_may_say_it(self) -> None:
+        text = edit(YINCHUAN, CRITICISED, SHARED)
+        self.assertProblem(text, line_of(text, "sources = ["), "一条规则多个提出单位", "第 2 版")
+
+    def test_unknown_or_doubled_sources_are_refused(self) -> None:
+        text = v2(CRITICISED, SHARED.replace('"media"]', '"meida"]'))
+        self.assertProblem(text, line_of(text, "sources = ["), "不存在的减分来源“meida”")
+        both = v2(CRITICISED, SHARED + 'source = "media"\n')
+        self.assertProblem(both, line_of(both, "sources = ["), "不能同时写 source 和 sources")
+        twice = v2(CRITICISED, SHARED.replace('"media"]', '"discipline"]'))
+        self.assertProblem(twice, line_of(twice, "sources = ["), "重复")
+
+
+class SeveralSourcesDataTests(FilesMixin, BaseTestCase):
+    HEADER = ["unit", "rule", "date", "count", "evidence", "signed_off", "source"]
+
+    def setUp(self) -> None:
+        super().setUp()
+        text = v2(CRITICISED, SHARED)
+        self.campaign = load_campaign(parse_definition(text), text).campaign
+
+    def test_the_import_needs_the_proposer_of_such_a_rule(self) -> None:
+        bad = self.csv_file(
+            [
+                self.HEADER,
+                ["gaj", "criticised", "2018-05-01", "1", "通报", "是", ""],
+                ["gaj", "criticised", "2018-05-01", "1", "通报", "是", "xuncha"],
+                ["gaj", "no_interview", "2018-05-01", "1", "通报", "是", "discipline"],
+            ]
+        )
+        with self.assertRaises(InvalidInput) as caught:
+            do_import_deductions(self.campaign, bad)
+        found = [(p.line, p.message) for p in caught.exception.problems]
+        self.assertEqual([line for line, _ in found], [2, 3, 4])
+        self.assertIn("请填写减分规则“被通报批评”的提出单位", found[0][1])
+        self.assertIn("“xuncha”不是", found[1][1])
+        self.assertIn("“discipline”不是减分规则“不配合采访”的提出单位", found[2][1])
+        good = self.csv_file(
+            [
+                self.HEADER,
+                ["gaj", "criticised", "2018-05-01", "2", "通报", "是", "媒体"],
+                ["gaj", "no_interview", "2018-05-01", "1", "通报", "是", ""],
+            ]
+        )
+        # "媒体" is not a title here: the v2 file calls it 银川市有关媒体; by code it is found.
+        with self.assertRaises(InvalidInput):
+            do_import_deductions(self.campaign, good)
+        good = self.csv_file(
+            [
+                self.HEADER,
+                ["gaj", "criticised", "2018-05-01", "2", "通报", "是", "银川市有关媒体"],
+                ["gaj", "no_interview", "2018-05-01", "1", "通报", "是", ""],
+            ]
+        )
+        do_import_deductions(self.campaign, good)
+        stored = {d.rule.code: d.source_code for d in Deduction.objects.all()}
+        self.assertEqual(stored, {"criticised": "media", "no_interview": "media"})
+        inputs = {d.rule: d.source for d in read_tallies(self.campaign).deductions}
+        self.assertEqual(inputs, {"criticised": "media", "no_interview": ""})
+
+    def test_a_proposal_names_its_body(self) -> None:
+        rule = self.campaign.deduction_rules.get(code="criticised")
+        propose = dict(
+            campaign=self.campaign,
+            unit=self.gaj,
+            rule=rule,
+            date=datetime.date(2018, 5, 1),
+            actor=self.organiser,
+        )
+        with self.assertRaises(NotAllowed) as caught:
+            do_propose_deduction(**propose)  # type: ignore[arg-type]
+        self.assertIn("有多个提出单位", str(caught.exception))
+        deduction = do_propose_deduction(**propose, source_code="discipline")  # type: ignore[arg-type]
+        self.assertEqual(
+            (deduction.source_code, deduction.rule.source.code), ("discipline", "discipline")
+        )
+        other = do_propose_deduction(**propose, source_code="media")  # type: ignore[arg-type]
+        self.assertEqual(other.source_code, "media")
