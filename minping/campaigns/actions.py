@@ -22,7 +22,7 @@ from django.db import models, transaction
 from django.db.models import F
 
 from minping.audit.log import record
-from minping.campaigns.definition import CASE_RATES, CampaignDefinition
+from minping.campaigns.definition import CASE_RATES, CampaignDefinition, LineMap
 from minping.campaigns.models import (
     Campaign,
     DeductionRule,
@@ -35,7 +35,7 @@ from minping.campaigns.models import (
     formula_to_json,
 )
 from minping.lib.errors import ProblemCollector
-from minping.orgs.models import Group
+from minping.orgs.models import Group, Unit
 from minping.oversight.models import SubmissionRequirement
 
 # Rows that only describe the campaign; anything else pointing at them is data.
@@ -67,6 +67,7 @@ CAMPAIGN_FIELDS = (
     "approval_title",
     "issuer",
     "verify_phone",
+    "format",
 )
 
 # Changing these never changes a score, so a published campaign may change them freely.
@@ -115,6 +116,8 @@ class LoadOutcome:
     changes: dict[str, Any] = field(default_factory=dict)
     forced: bool = False
     names: dict[str, dict[str, str]] = field(default_factory=dict)  # kind → code → title
+    # Said to the user but stopping nothing (a version-1 file keeps loading as before).
+    warnings: list[str] = field(default_factory=list)
 
     def summary(self) -> list[str]:
         """The changes as a reader says them: items by their names, not their codes."""
@@ -152,6 +155,7 @@ def load_campaign(
     An identical reload changes nothing and writes no audit row: the log records
     changes, and a no-op entry per scheduled reload would only bury them.
     """
+    warnings = _check_against_tree(definition, source_text)
     with transaction.atomic():
         campaign = Campaign.objects.select_for_update().filter(code=definition.code).first()
         created = campaign is None
@@ -161,7 +165,7 @@ def load_campaign(
         current = _current_rows(campaign, wanted) if not created else {k.name: {} for k in KINDS}
         changes = _diff(campaign, definition, source_text, wanted, current, created)
         if not created and not changes:
-            return LoadOutcome(campaign, created=False)
+            return LoadOutcome(campaign, created=False, warnings=warnings)
         names = _names(wanted, current)
         names["groups"] = {g.code: g.title for g in definition.groups if g.title}
 
@@ -193,7 +197,7 @@ def load_campaign(
             campaign_code=campaign.code,
             detail=detail,
         )
-        return LoadOutcome(campaign, created, changes, forced, names)
+        return LoadOutcome(campaign, created, changes, forced, names, warnings)
 
 
 def _names(
@@ -206,6 +210,26 @@ def _names(
         found.update({key: str(v.get("title", "")) for key, v in wanted[kind.name].items()})
         names[kind.name] = {key: title for key, title in found.items() if title}
     return names
+
+
+def _check_against_tree(definition: CampaignDefinition, source_text: str) -> list[str]:
+    """``exclude`` must name units of the tree (a typo would silently rank the unit).
+
+    A version-2 file is refused; a version-1 file loads as before, with a warning.
+    """
+    known = set(Unit.objects.filter(code__in=definition.exclude).values_list("code", flat=True))
+    unknown = [code for code in definition.exclude if code not in known]
+    if not unknown:
+        return []
+    message = (
+        f"exclude 中的单位代码“{'、'.join(unknown)}”不在单位树中:请检查代码,"
+        "或先导入单位(minping import units)"
+    )
+    if definition.format >= 2:
+        problems = ProblemCollector()
+        problems.add(message, LineMap(source_text).line(("exclude",)))
+        problems.raise_if_any(f"评议活动 {definition.code}")
+    return [f"注意:{message};这些代码现在不起作用。"]
 
 
 # --- what the definition wants, what is there, and the difference -------------------
@@ -232,13 +256,19 @@ def _wanted_rows(definition: CampaignDefinition) -> dict[str, dict[str, dict[str
                     "ends": m.ends,
                     "deadline": m.deadline,
                     "case_formula": formula_to_json(m.cases),
+                    "scored": m.scored,
                 },
             )
             for m in definition.methods
         ],
-        "sources": [(s.code, {"title": s.title, "cap": s.cap}) for s in definition.sources],
+        "sources": [
+            (s.code, {"title": s.title, "cap": s.cap, "floor": s.floor}) for s in definition.sources
+        ],
         "rules": [
-            (r.code, {"title": r.title, "source": r.source, "points": r.points})
+            (
+                r.code,
+                {"title": r.title, "source": r.source, "points": r.points, "sources": [*r.sources]},
+            )
             for r in definition.rules
         ],
         "vetoes": [(v.code, {"title": v.title}) for v in definition.vetoes],
@@ -319,6 +349,7 @@ def _campaign_values(definition: CampaignDefinition) -> dict[str, Any]:
         "approval_title": definition.approval.title if definition.approval else "",
         "issuer": definition.issuer,
         "verify_phone": definition.verify_phone,
+        "format": definition.format,
     }
 
 
@@ -592,16 +623,20 @@ _FIELD_LABELS = {
     "weight": "权重",
     "input": "数据来源",
     "cap": "减分上限",
+    "floor": "减分后最低得分",
     "source": "减分来源",
+    "sources": "提出单位",
     "starts": "开始日期",
     "ends": "结束日期",
     "approval_code": "审定机关代码",
     "approval_title": "审定机关",
     "issuer": "组织单位",
     "verify_phone": "核实电话",
+    "format": "定义文件版本",
     "body": "组织实施单位",
     "deadline": "数据截止日期",
     "case_formula": "问题办理计分公式",
+    "scored": "计入综合得分",
     "kind": "材料类型",
     "due": "截止日期",
     "stage": "所属阶段",

@@ -26,6 +26,10 @@ Extensions to the contract, all optional:
 These are read the same way in every version of the file: none changes a score
 a version-1 file already gives.
 
+Version 2 (``format = 2`` at the top; a file without it is version 1) may say
+more of what the seed plans say; only a version-2 file may use these keys, and
+a version-1 file scores exactly as before. See ``docs/definition.md``.
+
 Item codes (indicators, methods, sources, rules, vetoes, stages, groups) may
 use ``_`` as the contract's own example does ("third_party"); the campaign's
 code may not, so that it stays a clean URL and file name.
@@ -53,6 +57,7 @@ BALLOTS = "ballots"
 SCORES = "scores"
 CASES = "cases"  # scored from the unit's case statistics (R-33)
 INPUTS = (BALLOTS, SCORES, CASES)
+FORMATS = (1, 2)  # versions of the definition file; without ``format`` a file is version 1
 
 # What units hand in (R-04, R-35), by the code a definition file uses; oversight's
 # SubmissionKind has the same codes (a test keeps the two equal).
@@ -142,25 +147,44 @@ class MethodDef:
     ends: datetime.date | None = None
     deadline: datetime.date | None = None
     cases: CaseFormulaDef | None = None
+    # Version 2, ``scored = false``: recorded and ranked on its own, never in the
+    # composite (seed 003's self-assessment); its weight is 0.
+    scored: bool = True
 
 
 @dataclass(frozen=True)
 class SourceDef:
-    """A body that proposes deductions (R-20), with an optional cap on its total (S-4)."""
+    """A body that proposes deductions (R-20), with an optional cap on its total (S-4).
+
+    ``floor`` (version 2): the score its deductions come off is never taken below
+    this figure by them (``floor = 0``: 扣完为止); ``None``, as S-4 says, no floor.
+    """
 
     code: str
     title: str
     cap: Decimal | None = None
+    floor: Decimal | None = None
 
 
 @dataclass(frozen=True)
 class RuleDef:
-    """A deduction rule of one source: points per event (R-20)."""
+    """A deduction rule of one source: points per event (R-20).
+
+    ``sources`` (version 2, ``sources = [...]``): every body that may propose it, when
+    several do (被市纪委监委、市直机关工委、市委巡察办通报批评的); ``source`` is then the
+    first of them, and each deduction names its own. Empty for a rule of one source.
+    """
 
     code: str
     title: str
     source: str
     points: Decimal
+    sources: tuple[str, ...] = ()
+
+    @property
+    def proposers(self) -> tuple[str, ...]:
+        """The sources that may propose this rule's deductions."""
+        return self.sources or (self.source,)
 
 
 @dataclass(frozen=True)
@@ -253,6 +277,22 @@ class CampaignDefinition:
     approval: ApprovalDef | None = None
     issuer: str = ""
     verify_phone: str = ""
+    format: int = 1  # the file's version (``format = 2``); 1 without the key
+
+    @property
+    def period(self) -> tuple[datetime.date, datetime.date]:
+        """The days the campaign covers: its year, widened by every date the file gives
+        (deduction window, stages, method dates). A veto must fall inside (R-22)."""
+        starts = [datetime.date(self.year, 1, 1)]
+        ends = [datetime.date(self.year, 12, 31)]
+        starts += [d for d in (self.deductions_from, self.deductions_to) if d]
+        ends += [d for d in (self.deductions_from, self.deductions_to) if d]
+        starts += [s.starts for s in self.stages]
+        ends += [s.ends for s in self.stages]
+        for m in self.methods:
+            starts += [d for d in (m.starts,) if d]
+            ends += [d for d in (m.ends, m.deadline) if d]
+        return min(starts), max(ends)
 
     @property
     def group_codes(self) -> list[str]:
@@ -547,6 +587,7 @@ def _scan_brackets(text: str, depth: int) -> tuple[int, str]:
 # --- checking the values -----------------------------------------------------------
 
 TOP_KEYS = {
+    "format",
     "code",
     "title",
     "year",
@@ -607,6 +648,7 @@ class _Reader:
         self.lines = lines
         self.problems = problems
         self.bad_dates = bad_dates
+        self.format = 1
 
     def add(self, path: Path, message: str) -> None:
         self.problems.add(message, self.lines.line(path))
@@ -771,8 +813,32 @@ class _Reader:
 
     # The campaign, part by part.
 
+    def version(self, data: dict[str, Any]) -> int:
+        """``format``: 1 (the default) or 2."""
+        if "format" not in data:
+            return 1
+        value = data["format"]
+        if isinstance(value, bool) or value not in FORMATS:
+            self.add(
+                ("format",),
+                f"format 是定义文件的版本,只能是 1 或 2(现在是“{value}”);不写即为第 1 版",
+            )
+            return 2  # read on as version 2, so that its keys raise no second problem
+        return int(value)
+
+    def needs_v2(self, where: Path, what: str = "") -> bool:
+        """Whether a version-2 key may be used here; if not, say how to enable it."""
+        if self.format >= 2:
+            return True
+        self.add(
+            where,
+            f"{what or _name(where)} 是定义文件第 2 版的写法:请在文件开头加上 format = 2",
+        )
+        return False
+
     def campaign(self, data: dict[str, Any]) -> CampaignDefinition | None:
         self.keys(data, (), TOP_KEYS, ("code", "title", "year", "groups"))
+        self.format = self.version(data)
         code = self.code(data["code"], ("code",), campaign=True) if "code" in data else None
         title = self.string(data, "title", (), max_length=200)
         year = self.integer(data, "year", (), low=1990, high=2100)
@@ -827,6 +893,7 @@ class _Reader:
             approval=approval,
             issuer=issuer,
             verify_phone=verify_phone,
+            format=self.format,
         )
 
     def phone(self, data: dict[str, Any]) -> str:
@@ -976,14 +1043,18 @@ class _Reader:
         self.unique_codes(items, "评议方法代码")
         out, weights = [], []
         for where, item in items:
+            scored = self.method_scored(item, where)
             code, title = self.item(
                 where,
                 item,
-                {"code", "title", "weight", "input"} | METHOD_WORKFLOW_KEYS,
-                ("code", "title", "weight"),
+                {"code", "title", "weight", "input", "scored"} | METHOD_WORKFLOW_KEYS,
+                ("code", "title", "weight") if scored else ("code", "title"),
                 200,
             )
             weight = self.decimal(item, "weight", where, places=4, high=100)
+            if not scored and weight is None and "weight" not in item:
+                weight = Decimal(0)
+            self.check_scored_weight(where, scored, weight)
             kind = item.get("input", BALLOTS)
             if kind not in INPUTS:
                 self.add(
@@ -994,7 +1065,7 @@ class _Reader:
             weights.append((code or _name(where), weight))
             workflow = self.method_workflow(item, where, kind)
             if code and title and weight is not None and kind in INPUTS:
-                out.append(MethodDef(code, title, weight, kind, **workflow))
+                out.append(MethodDef(code, title, weight, kind, **workflow, scored=scored))
         if items and all(w is not None for _, w in weights):
             total = sum((w for _, w in weights if w is not None), Decimal(0))
             if total != 100:
@@ -1004,6 +1075,30 @@ class _Reader:
                     f"评议方法的权重(weight)合计应为 100,现在是 {_number_text(total)}({parts})",
                 )
         return tuple(out)
+
+    def method_scored(self, item: dict[str, Any], where: Path) -> bool:
+        """``scored = false`` (version 2): a method recorded but not scored."""
+        if "scored" not in item:
+            return True
+        self.needs_v2((*where, "scored"))  # reported once; read on as written
+        value = self.boolean(item, "scored", where)
+        return True if value is None else value
+
+    def check_scored_weight(self, where: Path, scored: bool, weight: Decimal | None) -> None:
+        """Version 2 says it in so many words: weight 0 if and only if ``scored = false``."""
+        if weight is None or self.format < 2:
+            return
+        if not scored and weight != 0:
+            self.add(
+                (*where, "weight"),
+                f"{_name(where)} 写了 scored = false(记录但不计分),权重应为 0 或不写"
+                f"(现在是 {_number_text(weight)})",
+            )
+        elif scored and weight == 0:
+            self.add(
+                (*where, "weight"),
+                f"{_name(where)} 的权重为 0:记录但不计入综合得分的方法请写明 scored = false",
+            )
 
     def deductions(
         self, data: dict[str, Any]
@@ -1030,10 +1125,15 @@ class _Reader:
         self.unique_codes(items, "减分来源代码")
         out = []
         for where, item in items:
-            code, title = self.item(where, item, {"code", "title", "cap"}, ("code", "title"), 200)
+            code, title = self.item(
+                where, item, {"code", "title", "cap", "floor"}, ("code", "title"), 200
+            )
             cap = self.decimal(item, "cap", where, places=3, high=1000)
+            floor = None
+            if "floor" in item and self.needs_v2((*where, "floor")):
+                floor = self.decimal(item, "floor", where, places=3, high=100)
             if code and title:
-                out.append(SourceDef(code, title, cap))
+                out.append(SourceDef(code, title, cap, floor))
         return tuple(out)
 
     def rules(
@@ -1044,23 +1144,47 @@ class _Reader:
         self.unique_codes(items, "减分规则代码")
         out = []
         for where, item in items:
+            several = "sources" in item
             code, title = self.item(
                 where,
                 item,
-                {"code", "title", "source", "points"},
-                ("code", "title", "source", "points"),
+                {"code", "title", "source", "sources", "points"},
+                ("code", "title", "points") if several else ("code", "title", "source", "points"),
             )
-            source = self.code(item["source"], (*where, "source")) if "source" in item else None
-            if source is not None and source not in declared:
-                known = "、".join(sorted(declared)) or "(尚未定义任何 [[deductions.sources]])"
-                self.add(
-                    (*where, "source"),
-                    f"{_name((*where, 'source'))} 引用了不存在的减分来源“{source}”(已定义:{known})",
-                )
+            named = self.rule_sources(item, where, declared)
             points = self.decimal(item, "points", where, places=3, high=100)
-            if code and title and source in sources and points is not None:
-                out.append(RuleDef(code, title, source, points))
+            valid = bool(named) and all(s in sources for s in named)
+            if code and title and valid and points is not None:
+                out.append(RuleDef(code, title, named[0], points, named if several else ()))
         return tuple(out)
+
+    def rule_sources(
+        self, item: dict[str, Any], where: Path, declared: set[str]
+    ) -> tuple[str, ...]:
+        """``source = "jiwei"``, or (version 2) ``sources = ["jiwei", "gongwei"]``."""
+        if "sources" in item:
+            at: Path = (*where, "sources")
+            if "source" in item:
+                self.add(at, f"{_name(where)} 不能同时写 source 和 sources:只写 sources")
+                return ()
+            if not self.needs_v2(at, f"{_name(at)}(一条规则多个提出单位)"):
+                return ()
+            value = item["sources"]
+            if not isinstance(value, list) or not value:
+                self.add(at, f'{_name(at)} 应为减分来源代码的数组,如 ["jiwei", "gongwei"]')
+                return ()
+            codes = tuple(c for v in value if (c := self.code(v, at)) is not None)
+            self.unique(((at, c) for c in codes), f"{_name(at)} 中的减分来源")
+        elif "source" in item:
+            at = (*where, "source")
+            codes = tuple(c for c in (self.code(item["source"], at),) if c is not None)
+        else:
+            return ()
+        for source in codes:
+            if source not in declared:
+                known = "、".join(sorted(declared)) or "(尚未定义任何 [[deductions.sources]])"
+                self.add(at, f"{_name(at)} 引用了不存在的减分来源“{source}”(已定义:{known})")
+        return codes if len(codes) == len(set(codes)) else ()
 
     def vetoes(self, data: dict[str, Any]) -> tuple[VetoDef, ...]:
         items = self.tables(data, "vetoes", ())

@@ -108,6 +108,7 @@ KINDS: dict[str, ImportKind] = {
             "evidence": "可不填:依据的文号或材料",
             "signed_off": "填“是”或“否”:“是”表示提出单位负责人已签字并经组织单位采纳,直接计分;"
             "“否”则待签字和审核",
+            "source": "可不填:提出单位的名称或代码;减分规则有多个提出单位时必填",
         },
     ),
     "vetoes": ImportKind(

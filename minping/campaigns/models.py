@@ -58,6 +58,8 @@ class Campaign(models.Model):
     # Shown on every page a respondent sees, so that people can check a questionnaire is real.
     issuer = models.CharField("组织单位", max_length=100, blank=True)
     verify_phone = models.CharField("核实电话", max_length=40, blank=True)
+    # The definition file's version (``format = 2``); 1 for a file without the key.
+    format = models.PositiveSmallIntegerField("定义文件版本", default=1)
     created = models.DateTimeField("创建时间", auto_now_add=True)
     updated = models.DateTimeField("更新时间", auto_now=True)
 
@@ -103,9 +105,9 @@ class Campaign(models.Model):
             baseline=self.baseline_code,
             deductions_from=self.deductions_from,
             deductions_to=self.deductions_to,
-            sources=tuple(SourceDef(s.code, s.title, s.cap) for s in sources),
+            sources=tuple(SourceDef(s.code, s.title, s.cap, s.floor) for s in sources),
             rules=tuple(
-                RuleDef(r.code, r.title, source_codes[r.source_id], r.points)
+                RuleDef(r.code, r.title, source_codes[r.source_id], r.points, tuple(r.sources))
                 for r in self.deduction_rules.order_by("order")
             ),
             vetoes=tuple(VetoDef(v.code, v.title) for v in self.veto_rules.order_by("order")),
@@ -120,6 +122,7 @@ class Campaign(models.Model):
             ),
             issuer=self.issuer,
             verify_phone=self.verify_phone,
+            format=self.format,
         )
 
     def _submission_defs(self) -> tuple[SubmissionDef, ...]:
@@ -219,6 +222,8 @@ class Method(models.Model):
     deadline = models.DateField("数据报送截止日期", null=True, blank=True)
     # the weights of a ``cases`` method's formula, as {"on_time": "25", …}.
     case_formula = models.JSONField("问题办理计分公式", null=True, blank=True)
+    # Version 2: recorded and ranked on its own but not in the composite (weight 0).
+    scored = models.BooleanField("计入综合得分", default=True)
 
     class Meta:
         ordering = ["campaign", "order"]
@@ -272,6 +277,7 @@ class Method(models.Model):
             ends=self.ends,
             deadline=self.deadline,
             cases=formula_from_json(self.case_formula),
+            scored=self.scored,
         )
 
 
@@ -319,6 +325,10 @@ class DeductionSource(models.Model):
     code = models.SlugField("代码", max_length=64)
     title = models.CharField("名称", max_length=200)
     cap = models.DecimalField("累计减分上限", max_digits=7, decimal_places=3, null=True, blank=True)
+    # Version 2: its deductions never take the score they come off below this (扣完为止: 0).
+    floor = models.DecimalField(
+        "减分后最低得分", max_digits=7, decimal_places=3, null=True, blank=True
+    )
 
     class Meta:
         ordering = ["campaign", "order"]
@@ -343,6 +353,8 @@ class DeductionRule(models.Model):
     code = models.SlugField("代码", max_length=64)
     title = models.CharField("减分事项", max_length=300)
     points = models.DecimalField("每次减分", max_digits=7, decimal_places=3)
+    # Version 2: every source that may propose it when several do; ``source`` is the first.
+    sources = models.JSONField("提出单位(多个时)", default=list, blank=True)
 
     class Meta:
         ordering = ["campaign", "order"]

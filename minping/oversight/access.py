@@ -22,10 +22,16 @@ STAFF = (Role.ORGANISER, Role.LEADER)
 
 
 def deductions_for(user: Any) -> QuerySet[Deduction]:
-    deductions = Deduction.objects.select_related("campaign", "unit", "rule", "rule__source")
+    deductions = Deduction.objects.select_related(
+        "campaign", "unit", "rule", "rule__source", "source"
+    )
     if has_role(user, *STAFF):
         return deductions
-    return deductions.filter(rule__source__code__in=source_codes(user))
+    mine = source_codes(user)
+    # A deduction under a rule several bodies propose (version 2) is its proposer's.
+    return deductions.filter(
+        Q(source__isnull=True, rule__source__code__in=mine) | Q(source__code__in=mine)
+    )
 
 
 def vetoes_for(user: Any) -> QuerySet[Veto]:

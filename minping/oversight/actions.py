@@ -21,7 +21,7 @@ from minping.campaigns.batches import (
     summary,
 )
 from minping.campaigns.bodies import body_name
-from minping.campaigns.models import Campaign, DeductionRule, VetoRule
+from minping.campaigns.models import Campaign, DeductionRule, DeductionSource, VetoRule
 from minping.lib import uploads
 from minping.lib.errors import InputProblem, InvalidInput, ProblemCollector
 from minping.lib.progress import Progress
@@ -105,12 +105,20 @@ def do_import_vetoes(
     problems = ProblemCollector() if problems is None else problems
     with open_table(path, VETO_COLUMNS) as table, import_transaction(dry_run=dry_run):
         check_not_imported("vetoes", campaign, table, force=force)
-        stored = store_in_batches(Veto, VetoReader(campaign, table, problems).read(progress))
+        reader = VetoReader(campaign, table, problems)
+        stored = store_in_batches(Veto, reader.read(progress))
         problems.raise_if_any(table.name)
         counts = {"vetoes": stored}
         batch = record_import("vetoes", campaign, table, actor=actor, counts=counts)
+    warnings = []
+    if reader.outside_period:
+        start, end = reader.period
+        warnings.append(
+            f"注意:有 {reader.outside_period:,} 条一票否决的日期不在本活动的期间"
+            f"({start} 至 {end})内;已导入,请核对(第 2 版定义文件会拒绝这样的日期)"
+        )
     text = f"已导入 {stored:,} 条一票否决到 {campaign.code}"
-    return summary("vetoes", campaign, table, batch, text, counts)
+    return summary("vetoes", campaign, table, batch, text, counts, warnings)
 
 
 def store_in_batches(model: type[M], objects: Iterable[M]) -> int:
@@ -141,7 +149,7 @@ def _item_label(item: ReviewedItem) -> str:
 
 def _source_of(item: ReviewedItem) -> str:
     if isinstance(item, Deduction):
-        return item.rule.source.code
+        return item.source_code
     assert isinstance(item, Veto)
     return item.source_code
 
@@ -174,6 +182,7 @@ def do_propose_deduction(
     actor: Any = None,
     document_number: str = "",
     attachment: File | None = None,
+    source_code: str = "",
 ) -> Deduction:
     """Record a proposed deduction; it does not count until signed off and accepted (R-21).
 
@@ -183,7 +192,8 @@ def do_propose_deduction(
     """
     if rule.campaign_id != campaign.pk:
         raise NotAllowed("减分规则不属于这个评议活动。")
-    _check_may_propose(actor, rule.source.code)
+    source = _proposer(rule, actor, source_code)
+    _check_may_propose(actor, source.code)
     if count < 1:
         raise InvalidInput([InputProblem("次数至少为 1", column="次数")])
     with transaction.atomic():
@@ -196,6 +206,7 @@ def do_propose_deduction(
             evidence=evidence,
             document_number=document_number,
             status=Review.PROPOSED,
+            source=source if rule.sources else None,
         )
         _store_proposal(deduction, actor, attachment)
         log.record(
@@ -212,6 +223,21 @@ def do_propose_deduction(
             },
         )
     return deduction
+
+
+def _proposer(rule: DeductionRule, actor: Any, source_code: str) -> DeductionSource:
+    """The body proposing a deduction: the rule's source, or for a rule several bodies
+    propose (version 2) the one named, else the only one of them the actor acts for."""
+    if not rule.sources:
+        return rule.source
+    sources = {s.code: s for s in DeductionSource.objects.filter(campaign_id=rule.campaign_id)}
+    if not source_code:
+        mine = [c for c in rule.sources if actor is not None and c in source_codes(actor)]
+        source_code = mine[0] if len(mine) == 1 else ""
+    if source_code not in rule.sources or source_code not in sources:
+        names = "、".join(sources[c].title for c in rule.sources if c in sources)
+        raise NotAllowed(f"“{rule.title}”有多个提出单位({names}),请写明由哪一个提出。")
+    return sources[source_code]
 
 
 def do_propose_veto(
@@ -237,6 +263,11 @@ def do_propose_veto(
         _check_may_propose(actor, source_code)
     elif actor is not None and not has_role(actor, Role.ORGANISER):
         raise NotAllowed("请选择提出单位。")
+    start, end = campaign.as_definition().period
+    if campaign.format >= 2 and not start <= date <= end:
+        raise InvalidInput(
+            [InputProblem(f"日期 {date} 不在本活动的期间({start} 至 {end})内", column="日期")]
+        )
     with transaction.atomic():
         veto = Veto(
             campaign=campaign,

@@ -60,7 +60,9 @@ class DeductionForm(ProposeForm):
         super().__init__(*args, campaign=campaign, **kwargs)
         rules = DeductionRule.objects.filter(campaign=campaign).select_related("source")
         if sources is not None:
-            rules = rules.filter(source__code__in=sources)
+            # A rule several bodies propose (version 2) is offered to each of them.
+            mine = [r.pk for r in rules if {r.source.code, *r.sources} & set(sources)]
+            rules = rules.filter(pk__in=mine)
         self.fields["rule"].queryset = rules  # type: ignore[attr-defined]
         self.order_fields(self.field_order)
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterator
 
-from minping.campaigns.models import Campaign, DeductionRule, VetoRule
+from minping.campaigns.models import Campaign, DeductionRule, DeductionSource, VetoRule
 from minping.lib.errors import ProblemCollector
 from minping.lib.imports import Lookup, read_cell
 from minping.lib.progress import Progress
@@ -32,6 +32,8 @@ DEDUCTION_COLUMNS = (
     Column("count", ("次数", "件数"), required=False),
     EVIDENCE,
     Column("signed_off", ("已签字", "签字", "是否签字", "负责人签字", "签批")),
+    # Needed only for a rule that several bodies propose (version 2).
+    Column("source", ("提出单位", "减分来源", "来源"), required=False),
 )
 VETO_COLUMNS = (
     UNIT,
@@ -54,6 +56,7 @@ class DeductionReader:
         self.table = table
         self.problems = problems
         self.rules = Lookup(DeductionRule.objects.filter(campaign=campaign), "减分规则")
+        self.sources = {s.code: s for s in DeductionSource.objects.filter(campaign=campaign)}
         self.units = campaign.participation()
         self.outside_window = 0
 
@@ -70,7 +73,10 @@ class DeductionReader:
         date = read_cell(problems, table, row, "date", parse_date)
         count = read_cell(problems, table, row, "count", parse_positive_int) if row["count"] else 1
         signed_off = read_cell(problems, table, row, "signed_off", parse_yes_no)
+        source = self.proposer(row, rule)
         if unit_id is None or rule is None or date is None or count is None or signed_off is None:
+            return None
+        if rule.sources and source is None:
             return None
         if not self.in_window(date):
             self.outside_window += 1
@@ -82,7 +88,30 @@ class DeductionReader:
             count=count,
             evidence=row["evidence"],
             status=Review.ACCEPTED if signed_off else Review.PROPOSED,
+            source=source,
         )
+
+    def proposer(self, row: Row, rule: DeductionRule | None) -> DeductionSource | None:
+        """The ``source`` column: required for a rule several bodies propose, and one of them."""
+        text = row["source"]
+        if rule is None or not (rule.sources or text):
+            return None
+        allowed = rule.sources or [rule.source.code]
+        found = self.sources.get(text) or next(
+            (s for s in self.sources.values() if s.title == text), None
+        )
+        if found is None or found.code not in allowed:
+            names = "、".join(
+                self.sources[c].title + f"({c})" for c in allowed if c in self.sources
+            )
+            what = f"“{text}”不是" if text else "请填写"
+            self.problems.add(
+                f"{what}减分规则“{rule.title}”的提出单位;可填:{names}",
+                row.line,
+                self.table.header("source"),
+            )
+            return None
+        return found
 
     def in_window(self, date: datetime.date) -> bool:
         start, end = self.campaign.deductions_from, self.campaign.deductions_to
@@ -90,7 +119,11 @@ class DeductionReader:
 
 
 class VetoReader:
-    """Checks every row of a vetoes table; yields unsaved Vetoes for the good ones."""
+    """Checks every row of a vetoes table; yields unsaved Vetoes for the good ones.
+
+    A veto dated outside the campaign's period is an error for a version-2 definition;
+    for a version-1 one it is stored as before and counted, so that the user is warned.
+    """
 
     def __init__(self, campaign: Campaign, table: Table, problems: ProblemCollector) -> None:
         self.campaign = campaign
@@ -98,6 +131,8 @@ class VetoReader:
         self.problems = problems
         self.rules = Lookup(VetoRule.objects.filter(campaign=campaign), "一票否决规则")
         self.units = campaign.participation()
+        self.period = campaign.as_definition().period
+        self.outside_period = 0
 
     def read(self, progress: Progress | None = None) -> Iterator[Veto]:
         problems, table = self.problems, self.table
@@ -105,6 +140,13 @@ class VetoReader:
             unit_id = read_cell(problems, table, row, "unit", self.units.resolve)
             rule = read_cell(problems, table, row, "rule", self.rules.resolve)
             date = read_cell(problems, table, row, "date", parse_date)
+            if date is not None and not self.period[0] <= date <= self.period[1]:
+                if self.campaign.format >= 2:
+                    start, end = self.period
+                    message = f"日期 {date} 不在本活动的期间({start} 至 {end})内"
+                    problems.add(message, row.line, table.header("date"))
+                    continue
+                self.outside_period += 1
             if unit_id is not None and rule is not None and date is not None:
                 yield Veto(
                     campaign=self.campaign,

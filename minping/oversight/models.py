@@ -14,7 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from minping.campaigns.models import Campaign, DeductionRule, VetoRule
+from minping.campaigns.models import Campaign, DeductionRule, DeductionSource, VetoRule
 from minping.orgs.models import Unit
 from minping.oversight.storage import upload_storage
 
@@ -74,6 +74,15 @@ class Deduction(ReviewedItem):
     unit = models.ForeignKey(Unit, models.PROTECT, related_name="deductions")
     rule = models.ForeignKey(DeductionRule, models.PROTECT, related_name="deductions")
     count = models.PositiveIntegerField("次数", default=1)
+    # Which body proposed it, when its rule has several (version 2); else the rule's source.
+    source = models.ForeignKey(
+        DeductionSource,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="deductions",
+        verbose_name="提出单位",
+    )
 
     class Meta:
         ordering = ["campaign", "date", "id"]
@@ -85,7 +94,7 @@ class Deduction(ReviewedItem):
 
     @property
     def source_code(self) -> str:
-        return str(self.rule.source.code)
+        return str((self.source or self.rule.source).code)
 
 
 class Veto(ReviewedItem):

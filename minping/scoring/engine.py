@@ -13,7 +13,8 @@ Where the rules are silent, these choices were made:
 - A ranked unit without a figure on a weighted method (no answers anywhere in
   its subtree, or no imported score) is never scored as zero: it is listed in
   ``Results.missing``, gets no weighted/composite/rank, and only a veto can grade
-  it. A method of weight 0 (ranked on its own, R-19) blocks nothing.
+  it. A method of weight 0 (ranked on its own, R-19) blocks nothing; one a
+  version-2 file marks ``scored = false`` is left out of the weighted formula too.
 - Which units are ranked and which are parts (S-2) is decided by
   ``campaigns.participation``, as for the importers and pickers: a unit under an
   excluded one is left out with it. A part with no data is skipped in the mean.
@@ -40,7 +41,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 from fractions import Fraction
@@ -131,6 +132,8 @@ class DeductionInput:
     evidence: str = ""
     # Why it does not count yet when ``signed_off`` is false, e.g. "待组织单位审核".
     pending: str = "未签字"
+    # The proposing body, for a rule several bodies propose (version 2); else empty.
+    source: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,6 +265,7 @@ class SourceTotal:
     cap: Decimal | None
     total: Fraction
     formula: str
+    floor: Decimal | None = None  # version 2: the score is not taken below it by this source
 
 
 @dataclass(frozen=True)
@@ -624,11 +628,17 @@ def deduction_line(campaign: CampaignDefinition, d: DeductionInput) -> Deduction
     if outside:
         reasons.append(f"不在减分期间 {_window_text(campaign)}")
     points = rule.points if rule else Decimal(0)
+    source = rule.source if rule else ""
+    if rule is not None and rule.sources:
+        # One rule, several proposing bodies: the deduction counts for the one that proposed it.
+        source = d.source if d.source in rule.sources else ""
+        if not source:
+            reasons.append(f"未注明提出单位(应为 {'、'.join(rule.sources)} 之一)")
     return DeductionLine(
         id=d.id,
         rule=d.rule,
         rule_title=rule.title if rule else d.rule,
-        source=rule.source if rule else "",
+        source=source,
         date=d.date,
         count=d.count,
         points=points,
@@ -657,7 +667,28 @@ def source_totals(
                 f",超过上限 {fmt_plain(source.cap)} 分,按 {fmt(total)} 计"
                 f"(超出上限部分 {fmt(raw - total)} 分不计)"
             )
-        out.append(SourceTotal(source.code, source.title, raw, source.cap, total, formula))
+        out.append(
+            SourceTotal(source.code, source.title, raw, source.cap, total, formula, source.floor)
+        )
+    return out
+
+
+def apply_floors(score: Fraction, totals: Iterable[SourceTotal]) -> list[SourceTotal]:
+    """Deduct ``totals`` from ``score`` in the order of the sources; a source with a floor
+    (version 2) takes no more than brings the score down to it, nothing when it is already
+    below. Without floors the totals come back unchanged (S-4: no floor)."""
+    out = []
+    running = score
+    for t in totals:
+        if t.floor is not None and running - t.total < t.floor:
+            allowed = max(running - Fraction(t.floor), Fraction(0))
+            formula = (
+                f"{t.formula};得分不因此低于 {fmt_plain(t.floor)} 分,"
+                f"按 {fmt(allowed)} 计(少减 {fmt(t.total - allowed)} 分)"
+            )
+            t = replace(t, total=allowed, formula=formula)
+        running -= t.total
+        out.append(t)
     return out
 
 
@@ -707,11 +738,16 @@ def _score_unit(
     weighted: Fraction | None = None
     weighted_formula = "缺少方法得分,不计算加权得分"
     if not blocked:
-        terms = [(f, m) for m in campaign.methods if (f := methods[m.code]) is not None]
+        # A method with ``scored = false`` (version 2) is recorded, never weighted.
+        terms = [
+            (f, m) for m in campaign.methods if (f := methods[m.code]) is not None and m.scored
+        ]
         weighted = sum((f.score * Fraction(m.weight) / 100 for f, m in terms), Fraction(0))
         shown = " + ".join(f"{fmt(f.score)}×{fmt_plain(m.weight)}" for f, m in terms)
         weighted_formula = f"({shown}) / 100 = {fmt(weighted)}"
     totals = tuple(source_totals(campaign, lines))
+    if weighted is not None:
+        totals = tuple(apply_floors(weighted, totals))
     deducted = sum((t.total for t in totals), Fraction(0))
     composite = None if weighted is None else weighted - deducted
     composite_formula = (

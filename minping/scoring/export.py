@@ -12,6 +12,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import IO, Any
 
+from minping.campaigns.definition import SourceDef
 from minping.lib.sheets import Book, fill_sheet, text_csv
 from minping.scoring.certainty import (
     Certainty,
@@ -26,6 +27,7 @@ from minping.scoring.engine import (
     EXCELLENT,
     SCORES,
     UNSATISFACTORY,
+    MethodDef,
     MethodFigure,
     Results,
     UnitResult,
@@ -67,6 +69,26 @@ def _method_json(method_input: str, figure: MethodFigure | None) -> dict[str, An
     }
 
 
+def _method_entry(method: MethodDef) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "code": method.code,
+        "title": method.title,
+        "weight": float(method.weight),
+        "input": method.input,
+    }
+    if not method.scored:  # version 2 only: a version-1 file's JSON keeps its keys
+        entry["scored"] = False
+    return entry
+
+
+def _source_entry(source: SourceDef) -> dict[str, Any]:
+    cap = None if source.cap is None else float(source.cap)
+    entry: dict[str, Any] = {"code": source.code, "title": source.title, "cap": cap}
+    if source.floor is not None:  # version 2 only
+        entry["floor"] = float(source.floor)
+    return entry
+
+
 def unit_json(results: Results, unit: UnitResult) -> dict[str, Any]:
     """One unit as in DESIGN.md "Results JSON"."""
     return {
@@ -102,14 +124,8 @@ def results_json(
         "title": campaign.title,
         "complete": results.complete,
         "groups": [{"code": g.code, "name": g.title} for g in campaign.groups],
-        "methods": [
-            {"code": m.code, "title": m.title, "weight": float(m.weight), "input": m.input}
-            for m in campaign.methods
-        ],
-        "deduction_sources": [
-            {"code": s.code, "title": s.title, "cap": None if s.cap is None else float(s.cap)}
-            for s in campaign.sources
-        ],
+        "methods": [_method_entry(m) for m in campaign.methods],
+        "deduction_sources": [_source_entry(s) for s in campaign.sources],
         "baseline_campaign": (
             {"campaign": results.baseline.campaign, "source": results.baseline.source}
             if results.baseline

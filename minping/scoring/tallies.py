@@ -81,10 +81,13 @@ def read_tallies(campaign: Campaign) -> engine.Tallies:
             status == Review.ACCEPTED,
             evidence,
             PENDING.get(status, ""),
+            source or "",
         )
-        for pk, u, rule, day, count, status, evidence in Deduction.objects.filter(
+        for pk, u, rule, day, count, status, evidence, source in Deduction.objects.filter(
             campaign=campaign
-        ).values_list("pk", "unit_id", "rule__code", "date", "count", "status", "evidence")
+        ).values_list(
+            "pk", "unit_id", "rule__code", "date", "count", "status", "evidence", "source__code"
+        )
     )
     vetoes = tuple(
         engine.VetoInput(pk, unit_codes[u], rule, day, evidence)

@@ -75,6 +75,8 @@ def _load_from_form(
         messages.info(request, "定义与现有的完全相同,未作改动。")
     else:
         messages.success(request, "已更新:" + ";".join(describe_changes(outcome.changes)))
+    for warning in outcome.warnings:
+        messages.warning(request, warning)
     return outcome.campaign, []
 
 

@@ -62,6 +62,8 @@ class Command(BaseCommand):
             return definition, load_campaign(definition, text, force=force)
 
         definition, outcome = report_invalid_input(self, run)
+        for warning in outcome.warnings:
+            self.stderr.write(warning)
         self.stdout.write(_summary(definition, outcome))
 
 

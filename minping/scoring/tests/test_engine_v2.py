@@ -1,0 +1,209 @@
+"""The engine on what only a version-2 definition can say (``format = 2``, docs/definition.md).
+
+Every expected figure is worked out by hand in the comment above it.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import replace
+from decimal import Decimal
+from fractions import Fraction
+
+from django.test import SimpleTestCase
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from minping.campaigns.definition import MethodDef, RuleDef, SourceDef
+from minping.campaigns.participation import UnitDef
+from minping.scoring.engine import (
+    DeductionInput,
+    ScoreInput,
+    Tallies,
+    UnitResult,
+    compute,
+    round2,
+)
+from minping.scoring.export import results_json
+from minping.scoring.tests.builders import AGENCIES, campaign
+
+D = Decimal
+UNITS = (
+    UnitDef("a", "甲局", group=AGENCIES.code),
+    UnitDef("b", "乙局", group=AGENCIES.code),
+)
+SURVEY = MethodDef("survey", "群众满意度", D(100), "scores")
+SELF = MethodDef("self", "窗口自评", D(0), "scores", scored=False)
+
+
+def scores(*rows: tuple[str, str, str]) -> tuple[ScoreInput, ...]:
+    return tuple(ScoreInput(method, unit, D(score)) for method, unit, score in rows)
+
+
+class NotScoredMethodTests(SimpleTestCase):
+    """Item 11: seed 003's self-assessment is recorded and ranked, never weighted."""
+
+    def setUp(self) -> None:
+        self.campaign = campaign(methods=(SURVEY, SELF), format=2, watchlist=1)
+        self.tallies = Tallies(
+            units=UNITS,
+            scores=scores(("survey", "a", "80"), ("survey", "b", "90"), ("self", "a", "95")),
+        )
+
+    def test_it_is_ranked_but_left_out_of_the_weighted_score(self) -> None:
+        results = compute(self.campaign, self.tallies)
+        by_unit = {u.unit: u for u in results.units}
+        # a: weighted = 80 × 100 / 100 = 80; the self-assessment 95 is not a term.
+        self.assertEqual(by_unit["a"].weighted, 80)
+        self.assertEqual(by_unit["a"].weighted_formula, "(80.00×100) / 100 = 80.00")
+        # b has no self-assessment: listed as missing, but it blocks nothing.
+        self.assertEqual(by_unit["b"].composite, 90)
+        (missing,) = results.missing
+        self.assertEqual(
+            (missing.unit, missing.method, missing.blocks_composite), ("b", "self", False)
+        )
+        self.assertTrue(results.complete)
+        # Ranked on its own: a is first (and the only one) on the self-assessment.
+        self.assertEqual(by_unit["a"].method_ranks["self"], 1)
+        self.assertEqual((by_unit["a"].rank, by_unit["b"].rank), (2, 1))
+
+    def test_a_version_1_weight_0_method_still_shows_its_zero_term(self) -> None:
+        # Version 1 has no ``scored``: a weight-0 method stays a ×0 term, as before.
+        old = replace(self.campaign, methods=(SURVEY, replace(SELF, scored=True)), format=1)
+        a = compute(old, self.tallies).units[1]
+        self.assertEqual(a.unit, "a")
+        self.assertEqual(a.weighted_formula, "(80.00×100 + 95.00×0) / 100 = 80.00")
+
+    def test_the_results_json_says_so_only_for_such_a_method(self) -> None:
+        data = results_json(compute(self.campaign, self.tallies))
+        survey, self_ = data["methods"]
+        self.assertNotIn("scored", survey)
+        self.assertIs(self_["scored"], False)
+        self.assertEqual(round2(D(80)), D("80.00"))
+
+
+def deduction(id: int, unit: str, rule: str, count: int = 1) -> DeductionInput:
+    return DeductionInput(id, unit, rule, datetime.date(2018, 6, 1), count, signed_off=True)
+
+
+class FloorTests(SimpleTestCase):
+    """Item 12: a source's deductions never take the score below its ``floor`` (R-20)."""
+
+    def setUp(self) -> None:
+        self.campaign = campaign(
+            methods=(SURVEY,),
+            format=2,
+            sources=(
+                SourceDef("media", "媒体", cap=D(5)),
+                SourceDef("discipline", "纪检监察机关", floor=D(60)),
+            ),
+            rules=(
+                RuleDef("no_interview", "不配合采访", "media", D("0.1")),
+                RuleDef("criticised", "被通报批评", "discipline", D("0.5")),
+            ),
+        )
+
+    def composite(self, score: str, *deductions: DeductionInput) -> UnitResult:
+        tallies = Tallies(
+            units=UNITS[:1], scores=scores(("survey", "a", score)), deductions=deductions
+        )
+        return compute(self.campaign, tallies).units[0]
+
+    def test_the_floor_stops_the_source_at_it(self) -> None:
+        # weighted 62; media first: 0.1 × 10 = 1 → 61; discipline: 0.5 × 5 = 2.5 would
+        # give 58.5, below its floor 60, so it takes 61 − 60 = 1: composite 60.
+        a = self.composite(
+            "62", deduction(1, "a", "no_interview", 10), deduction(2, "a", "criticised", 5)
+        )
+        self.assertEqual(a.deductions, {"media": 1, "discipline": 1})
+        self.assertEqual(a.composite, 60)
+        discipline = a.source_totals[1]
+        self.assertEqual(discipline.raw, Fraction(5, 2))
+        self.assertEqual(
+            discipline.formula, "0.5×5 = 2.50;得分不因此低于 60 分,按 1.00 计(少减 1.50 分)"
+        )
+
+    def test_a_score_already_below_the_floor_loses_nothing_to_it(self) -> None:
+        # weighted 58 < 60: the discipline source takes max(58 − 60, 0) = 0.
+        a = self.composite("58", deduction(1, "a", "criticised", 2))
+        self.assertEqual((a.deductions["discipline"], a.composite), (0, 58))
+
+    def test_above_the_floor_it_changes_nothing(self) -> None:
+        # 90 − 0.5 × 4 = 88 ≥ 60: the whole 2 points.
+        a = self.composite("90", deduction(1, "a", "criticised", 4))
+        self.assertEqual((a.deductions["discipline"], a.composite), (2, 88))
+        self.assertEqual(a.source_totals[1].formula, "0.5×4 = 2.00")
+
+    def test_the_json_names_the_floor_only_where_there_is_one(self) -> None:
+        tallies = Tallies(units=UNITS[:1], scores=scores(("survey", "a", "90")))
+        media, discipline = results_json(compute(self.campaign, tallies))["deduction_sources"]
+        self.assertNotIn("floor", media)
+        self.assertEqual(discipline["floor"], 60.0)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    weighted=st.integers(0, 100),
+    floor=st.integers(0, 100),
+    events=st.integers(0, 300),
+)
+def test_a_floor_never_takes_the_composite_below_it(weighted: int, floor: int, events: int) -> None:
+    """Property: with one floored source, composite ≥ min(weighted, floor), and the
+    source takes no more than its raw total."""
+    definition = campaign(
+        methods=(SURVEY,),
+        format=2,
+        sources=(SourceDef("discipline", "纪检监察机关", floor=D(floor)),),
+        rules=(RuleDef("criticised", "被通报批评", "discipline", D("0.5")),),
+    )
+    found = [deduction(1, "a", "criticised", events)] if events else []
+    tallies = Tallies(
+        units=UNITS[:1], scores=scores(("survey", "a", str(weighted))), deductions=tuple(found)
+    )
+    a = compute(definition, tallies).units[0]
+    assert a.composite is not None
+    assert a.composite >= min(weighted, floor)
+    assert 0 <= a.deductions["discipline"] <= Fraction(events, 2)
+    assert a.composite == weighted - a.deductions["discipline"]
+
+
+class SeveralSourcesTests(SimpleTestCase):
+    """Item 3: one rule, several proposing bodies
+    (被市纪委监委、市直机关工委、市委巡察办通报批评的)."""
+
+    def setUp(self) -> None:
+        self.campaign = campaign(
+            format=2,
+            methods=(SURVEY,),
+            sources=(
+                SourceDef("jiwei", "市纪委监委"),
+                SourceDef("gongwei", "市直机关工委"),
+                SourceDef("xuncha", "市委巡察办", cap=D(1)),
+            ),
+            rules=(
+                RuleDef("criticism", "通报批评", "jiwei", D("0.5"), ("jiwei", "gongwei", "xuncha")),
+            ),
+        )
+
+    def test_each_deduction_counts_for_the_body_that_proposed_it(self) -> None:
+        day = datetime.date(2018, 6, 1)
+        deductions = (
+            DeductionInput(1, "a", "criticism", day, 2, True, source="jiwei"),
+            DeductionInput(2, "a", "criticism", day, 1, True, source="gongwei"),
+            DeductionInput(3, "a", "criticism", day, 3, True, source="xuncha"),
+            DeductionInput(4, "a", "criticism", day, 1, True),  # no proposer: not counted
+        )
+        tallies = Tallies(
+            units=UNITS[:1], scores=scores(("survey", "a", "90")), deductions=deductions
+        )
+        a = compute(self.campaign, tallies).units[0]
+        # jiwei 0.5 × 2 = 1; gongwei 0.5 × 1 = 0.5; xuncha 0.5 × 3 = 1.5, capped at 1.
+        self.assertEqual(a.deductions, {"jiwei": 1, "gongwei": Fraction(1, 2), "xuncha": 1})
+        # composite = 90 − (1 + 0.5 + 1) = 87.5
+        self.assertEqual(a.composite, Fraction(175, 2))
+        unnamed = a.deduction_lines[3]
+        self.assertFalse(unnamed.counted)
+        self.assertEqual(unnamed.reason, "未注明提出单位(应为 jiwei、gongwei、xuncha 之一)")
+        self.assertEqual(
+            [ln.source for ln in a.deduction_lines[:3]], ["jiwei", "gongwei", "xuncha"]
+        )
