@@ -33,6 +33,7 @@ from minping.scoring.models import (
     RELEASED,
     SUBMITTED,
     ResultSnapshot,
+    SnapshotInputs,
 )
 from minping.scoring.package import inputs_json
 from minping.scoring.tallies import load_results
@@ -68,8 +69,8 @@ def do_compute_results(
         results=data,
         breakdown=breakdown_json(results),
         certainty=certainty_json(assess(results)),
-        inputs=inputs_json(results),
     )
+    SnapshotInputs.objects.create(snapshot=snapshot, data=inputs_json(results))
     record(
         "scoring.compute",
         actor=actor,
