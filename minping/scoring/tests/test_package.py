@@ -172,6 +172,10 @@ class PublishedExampleTestCase(BaseTestCase):
         done = run_verifier(rehash(package))
         self.assertEqual(done.returncode, 2)
         self.assertIn("tallies.answers[0].count", done.stderr)
+        del package["tallies"]["answers"][0]["count"]
+        done = run_verifier(rehash(package))
+        self.assertEqual(done.returncode, 2)
+        self.assertIn("结果包的 tallies.answers[0] 缺少 count", done.stderr)
 
     def test_the_minping_command(self) -> None:
         with tempfile.TemporaryDirectory() as tmp:
