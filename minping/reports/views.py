@@ -132,8 +132,11 @@ def published_snapshot(request: HttpRequest, campaign: Campaign) -> ResultSnapsh
     publishes (R-37), else only staff's. None where there are none or no package of them."""
     if not may_see_everything(request) and not (campaign.publish and campaign.is_published):
         return None
-    snapshot = campaign.snapshots.filter(published=True).order_by("-computed_at", "-pk").first()
-    return snapshot if snapshot is not None and snapshot.inputs else None
+    return (
+        campaign.snapshots.filter(published=True, inputs__isnull=False)
+        .order_by("-computed_at", "-pk")
+        .first()
+    )
 
 
 @public
@@ -147,6 +150,8 @@ def results_package(request: HttpRequest, code: str) -> HttpResponse:
             return redirect_to_login(request.get_full_path())
         raise Http404("没有可下载的结果包")
     package = snapshot.package()
+    if package is None:
+        raise Http404("没有可下载的结果包")
     response = HttpResponse(
         json.dumps(package, ensure_ascii=False, indent=1), content_type="application/json"
     )

@@ -33,6 +33,7 @@ from minping.scoring.models import (
     RELEASED,
     SUBMITTED,
     ResultSnapshot,
+    SnapshotInputs,
 )
 from minping.scoring.package import inputs_json
 from minping.scoring.staleness import answer_mark
@@ -72,8 +73,8 @@ def do_compute_results(
         breakdown=breakdown_json(results),
         answer_mark=mark,
         certainty=certainty_json(assess(results)),
-        inputs=inputs_json(results),
     )
+    SnapshotInputs.objects.create(snapshot=snapshot, data=inputs_json(results))
     record(
         "scoring.compute",
         actor=actor,

@@ -43,9 +43,6 @@ class ResultSnapshot(models.Model):
     breakdown = models.JSONField("计算明细", encoder=DjangoJSONEncoder, default=dict)
     # Kept apart from ``results`` so the results JSON contract stays as it is.
     certainty = models.JSONField("95% 区间", encoder=DjangoJSONEncoder, default=dict, blank=True)
-    # What the figures were computed from (rules, tallies, baseline): the results package's
-    # content (``scoring.package``). Empty in snapshots computed before packages existed.
-    inputs = models.JSONField("计算依据", encoder=DjangoJSONEncoder, default=dict, blank=True)
     published = models.BooleanField("已发布", default=False)
     # The approval steps (R-23); empty where the campaign needs no approval.
     submitted_at = models.DateTimeField("上报审定时间", null=True, blank=True)
@@ -105,10 +102,11 @@ class ResultSnapshot(models.Model):
     def package(self) -> dict[str, Any] | None:
         """The results package of these results (``scoring.package``), or None for a snapshot
         computed before packages existed. The same snapshot always gives the same package."""
-        if not self.inputs:
+        inputs = SnapshotInputs.objects.filter(snapshot=self).values_list("data", flat=True).first()
+        if not inputs:
             return None
         return build_package(
-            self.inputs,
+            inputs,
             self.results,
             self.certainty or None,
             computed_at=self.computed_at.isoformat(),
@@ -123,3 +121,20 @@ class ResultSnapshot(models.Model):
             .order_by("-computed_at", "-pk")
             .first()
         )
+
+
+class SnapshotInputs(models.Model):
+    """What a snapshot's figures were computed from (rules, tallies, baseline): the content
+    of its results package. A table of its own, as it is large and rarely read."""
+
+    snapshot = models.OneToOneField(
+        ResultSnapshot, models.CASCADE, primary_key=True, related_name="inputs"
+    )
+    data = models.JSONField("计算依据", encoder=DjangoJSONEncoder)
+
+    class Meta:
+        verbose_name = "结果计算依据"
+        verbose_name_plural = "结果计算依据"
+
+    def __str__(self) -> str:
+        return f"计算依据 · {self.snapshot}"

@@ -87,6 +87,18 @@ def from_data(kind: Any, data: Any, where: str) -> Any:
             raise _bad(where, "一个对象 / an object")
         hints = typing.get_type_hints(kind)
         known = {f.name for f in dataclasses.fields(kind) if f.init}
+        required = {
+            f.name
+            for f in dataclasses.fields(kind)
+            if f.init
+            and f.default is dataclasses.MISSING
+            and f.default_factory is dataclasses.MISSING
+        }
+        if absent := sorted(required - set(data)):
+            names = "、".join(absent)
+            raise PackageError(
+                f"结果包的 {where} 缺少 {names} / {where} has no {', '.join(absent)}"
+            )
         make: Any = kind
         return make(
             **{

@@ -5,7 +5,7 @@ from minping.campaigns.models import Campaign
 from minping.orgs.tests.matrix import EVERYONE, ORGANISER, STAFF, Expect, World
 from minping.reports.actions import do_issue_screen_link, do_revoke_screen_link
 from minping.reports.models import ReportJob
-from minping.scoring.models import ResultSnapshot
+from minping.scoring.models import ResultSnapshot, SnapshotInputs
 
 # The police bureau's liaison and staff reach the bureau's card; the water liaison gets a 404.
 GAJ_CARD = STAFF | {"liaison"}
@@ -42,11 +42,12 @@ def build(world: World) -> None:
             }
         ],
     }
-    # ``inputs`` as a computed snapshot has them, so its results package can be downloaded.
-    inputs = {"definition": {"code": world.campaign.code}, "tallies": {}, "baseline": None}
     snapshot = ResultSnapshot.objects.create(
-        campaign=world.campaign, results=results, published=True, inputs=inputs
+        campaign=world.campaign, results=results, published=True
     )
+    # The inputs a computed snapshot keeps, so its results package can be downloaded.
+    inputs = {"definition": {"code": world.campaign.code}, "tallies": {}, "baseline": None}
+    SnapshotInputs.objects.create(snapshot=snapshot, data=inputs)
     analysis = ReportJob(
         campaign=world.campaign,
         snapshot=snapshot,

@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Any
 from unittest import TestCase
 
-from django.conf import settings
+from django.conf import settings as django_settings
 from django.core.management import call_command
 from django.utils import timezone
+from hypothesis import given, settings
 
 from minping.campaigns.definition import CASES, CaseFormulaDef, MethodDef
 from minping.campaigns.models import Campaign
@@ -35,17 +36,19 @@ from minping.scoring.engine import (
 from minping.scoring.export import results_json
 from minping.scoring.models import ResultSnapshot
 from minping.scoring.package import (
+    build_package,
     inputs_json,
     published_ranking,
     ranking,
     read_inputs,
 )
 from minping.scoring.tests.builders import D, campaign, tallies, votes
+from minping.scoring.tests.test_properties import Scenario, scenarios
 from minping.test import BaseTestCase
 from minping.verify import check
 
-EXAMPLE = settings.BASE_DIR / "examples" / "xzfw-2014"
-CHECKOUT = str(settings.BASE_DIR)
+EXAMPLE = django_settings.BASE_DIR / "examples" / "xzfw-2014"
+CHECKOUT = str(django_settings.BASE_DIR)
 
 
 def load_example(folder: Path) -> Campaign:
@@ -172,6 +175,10 @@ class PublishedExampleTestCase(BaseTestCase):
         done = run_verifier(rehash(package))
         self.assertEqual(done.returncode, 2)
         self.assertIn("tallies.answers[0].count", done.stderr)
+        del package["tallies"]["answers"][0]["count"]
+        done = run_verifier(rehash(package))
+        self.assertEqual(done.returncode, 2)
+        self.assertIn("结果包的 tallies.answers[0] 缺少 count", done.stderr)
 
     def test_the_minping_command(self) -> None:
         with tempfile.TemporaryDirectory() as tmp:
@@ -234,3 +241,18 @@ class RoundTripTest(TestCase):
         self.assertEqual(ranking(again), ranking(results))
         # What the verifier compares is what the results JSON publishes.
         self.assertEqual(published_ranking(results_json(results)), ranking(results))
+
+
+@settings(max_examples=60, deadline=None)
+@given(scenarios())
+def test_any_campaign_recomputes_from_its_package(s: Scenario) -> None:
+    """Generated campaigns (deductions, caps, vetoes, imported scores, ties): a package built
+    from the results verifies, and recomputes to the same figures."""
+    results = compute(s.defn, s.tallies)
+    inputs = json.loads(json.dumps(inputs_json(results)))
+    package = build_package(
+        inputs, json.loads(json.dumps(results_json(results))), None, computed_at="2018-12-01"
+    )
+    assert check(package) == []
+    definition, tallies, _ = read_inputs(package)
+    assert ranking(compute(definition, tallies)) == ranking(results)
