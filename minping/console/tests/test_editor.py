@@ -182,6 +182,13 @@ class EditByForm(BaseTestCase):
         self.assertEqual([m.weight for m in stored.methods], [Decimal(75), Decimal(25)])
         self.assertEqual(tomllib.loads(download.content.decode())["methods"][1]["code"], "online")
 
+    def test_values_read_as_words_not_python(self) -> None:
+        post = form_post({**WALK, "publish": True, "exclude": ["gaj", "water"]})
+        self.client.post("/console/c/walk-2026/edit/", post)
+        summary = AuditEntry.objects.get(action="campaign.update").detail["summary"]
+        # One line for the campaign: 否/是 for a yes-no, codes joined with 、 (not ['gaj']).
+        self.assertEqual(summary, ["活动:不参评单位 (无) → gaj、water,结果公开 否 → 是"])
+
     def test_saving_unchanged_forms_changes_nothing(self) -> None:
         response = self.client.post("/console/c/walk-2026/edit/", form_post(WALK))
         self.assertRedirects(response, "/console/c/walk-2026/", fetch_redirect_response=False)
