@@ -11,7 +11,7 @@ from minping.audit.models import AuditEntry
 from minping.campaigns.definition import parse_definition
 from minping.campaigns.models import Campaign
 from minping.campaigns.serialise import definition_data
-from minping.console.editor_forms import PARTS, initial_values, shift_year
+from minping.console.editor_forms import PARTS, EditorForms, initial_values, shift_year
 from minping.console.tests.fixtures import WALK_TOML
 from minping.test import BaseTestCase
 
@@ -124,6 +124,26 @@ class CreateByForm(BaseTestCase):
         self.assertContains(page, 'value="机关单位"')
         self.assertContains(page, 'value="重点行业"')
         self.assertContains(page, "console/editor.js")
+
+
+class KeepsWhatNoFormShows(BaseTestCase):
+    def test_keys_of_a_later_format_survive_an_edit(self) -> None:
+        # A key the forms do not know (say, a later version's) is kept at the top and per row.
+        original = {
+            **WALK,
+            "version": 2,
+            "methods": [{**WALK["methods"][0], "future": "x"}],
+            "deductions": {**WALK["deductions"], "future": 1},
+        }
+        post = form_post(original)
+        post["methods-0-title"] = "领导小组评议"
+        editor = EditorForms(post, data=original)
+        self.assertTrue(editor.is_valid())
+        data = editor.data()
+        self.assertEqual(data["version"], 2)
+        self.assertEqual(data["methods"][0]["future"], "x")
+        self.assertEqual(data["methods"][0]["title"], "领导小组评议")
+        self.assertEqual(data["deductions"]["future"], 1)
 
 
 class CopyLastYear(BaseTestCase):
