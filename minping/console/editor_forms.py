@@ -396,11 +396,10 @@ class EditorForms:
             values = dict(form.cleaned_data)
             if values.pop("DELETE", False):
                 continue
-            if not any(v not in (None, "", False) for k, v in values.items() if k != "kind"):
-                continue  # a row left blank
-            if prefix != "scale" and not values.get("title") and not values.get("code"):
-                continue
-            out.append((index, values))
+            # A row left blank (a list's own choice, such as the input, counts as blank) is
+            # no row; a row with anything typed is, and is checked: nothing vanishes unsaid.
+            if any(v not in (None, "", False) for k, v in values.items() if k not in _CHOSEN):
+                out.append((index, values))
         return out
 
     def data(self) -> dict[str, Any]:
@@ -517,7 +516,10 @@ class EditorForms:
                     label = str(form.fields[str(field)].label)
                     form.add_error(str(field), message.replace(f"{row}.{field}", f"“{label}”", 1))
                 else:
-                    form.add_error(None, message.replace(row, "这一行"))
+                    message = message.replace(f"{row} 中", "这一行").replace(row, "这一行")
+                    for name, f in form.fields.items():
+                        message = message.replace(f"“{name}”", f"“{f.label}”")
+                    form.add_error(None, message)
             else:
                 self.part_errors[part.prefix].append(message)
             return True
@@ -526,6 +528,9 @@ class EditorForms:
             return True
         return False
 
+
+# Choices a row always has (a select shows one): they alone do not make a row.
+_CHOSEN = {"kind", "input"}
 
 # What the forms write; any other key of the file (a later version's) is kept as it was.
 _FORM_KEYS = {

@@ -89,6 +89,7 @@ class CreateByForm(BaseTestCase):
                 {"code": "a", "title": "问卷", "weight": "40", "input": "ballots"},
             ],
             stages=[{"title": "自查", "starts": "2026-06-01", "ends": "2026-05-01"}],
+            vetoes=[{"code": "lawsuit"}],  # a row without its name is not dropped
         )
         post["basics-deductions_to"] = "2026-11-31"  # November has 30 days
         response = self.client.post("/console/campaigns/new/form/", post)
@@ -105,6 +106,8 @@ class CreateByForm(BaseTestCase):
         self.assertIn("合计应为 100,现在是 70", " ".join(editor.part_errors["methods"]))
         stage = editor.sets["stages"].forms[0]
         self.assertIn("开始日期 2026-06-01 晚于结束日期 2026-05-01", str(stage.errors["ends"]))
+        veto = editor.sets["vetoes"].forms[0]
+        self.assertIn("这一行缺少必填项“一票否决情形”", str(veto.non_field_errors()))
         body = response.content.decode()
         self.assertIn("合计应为 100", body)
         self.assertNotIn("{&#x27;", body)
