@@ -473,8 +473,10 @@ class EditorForms:
         where = _paths_by_line(LineMap(text))
         for problem in problems:
             path = where.get(problem.line) if problem.line is not None else None
-            if path is None or not self._place(path, problem.message):
-                self.page_errors.append(problem.message)
+            # "(第 34 行已有)" points into text the organiser never saw.
+            message = _LINE_NOTE.sub("", problem.message)
+            if path is None or not self._place(path, message):
+                self.page_errors.append(message)
 
     def _place(self, path: tuple[str | int, ...], message: str) -> bool:
         basics: dict[tuple[str | int, ...], str] = {
@@ -528,6 +530,8 @@ class EditorForms:
             return True
         return False
 
+
+_LINE_NOTE = re.compile(r"[(\uff08]第 \d+ 行[^)\uff09]*[)\uff09]")
 
 # Choices a row always has (a select shows one): they alone do not make a row.
 _CHOSEN = {"kind", "input"}

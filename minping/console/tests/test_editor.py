@@ -102,7 +102,7 @@ class CreateByForm(BaseTestCase):
         response = self.client.post("/console/campaigns/new/form/", post)
         editor = response.context["editor"]
         methods = editor.sets["methods"]
-        self.assertIn("评议方法代码“a”重复", str(methods.forms[1].errors["code"]))
+        self.assertEqual(methods.forms[1].errors["code"], ["评议方法代码“a”重复"])  # no line
         self.assertIn("合计应为 100,现在是 70", " ".join(editor.part_errors["methods"]))
         stage = editor.sets["stages"].forms[0]
         self.assertIn("开始日期 2026-06-01 晚于结束日期 2026-05-01", str(stage.errors["ends"]))
