@@ -43,7 +43,14 @@ def _code(label: str = "代码", required: bool = False) -> forms.CharField:
         required=required,
         max_length=64,
         help_text="" if required else CODE_HELP,
-        widget=forms.TextInput(attrs={"class": "code", "spellcheck": "false", "data-code": ""}),
+        widget=forms.TextInput(
+            attrs={
+                "class": "code",
+                "spellcheck": "false",
+                "data-code": "",
+                "placeholder": "" if required else "自动生成",
+            }
+        ),
     )
 
 
