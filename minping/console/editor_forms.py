@@ -43,7 +43,14 @@ def _code(label: str = "代码", required: bool = False) -> forms.CharField:
         required=required,
         max_length=64,
         help_text="" if required else CODE_HELP,
-        widget=forms.TextInput(attrs={"class": "code", "spellcheck": "false", "data-code": ""}),
+        widget=forms.TextInput(
+            attrs={
+                "class": "code",
+                "spellcheck": "false",
+                "data-code": "",
+                "placeholder": "" if required else "自动生成",
+            }
+        ),
     )
 
 
@@ -396,11 +403,10 @@ class EditorForms:
             values = dict(form.cleaned_data)
             if values.pop("DELETE", False):
                 continue
-            if not any(v not in (None, "", False) for k, v in values.items() if k != "kind"):
-                continue  # a row left blank
-            if prefix != "scale" and not values.get("title") and not values.get("code"):
-                continue
-            out.append((index, values))
+            # A row left blank (a list's own choice, such as the input, counts as blank) is
+            # no row; a row with anything typed is, and is checked: nothing vanishes unsaid.
+            if any(v not in (None, "", False) for k, v in values.items() if k not in _CHOSEN):
+                out.append((index, values))
         return out
 
     def data(self) -> dict[str, Any]:
@@ -474,8 +480,10 @@ class EditorForms:
         where = _paths_by_line(LineMap(text))
         for problem in problems:
             path = where.get(problem.line) if problem.line is not None else None
-            if path is None or not self._place(path, problem.message):
-                self.page_errors.append(problem.message)
+            # "(第 34 行已有)" points into text the organiser never saw.
+            message = _LINE_NOTE.sub("", problem.message)
+            if path is None or not self._place(path, message):
+                self.page_errors.append(message)
 
     def _place(self, path: tuple[str | int, ...], message: str) -> bool:
         basics: dict[tuple[str | int, ...], str] = {
@@ -517,7 +525,10 @@ class EditorForms:
                     label = str(form.fields[str(field)].label)
                     form.add_error(str(field), message.replace(f"{row}.{field}", f"“{label}”", 1))
                 else:
-                    form.add_error(None, message.replace(row, "这一行"))
+                    message = message.replace(f"{row} 中", "这一行").replace(row, "这一行")
+                    for name, f in form.fields.items():
+                        message = message.replace(f"“{name}”", f"“{f.label}”")
+                    form.add_error(None, message)
             else:
                 self.part_errors[part.prefix].append(message)
             return True
@@ -526,6 +537,11 @@ class EditorForms:
             return True
         return False
 
+
+_LINE_NOTE = re.compile(r"[(\uff08]第 \d+ 行[^)\uff09]*[)\uff09]")
+
+# Choices a row always has (a select shows one): they alone do not make a row.
+_CHOSEN = {"kind", "input"}
 
 # What the forms write; any other key of the file (a later version's) is kept as it was.
 _FORM_KEYS = {

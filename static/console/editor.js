@@ -45,13 +45,16 @@
 
   function checkCodes(part) {
     var seen = {};
+    var scale = part.getAttribute("data-part") === "scale";
     rows(part).forEach(function (row) {
-      var code = field(row, "code");
+      var code = field(row, scale ? "label" : "code");
       if (!code) { return; }
       var value = code.value.trim();
       var message = "";
       if (value && !removed(row)) {
-        if (!/^[a-z0-9_-]+$/.test(value)) {
+        if (scale) {
+          message = seen[value] ? "等级“" + value + "”重复" : "";
+        } else if (!/^[a-z0-9_-]+$/.test(value)) {
           message = "代码只能由小写字母、数字、下划线和连字符组成";
         } else if (seen[value]) {
           message = "代码“" + value + "”重复";

@@ -11,7 +11,7 @@ from minping.audit.models import AuditEntry
 from minping.campaigns.definition import parse_definition
 from minping.campaigns.models import Campaign
 from minping.campaigns.serialise import definition_data
-from minping.console.editor_forms import PARTS, initial_values, shift_year
+from minping.console.editor_forms import PARTS, EditorForms, initial_values, shift_year
 from minping.console.tests.fixtures import WALK_TOML
 from minping.test import BaseTestCase
 
@@ -89,6 +89,7 @@ class CreateByForm(BaseTestCase):
                 {"code": "a", "title": "问卷", "weight": "40", "input": "ballots"},
             ],
             stages=[{"title": "自查", "starts": "2026-06-01", "ends": "2026-05-01"}],
+            vetoes=[{"code": "lawsuit"}],  # a row without its name is not dropped
         )
         post["basics-deductions_to"] = "2026-11-31"  # November has 30 days
         response = self.client.post("/console/campaigns/new/form/", post)
@@ -101,10 +102,12 @@ class CreateByForm(BaseTestCase):
         response = self.client.post("/console/campaigns/new/form/", post)
         editor = response.context["editor"]
         methods = editor.sets["methods"]
-        self.assertIn("评议方法代码“a”重复", str(methods.forms[1].errors["code"]))
+        self.assertEqual(methods.forms[1].errors["code"], ["评议方法代码“a”重复"])  # no line
         self.assertIn("合计应为 100,现在是 70", " ".join(editor.part_errors["methods"]))
         stage = editor.sets["stages"].forms[0]
         self.assertIn("开始日期 2026-06-01 晚于结束日期 2026-05-01", str(stage.errors["ends"]))
+        veto = editor.sets["vetoes"].forms[0]
+        self.assertIn("这一行缺少必填项“一票否决情形”", str(veto.non_field_errors()))
         body = response.content.decode()
         self.assertIn("合计应为 100", body)
         self.assertNotIn("{&#x27;", body)
@@ -124,6 +127,26 @@ class CreateByForm(BaseTestCase):
         self.assertContains(page, 'value="机关单位"')
         self.assertContains(page, 'value="重点行业"')
         self.assertContains(page, "console/editor.js")
+
+
+class KeepsWhatNoFormShows(BaseTestCase):
+    def test_keys_of_a_later_format_survive_an_edit(self) -> None:
+        # A key the forms do not know (say, a later version's) is kept at the top and per row.
+        original = {
+            **WALK,
+            "version": 2,
+            "methods": [{**WALK["methods"][0], "future": "x"}],
+            "deductions": {**WALK["deductions"], "future": 1},
+        }
+        post = form_post(original)
+        post["methods-0-title"] = "领导小组评议"
+        editor = EditorForms(post, data=original)
+        self.assertTrue(editor.is_valid())
+        data = editor.data()
+        self.assertEqual(data["version"], 2)
+        self.assertEqual(data["methods"][0]["future"], "x")
+        self.assertEqual(data["methods"][0]["title"], "领导小组评议")
+        self.assertEqual(data["deductions"]["future"], 1)
 
 
 class CopyLastYear(BaseTestCase):
@@ -181,6 +204,13 @@ class EditByForm(BaseTestCase):
         stored = parse_definition(download.content.decode())
         self.assertEqual([m.weight for m in stored.methods], [Decimal(75), Decimal(25)])
         self.assertEqual(tomllib.loads(download.content.decode())["methods"][1]["code"], "online")
+
+    def test_values_read_as_words_not_python(self) -> None:
+        post = form_post({**WALK, "publish": True, "exclude": ["gaj", "water"]})
+        self.client.post("/console/c/walk-2026/edit/", post)
+        summary = AuditEntry.objects.get(action="campaign.update").detail["summary"]
+        # One line for the campaign: 否/是 for a yes-no, codes joined with 、 (not ['gaj']).
+        self.assertEqual(summary, ["活动:不参评单位 (无) → gaj、water,结果公开 否 → 是"])
 
     def test_saving_unchanged_forms_changes_nothing(self) -> None:
         response = self.client.post("/console/c/walk-2026/edit/", form_post(WALK))

@@ -85,8 +85,8 @@ def campaign_form_new(request: HttpRequest) -> HttpResponse:
         if definition is not None:
             if Campaign.objects.filter(code=definition.code).exists():
                 editor.basics.add_error("code", f"活动代码“{definition.code}”已被使用,请换一个。")
-            else:
-                return _save(request, editor, definition, None)
+            elif (saved := _save(request, editor, definition)) is not None:
+                return saved
     context = {"editor": editor, "source": source, "copyable": _baselines()}
     return render(request, "console/editor.html", context)
 
@@ -110,25 +110,23 @@ def campaign_form_edit(request: HttpRequest, code: str) -> HttpResponse:
             if definition == stored:
                 messages.info(request, "没有改动任何设置。")
                 return redirect("console:campaign", code=code)
-            return _save(request, editor, definition, campaign)
+            if (saved := _save(request, editor, definition)) is not None:
+                return saved
     context = {"editor": editor, "campaign": campaign}
     return render(request, "console/editor.html", context)
 
 
 def _save(
-    request: HttpRequest,
-    editor: EditorForms,
-    definition: CampaignDefinition,
-    campaign: Campaign | None,
-) -> HttpResponse:
+    request: HttpRequest, editor: EditorForms, definition: CampaignDefinition
+) -> HttpResponse | None:
+    """Load the definition and go to the campaign; None (the reasons on the page) if refused."""
     force = request.POST.get("force") == "on"
     text = definition_text(definition, comment=HEADER)
     try:
         outcome = load_campaign(definition, text, actor=request.user, force=force)
     except InvalidInput as error:
         editor.page_errors += [p.message for p in error.problems]
-        context = {"editor": editor, "campaign": campaign, "copyable": _baselines()}
-        return render(request, "console/editor.html", context)
+        return None
     if outcome.created:
         messages.success(request, f"已创建评议活动“{definition.title}”。")
     else:
