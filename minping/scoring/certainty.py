@@ -189,7 +189,11 @@ def assess(results: Results, min_ballots: int = MIN_BALLOTS) -> Certainty:
         composite = None
         if se is not None and unit.composite is not None:
             value = float(unit.composite)
-            composite = Interval(value - Z * se, value + Z * se, se)
+            # The weighted score lies on the scale, so the composite (weighted − deductions)
+            # lies within the scale shifted down by the unit's deductions.
+            weighted = float(unit.weighted) if unit.weighted is not None else value
+            low, high = value - (weighted - bottom), value + (top - weighted)
+            composite = Interval(max(low, value - Z * se), min(high, value + Z * se), se)
         alike, alike_with = _alike(unit, results.units, composite_se)
         out.append(
             UnitCertainty(

@@ -104,6 +104,17 @@ class WorkedExampleTest(TestCase):
 
 
 class OtherFiguresTest(TestCase):
+    def test_a_composite_interval_stays_on_the_scale(self) -> None:
+        # 30 × 好 on the only method (weight 100): composite 100. The normal interval
+        # would reach past 100; the composite cannot, so the top is 100 exactly.
+        results = compute(
+            campaign(), tallies(units("gaj"), votes("survey", "gaj", "a", {"好": 30}))
+        )
+        gaj = assess(results).unit("gaj")
+        assert gaj is not None and gaj.composite is not None
+        self.assertEqual(gaj.composite.high, 100)
+        self.assertLess(gaj.composite.low, 100)
+
     def test_all_answers_alike_still_give_a_width(self) -> None:
         # 30 × 好: score 100, rate 100%, but neither interval is a single point.
         results = compute(
