@@ -31,9 +31,7 @@ def test_publish_shows_the_comparison_and_asks_first(desktop: Any, live_server: 
     Membership.objects.create(user=user, role=Role.ORGANISER)
 
     # After the computation: mzj's online score corrected (85 → 95) and two new ballots.
-    MethodScore.objects.filter(campaign=built.campaign, unit__code="mzj").update(
-        score=Decimal(95)
-    )
+    MethodScore.objects.filter(campaign=built.campaign, unit__code="mzj").update(score=Decimal(95))
     cast(built.campaign, built.units["mzj"], "survey", {"a": "一般", "b": "一般"})
     cast(built.campaign, built.units["mzj"], "survey", {"a": "一般", "b": "一般"})
 

@@ -15,7 +15,7 @@ from pypdf import PdfReader
 from minping.audit.models import AuditEntry
 from minping.reports.answers import HEADER as ANSWER_HEADER
 from minping.reports.tests.small_campaign import Built, build_small_campaign
-from minping.surveys.models import Answer
+from minping.surveys.models import Answer, Ballot
 from minping.test import BaseTestCase
 
 HEADER = [
@@ -236,6 +236,17 @@ class AnswersTest(DownloadsTestCase):
 
     def test_xlsx_has_the_same_rows(self) -> None:
         self.assertEqual(self.rows("xlsx"), self.rows("csv"))
+
+    def test_typed_text_never_becomes_a_formula(self) -> None:
+        Ballot.objects.filter(unit__code="gaj").update(category='=HYPERLINK("http://x")')
+        rows = self.rows()
+        self.assertIn('\'=HYPERLINK("http://x")', [r[6] for r in rows])
+        data = self.get("/c/t-2018/answers.xlsx", self.organiser)
+        ws = load_workbook(io.BytesIO(data)).active
+        cells = [r[6] for r in ws.iter_rows(min_row=2) if r[1].value == "gaj"]
+        self.assertEqual({c.value for c in cells}, {'=HYPERLINK("http://x")'})
+        self.assertEqual({c.data_type for c in cells}, {"s"})
+        self.assertTrue(all(c.quotePrefix for c in cells))
 
     def test_each_export_is_audited(self) -> None:
         self.rows()
