@@ -5,7 +5,8 @@
         --database-url postgres://postgres@127.0.0.1/minping_bench --ballots 20000,60000,100000
 
 For each size it fills the campaign of ``results_vs_count.py`` (set-based SQL, 5 answers
-per ballot; ballots spread over 30 days, 4 channels and 6 categories), then runs, each in a new process so that its peak RSS is its own:
+per ballot; ballots spread over 30 days, 4 channels and 6 categories), then runs, each
+in a new process so that its peak RSS is its own:
 
 - ``bare``: the download's own query (every column, sorted by every column), iterated in
   chunks through the ORM with nothing done to the rows — what any download must cost;
