@@ -13,8 +13,10 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from minping.audit.models import AuditEntry
+from minping.oversight.models import Deduction, Review
 from minping.reports.answers import HEADER as ANSWER_HEADER
-from minping.reports.tests.small_campaign import Built, build_small_campaign
+from minping.reports.tests.small_campaign import DAY, Built, build_small_campaign
+from minping.scoring.actions import do_compute_results
 from minping.surveys.models import Answer, Ballot
 from minping.test import BaseTestCase
 
@@ -118,6 +120,25 @@ class RankingWorkbookTest(DownloadsTestCase):
         self.assertIn(("水务集团", "一票否决"), items)
         working = {(r[0], r[1]): r[2] for r in ws.iter_rows(min_row=3, values_only=True)}
         self.assertEqual(working[("公安局", "同比")], "88.00 − 85.00 = 3.00")
+
+    def test_a_note_names_the_unit_not_its_code(self) -> None:
+        campaign = self.built.campaign
+        # A deduction recorded against the police bureau's window, which is not ranked itself:
+        # the engine's note says "(gaj-w1, …)"; the workbook names 户政窗口.
+        Deduction.objects.create(
+            campaign=campaign,
+            unit=self.gaj_window,
+            rule=campaign.deduction_rules.get(code="no_interview"),
+            date=DAY,
+            count=1,
+            status=Review.ACCEPTED,
+        )
+        snapshot = do_compute_results(campaign)
+        self.assertTrue(any("gaj-w1" in n for n in snapshot.breakdown["notes"]))
+        ws = self.workbook()["计算明细"]
+        notes = [r[2] for r in ws.iter_rows(min_row=3, values_only=True) if r[1] == "说明"]
+        self.assertTrue(any("户政窗口" in n for n in notes), notes)
+        self.assertFalse(any("gaj" in n for n in notes), notes)
 
     def test_print_set_up(self) -> None:
         for ws in self.workbook().worksheets:
