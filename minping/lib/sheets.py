@@ -303,7 +303,7 @@ def streamed_workbook(
                 line = ""
                 for row in rows:
                     if row is not previous:
-                        line = "<row>" + "".join(_xml_cell(v) for v in row) + "</row>"
+                        line = "<row>" + "".join(map(_xml_cell, row)) + "</row>"
                         previous = row
                     lines.append(line)
                     if len(lines) >= 5000:
