@@ -15,8 +15,11 @@ from pypdf import PdfReader
 from minping.audit.models import AuditEntry
 from minping.oversight.models import Deduction, Review
 from minping.reports.answers import HEADER as ANSWER_HEADER
+from minping.reports.ranking import ranking
+from minping.reports.ranking_files import ranking_pdf
 from minping.reports.tests.small_campaign import DAY, Built, build_small_campaign
 from minping.scoring.actions import do_compute_results
+from minping.scoring.tests.db import make_campaign
 from minping.surveys.models import Answer, Ballot
 from minping.test import BaseTestCase
 
@@ -161,6 +164,35 @@ class RankingPdfAndCsvTest(DownloadsTestCase):
         for words in ["公安局", "水务集团", "综合得分", "问卷评议排名", "不满意", "第 1 页"]:
             self.assertIn(words, text)
         self.assertNotIn("survey", text)
+
+    def test_long_ranking_repeats_title_header_and_numbers_every_page(self) -> None:
+        campaign = make_campaign("t-2020", publish=True)
+        units = [
+            {
+                "unit": f"u{i:03d}",
+                "name": f"第{i}单位",
+                "group": "agencies",
+                "methods": {"survey": {"score": 90.0 - i / 10}, "online": {"score": 80.0}},
+                "method_ranks": {"survey": i, "online": 1},
+                "weighted": 84.0,
+                "deductions": {},
+                "composite": 84.0 - i / 10,
+                "rank": i,
+                "vetoed": False,
+                "grade": None,
+            }
+            for i in range(1, 121)
+        ]
+        snapshot = campaign.snapshots.create(results={"campaign": "t-2020", "units": units})
+        reader = PdfReader(io.BytesIO(ranking_pdf(ranking(campaign, snapshot))))
+        pages = len(reader.pages)
+        self.assertGreaterEqual(pages, 3)
+        for number, page in enumerate(reader.pages, start=1):
+            text = page.extract_text()
+            self.assertIn("t-2020 群众评议机关作风评议结果", text)  # the running title
+            self.assertIn("综合得分", text)  # the table header, repeated
+            self.assertIn(f"第 {number} 页,共 {pages} 页", text)
+            self.assertAlmostEqual(float(page.mediabox.width), 841.89, delta=1)
 
     def test_csv_as_the_results_command_writes_it(self) -> None:
         text = self.get("/c/t-2018/results.csv", self.organiser).decode("utf-8")
