@@ -17,6 +17,7 @@ from typing import Any
 from django.utils import timezone
 
 from minping.campaigns.models import Campaign, Indicator
+from minping.orgs.models import Unit
 from minping.reports.views import grade_label, group_tables
 from minping.scoring.models import ResultSnapshot
 
@@ -199,6 +200,11 @@ def detail_rows(
                     f" = {figure(unit.get('change'))}",
                 ]
             )
-    for note in breakdown.get("notes") or []:
-        rows.append(["", "说明", note])
+    # Notes are about the whole campaign (and may name any unit): not for a part of it.
+    everyone = {u["unit"] for u in results.get("units", [])}
+    notes = breakdown.get("notes") or [] if units >= everyone else []
+    # A note names a unit that is not ranked by its code: named here from the unit list.
+    names = dict(Unit.objects.values_list("code", "name")) if notes else {}
+    for note in notes:
+        rows.append(["", "说明", _name_codes(note, names)])
     return rows

@@ -78,19 +78,18 @@ def ranking_html(ranking: Ranking) -> str:
         }
         for t in ranking.tables
     ]
-    return render_to_string(
-        "reports/ranking_pdf.html",
-        {
-            "ranking": ranking,
-            "tables": tables,
-            "body_font": css_family("heading"),
-            "title_font": css_family("title"),
-        },
-    )
+    return render_to_string("reports/ranking_pdf.html", {"ranking": ranking, "tables": tables})
+
+
+def ranking_css() -> str:
+    fonts = {"body_font": css_family("heading"), "title_font": css_family("title")}
+    return render_to_string("reports/ranking_pdf.css", fonts)
 
 
 def ranking_pdf(ranking: Ranking) -> bytes:
-    from weasyprint import HTML  # imported late: loading Pango takes a moment
+    from weasyprint import CSS, HTML  # imported late: loading Pango takes a moment
 
-    pdf: bytes = HTML(string=ranking_html(ranking)).write_pdf()
+    pdf: bytes = HTML(string=ranking_html(ranking)).write_pdf(
+        stylesheets=[CSS(string=ranking_css())]
+    )
     return pdf

@@ -302,9 +302,9 @@ def table_row(results: Results, unit: UnitResult) -> list[Any]:
 
 
 def csv_text(results: Results) -> str:
-    """One row per unit, UTF-8 with BOM so Chinese Excel opens it as UTF-8."""
-    rows = (["" if v is None else v for v in table_row(results, unit)] for unit in results.units)
-    return text_csv([table_header(results), *rows])
+    """One row per unit, UTF-8 with BOM so Chinese Excel opens it as UTF-8: the same file
+    as a stored snapshot's (``snapshot_csv``), from the results JSON."""
+    return snapshot_csv(results_json(results))
 
 
 def snapshot_csv(data: dict[str, Any], units: set[str] | None = None) -> str:

@@ -13,9 +13,14 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from minping.audit.models import AuditEntry
+from minping.oversight.models import Deduction, Review
 from minping.reports.answers import HEADER as ANSWER_HEADER
-from minping.reports.tests.small_campaign import Built, build_small_campaign
-from minping.surveys.models import Answer
+from minping.reports.ranking import ranking
+from minping.reports.ranking_files import ranking_pdf
+from minping.reports.tests.small_campaign import DAY, Built, build_small_campaign
+from minping.scoring.actions import do_compute_results
+from minping.scoring.tests.db import make_campaign
+from minping.surveys.models import Answer, Ballot
 from minping.test import BaseTestCase
 
 HEADER = [
@@ -119,6 +124,25 @@ class RankingWorkbookTest(DownloadsTestCase):
         working = {(r[0], r[1]): r[2] for r in ws.iter_rows(min_row=3, values_only=True)}
         self.assertEqual(working[("公安局", "同比")], "88.00 − 85.00 = 3.00")
 
+    def test_a_note_names_the_unit_not_its_code(self) -> None:
+        campaign = self.built.campaign
+        # A deduction recorded against the police bureau's window, which is not ranked itself:
+        # the engine's note says "(gaj-w1, …)"; the workbook names 户政窗口.
+        Deduction.objects.create(
+            campaign=campaign,
+            unit=self.gaj_window,
+            rule=campaign.deduction_rules.get(code="no_interview"),
+            date=DAY,
+            count=1,
+            status=Review.ACCEPTED,
+        )
+        snapshot = do_compute_results(campaign)
+        self.assertTrue(any("gaj-w1" in n for n in snapshot.breakdown["notes"]))
+        ws = self.workbook()["计算明细"]
+        notes = [r[2] for r in ws.iter_rows(min_row=3, values_only=True) if r[1] == "说明"]
+        self.assertTrue(any("户政窗口" in n for n in notes), notes)
+        self.assertFalse(any("gaj" in n for n in notes), notes)
+
     def test_print_set_up(self) -> None:
         for ws in self.workbook().worksheets:
             self.assertEqual(ws.page_setup.orientation, "landscape")
@@ -140,6 +164,35 @@ class RankingPdfAndCsvTest(DownloadsTestCase):
         for words in ["公安局", "水务集团", "综合得分", "问卷评议排名", "不满意", "第 1 页"]:
             self.assertIn(words, text)
         self.assertNotIn("survey", text)
+
+    def test_long_ranking_repeats_title_header_and_numbers_every_page(self) -> None:
+        campaign = make_campaign("t-2020", publish=True)
+        units = [
+            {
+                "unit": f"u{i:03d}",
+                "name": f"第{i}单位",
+                "group": "agencies",
+                "methods": {"survey": {"score": 90.0 - i / 10}, "online": {"score": 80.0}},
+                "method_ranks": {"survey": i, "online": 1},
+                "weighted": 84.0,
+                "deductions": {},
+                "composite": 84.0 - i / 10,
+                "rank": i,
+                "vetoed": False,
+                "grade": None,
+            }
+            for i in range(1, 121)
+        ]
+        snapshot = campaign.snapshots.create(results={"campaign": "t-2020", "units": units})
+        reader = PdfReader(io.BytesIO(ranking_pdf(ranking(campaign, snapshot))))
+        pages = len(reader.pages)
+        self.assertGreaterEqual(pages, 3)
+        for number, page in enumerate(reader.pages, start=1):
+            text = page.extract_text()
+            self.assertIn("t-2020 群众评议机关作风评议结果", text)  # the running title
+            self.assertIn("综合得分", text)  # the table header, repeated
+            self.assertIn(f"第 {number} 页,共 {pages} 页", text)
+            self.assertAlmostEqual(float(page.mediabox.width), 841.89, delta=1)
 
     def test_csv_as_the_results_command_writes_it(self) -> None:
         text = self.get("/c/t-2018/results.csv", self.organiser).decode("utf-8")
@@ -236,6 +289,17 @@ class AnswersTest(DownloadsTestCase):
 
     def test_xlsx_has_the_same_rows(self) -> None:
         self.assertEqual(self.rows("xlsx"), self.rows("csv"))
+
+    def test_typed_text_never_becomes_a_formula(self) -> None:
+        Ballot.objects.filter(unit__code="gaj").update(category='=HYPERLINK("http://x")')
+        rows = self.rows()
+        self.assertIn('\'=HYPERLINK("http://x")', [r[6] for r in rows])
+        data = self.get("/c/t-2018/answers.xlsx", self.organiser)
+        ws = load_workbook(io.BytesIO(data)).active
+        cells = [r[6] for r in ws.iter_rows(min_row=2) if r[1].value == "gaj"]
+        self.assertEqual({c.value for c in cells}, {'=HYPERLINK("http://x")'})
+        self.assertEqual({c.data_type for c in cells}, {"s"})
+        self.assertTrue(all(c.quotePrefix for c in cells))
 
     def test_each_export_is_audited(self) -> None:
         self.rows()
