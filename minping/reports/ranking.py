@@ -19,6 +19,7 @@ from django.utils import timezone
 from minping.campaigns.models import Campaign, Indicator
 from minping.orgs.models import Unit
 from minping.reports.views import grade_label, group_tables
+from minping.scoring.certainty import alike_text
 from minping.scoring.models import ResultSnapshot
 
 SOURCE_LABELS = {
@@ -50,6 +51,7 @@ class Ranking:
     numeric: set[int]
     tables: list[RankingTable]
     details: list[list[str]]  # 计算明细: 单位, 项目, 计算过程
+    awards: list[list[str]] = field(default_factory=list)  # 个人表彰: 奖项, 姓名, 职务, 单位
 
     @property
     def computed_on(self) -> datetime.date:
@@ -79,8 +81,10 @@ def ranking(campaign: Campaign, snapshot: ResultSnapshot, units: set[str] | None
     header = ["排名", "单位", "综合得分", "等次"]
     for _, title in methods:
         header += [f"{title}得分", f"{title}排名"]
-    header += ["加权得分", "减分", "同比"]
-    numeric = set(range(len(header))) - {1, 3}
+    header += ["加权得分", "减分", "同比", "说明"]
+    numeric = set(range(len(header))) - {1, 3, len(header) - 1}
+    certainty = snapshot.certainty or {}
+    method_names = dict(methods)
     tables = []
     for table in group_tables(campaign, results):
         out = RankingTable(table.name)
@@ -99,13 +103,31 @@ def ranking(campaign: Campaign, snapshot: ResultSnapshot, units: set[str] | None
                 line += [figure(method.get("score")), unit.get("method_ranks", {}).get(code)]
             deducted = sum(figure(v) or Decimal(0) for v in unit.get("deductions", {}).values())
             line += [figure(unit.get("weighted")), figure(deducted), figure(unit.get("change"))]
+            line.append(_place_note(certainty, unit["unit"], method_names))
             out.rows.append(line)
         if out.rows:
             tables.append(out)
     keep = {u["unit"] for u in results.get("units", [])}
     keep = keep if units is None else keep & units
     details = list(detail_rows(results, snapshot.breakdown, methods, keep))
-    return Ranking(campaign, snapshot, header, numeric, tables, details)
+    awards = [
+        [a.award, a.person, a.position, a.unit.name]
+        for a in campaign.person_awards.select_related("unit")
+        if units is None or a.unit.code in units
+    ]
+    return Ranking(campaign, snapshot, header, numeric, tables, details, awards)
+
+
+def _place_note(certainty: dict[str, Any], unit: str, method_names: dict[str, str]) -> str:
+    """What the results page marks beside a unit's name (docs/statistics.md), in words."""
+    found = (certainty.get("units") or {}).get(unit) or {}
+    notes = [alike_text(tuple(found["alike"]))] if found.get("alike") else []
+    minimum = certainty.get("min_ballots")
+    notes += [
+        f"{method_names.get(code, code)}答卷不足 {minimum} 份"
+        for code in found.get("small_sample") or []
+    ]
+    return ";".join(notes)
 
 
 def _name_codes(text: str, names: dict[str, str]) -> str:

@@ -56,6 +56,13 @@ def ranking_xlsx(ranking: Ranking) -> bytes:
         ranking.details,
     )
     print_setup(ws, repeat_rows="1:2")
+    if ranking.awards:
+        ws = book.sheet(sheet_title("个人表彰", taken))
+        header = ["奖项", "姓名", "职务", "单位"]
+        titled_table(
+            ws, f"{heading} · 个人表彰", _widths(header, ranking.awards, 30), ranking.awards
+        )
+        print_setup(ws, repeat_rows="1:2")
     return book.bytes()
 
 

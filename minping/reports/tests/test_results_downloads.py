@@ -13,6 +13,8 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from minping.audit.models import AuditEntry
+from minping.orgs.models import Unit
+from minping.oversight.actions import do_record_person_award
 from minping.oversight.models import Deduction, Review
 from minping.reports.answers import HEADER as ANSWER_HEADER
 from minping.reports.ranking import ranking
@@ -35,6 +37,7 @@ HEADER = [
     "加权得分",
     "减分",
     "同比",
+    "说明",
 ]
 
 
@@ -87,11 +90,35 @@ class RankingWorkbookTest(DownloadsTestCase):
             self.assertEqual(row[8], unit["weighted"])
         # By hand (small_campaign): gaj survey 100, online 80 (3rd of 80/90/85), weighted 88,
         # excellent, change 88.00 − 85.00 = 3.00; jtj deducted 0.1 × 3 = 0.30, change −2.30.
-        self.assertEqual(rows["公安局"], (1, "公安局", 88, "优秀", 100, 1, 80, 3, 88, 0, 3))
+        self.assertEqual(rows["公安局"][:11], (1, "公安局", 88, "优秀", 100, 1, 80, 3, 88, 0, 3))
+        # 说明: the marks of the results page in words. The small campaign has under 30
+        # questionnaires per unit on 问卷评议, and three units that close cannot be told apart.
+        self.assertEqual(rows["公安局"][11].split(";")[0], "与第 1–3 名差异不显著")
+        self.assertIn("问卷评议答卷不足 30 份", rows["公安局"][11])
         self.assertEqual(rows["交通局"][9], 0.3)
         self.assertEqual(rows["交通局"][10], -2.3)
         self.assertEqual(rows["民政局"][3], "不满意")
         self.assertEqual(ws["C3"].number_format, "0.00")
+
+    def test_person_awards_have_their_own_sheet(self) -> None:
+        do_record_person_award(
+            self.built.campaign,
+            Unit.objects.get(name="公安局"),
+            person="王芳",
+            position="户政窗口负责人",
+            award="优秀服务窗口负责人",
+            actor=self.organiser,
+        )
+        book = self.workbook()
+        self.assertEqual(book.sheetnames[-1], "个人表彰")
+        rows = list(book["个人表彰"].iter_rows(min_row=2, values_only=True))
+        self.assertEqual(
+            rows,
+            [
+                ("奖项", "姓名", "职务", "单位"),
+                ("优秀服务窗口负责人", "王芳", "户政窗口负责人", "公安局"),
+            ],
+        )
 
     def test_a_vetoed_unit_is_unsatisfactory(self) -> None:
         ws = self.workbook()["重点行业"]
