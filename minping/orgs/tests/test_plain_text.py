@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from decimal import Decimal
 from html.parser import HTMLParser
 
 from django.apps import apps
@@ -26,6 +27,7 @@ from minping.campaigns.models import (
     DeductionSource,
     Indicator,
     Method,
+    MethodScore,
     Stage,
     VetoRule,
 )
@@ -35,6 +37,7 @@ from minping.orgs.tests.matrix import ROLES, Expect, World
 from minping.orgs.tests.test_access_matrix import access_tables
 from minping.oversight import actions as oversight_actions
 from minping.oversight.models import Deduction
+from minping.scoring import actions as scoring_actions
 
 # Elements whose text nobody reads as prose.
 UNREAD = {"script", "style", "code", "template", "kbd", "samp"}
@@ -208,6 +211,12 @@ class PlainTextWalkTest(TestCase):
             )
             case_actions.do_transfer(case, unit=world.gaj, actor=organiser)
             world.extra[f"history_{source}"] = case.number
+        # Results computed with the leaders' scores of one unit only: the missing ones are named.
+        leaders = Method.objects.get(campaign=world.campaign, code="leaders")
+        MethodScore.objects.create(
+            campaign=world.campaign, method=leaders, unit=world.gaj, score=Decimal("88.5")
+        )
+        scoring_actions.do_compute_results(world.campaign, actor=organiser)
 
     def test_no_code_on_any_page(self) -> None:
         codes = code_pattern(stored_codes())
