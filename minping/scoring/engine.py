@@ -668,8 +668,7 @@ def _missing_message(unit: UnitDef, method: MethodDef) -> tuple[str, str]:
     if method.input == CASES:
         return (
             "no_case_rates",
-            f"{unit.name}的问题线索还没有“{method.title}”计分公式所用的比率"
-            "(如尚无答复或回访)",
+            f"{unit.name}的问题线索还没有“{method.title}”计分公式所用的比率(如尚无答复或回访)",
         )
     return (
         "no_ballots",
