@@ -98,6 +98,8 @@ class SentenceTest(BaseTestCase):
         self.assertContains(page, "张三 取消了 公安局 的评优资格,理由:拉票")
         self.assertContains(page, '<option value="yc-2018">2018年银川市群众评议机关作风</option>')
         self.assertContains(page, "&quot;unit&quot;: &quot;gaj&quot;")
+        # Found by the name the sentence shows, as well as by the account name.
+        self.assertContains(self.client.get("/console/audit/", {"actor": "张三"}), "共 1 条")
 
     def test_the_shell_is_named_as_such(self) -> None:
         self.assertEqual(actor_name("cli:root"), "命令行(root)")
