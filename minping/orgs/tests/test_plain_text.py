@@ -49,7 +49,8 @@ PATTERNS = [
     (re.compile(r"\{'|'\}|\['"), "Python value"),
     (re.compile(r"(?<![A-Za-z])(None|True|False)(?![A-Za-z])"), "Python value"),
     (re.compile(r"(?<![A-Za-z0-9/])[a-z][a-z0-9_-]*:[a-z_][a-z0-9_-]*"), "code:code"),
-    (re.compile(r"(?<![A-Za-z0-9])[a-z]+_[a-z_]+(?![A-Za-z0-9])"), "snake_case code"),
+    # Not a file name (units_template.xlsx) nor part of a path.
+    (re.compile(r"(?<![A-Za-z0-9/.])[a-z]+_[a-z_]+(?![A-Za-z0-9.])"), "snake_case code"),
 ]
 # Only the Python values count inside form fields a person edits.
 FIELD_PATTERNS = PATTERNS[1:3]
@@ -157,7 +158,10 @@ class VisibleTextTest(TestCase):
 
     def test_words_that_merely_contain_a_code_are_not_codes(self) -> None:
         codes = code_pattern({"gaj", "web"})
-        html = "<p>网址 https://example.org/web/ 邮箱 gaj@example.org gajx 12:30 web.csv</p>"
+        html = (
+            "<p>网址 https://example.org/web/ 邮箱 gaj@example.org gajx 12:30 web.csv"
+            " 模板 units_template.xlsx</p>"
+        )
         self.assertEqual(findings(html, codes), [])
 
 
