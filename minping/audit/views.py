@@ -8,6 +8,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -34,7 +35,7 @@ def _day_start(day: datetime.date) -> datetime.datetime:
 
 @require(Role.ORGANISER, Role.LEADER)
 def audit_log(request: HttpRequest) -> HttpResponse:
-    entries = AuditEntry.objects.order_by("-seq")
+    entries = AuditEntry.objects.order_by("-seq").select_related("actor")
     params = {
         k: request.GET.get(k, "").strip()
         for k in ("action", "campaign", "actor", "since", "until", "object")
@@ -45,7 +46,11 @@ def audit_log(request: HttpRequest) -> HttpResponse:
     if params["campaign"]:
         entries = entries.filter(campaign_code=params["campaign"])
     if params["actor"]:
-        entries = entries.filter(actor_label__icontains=params["actor"])
+        # By the account name or by the person's name, which the sentences show.
+        entries = entries.filter(
+            Q(actor_label__icontains=params["actor"])
+            | Q(actor__first_name__icontains=params["actor"])
+        )
     if params["object"]:
         entries = entries.filter(object_id=params["object"])
     for key, label in (("since", "起始日期"), ("until", "截止日期")):

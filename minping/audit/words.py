@@ -274,6 +274,13 @@ class Reader:
 
     def sentence(self, entry: AuditEntry) -> str:
         """The entry as one sentence; never a code, never a Python value."""
+        try:
+            return self._sentence(entry)
+        except Exception:  # a detail shaped unlike any before must not take the log down
+            label = ACTION_LABELS.get(entry.action, "进行了操作")
+            return f"{actor_name(entry.actor_label)} {label}"
+
+    def _sentence(self, entry: AuditEntry) -> str:
         words = self.words(entry)
         words["actor"] = actor_name(entry.actor_label, entry.actor)
         pattern = SENTENCES.get(entry.action)
@@ -318,7 +325,9 @@ class Reader:
         if key in ("unit", "window"):
             return self.units.get(str(value), "")
         if key == "units":
-            names = [self.units.get(str(code), "") for code in value]
+            if isinstance(value, int):
+                return f"{value} 个"  # some actions count the units instead of naming them
+            names = [self.units.get(str(code), "") for code in value if isinstance(code, str)]
             return "、".join(n for n in names if n)
         if key == "method":
             return self.methods.get((campaign, str(value)), "")
@@ -363,7 +372,7 @@ def _unit_codes(detail: Any) -> list[str]:
     found = [str(detail[k]) for k in ("unit", "window") if detail.get(k)]
     units = detail.get("units")
     if isinstance(units, list):
-        found += [str(code) for code in units]
+        found += [code for code in units if isinstance(code, str)]
     return found
 
 

@@ -140,7 +140,7 @@ def _check_may_propose(actor: Any, source: str) -> None:
     if actor is None or has_role(actor, Role.ORGANISER):
         return
     if source not in source_codes(actor):
-        raise NotAllowed(f"只有减分提出单位“{source}”的工作人员可以提出。")
+        raise NotAllowed(f"只有减分提出单位“{body_name(source)}”的工作人员可以提出。")
 
 
 def _item_label(item: ReviewedItem) -> str:

@@ -697,16 +697,15 @@ def apply_floors(score: Fraction, totals: Iterable[SourceTotal]) -> list[SourceT
 
 def _missing_message(unit: UnitDef, method: MethodDef) -> tuple[str, str]:
     if method.input == SCORES:
-        return "no_score", f"{unit.name}({unit.code})缺少“{method.title}”的录入得分"
+        return "no_score", f"{unit.name}缺少“{method.title}”的录入得分"
     if method.input == CASES:
         return (
             "no_case_rates",
-            f"{unit.name}({unit.code})的问题线索还没有“{method.title}”计分公式所用的比率"
-            "(如尚无答复或回访)",
+            f"{unit.name}的问题线索还没有“{method.title}”计分公式所用的比率(如尚无答复或回访)",
         )
     return (
         "no_ballots",
-        f"{unit.name}({unit.code})及其下属窗口/站所均无“{method.title}”的答卷",
+        f"{unit.name}及其下属窗口/站所均无“{method.title}”的答卷",
     )
 
 

@@ -101,6 +101,7 @@ class IssueInvitationsForm(forms.Form):
         required=False,
         empty_label="(不指定)",
         help_text="选定则只评这个单位;不选则由受邀人选择自己办过事的单位。",
+        error_messages={"invalid_choice": "这个单位不在本次评议范围内,请从列表中选择"},
     )
     category = forms.CharField(
         label="评议主体类别(可不填)",

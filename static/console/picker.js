@@ -10,6 +10,8 @@ document.querySelectorAll("[data-picker]").forEach(function (picker) {
       .map(function (item) { return item.querySelector("input[type=checkbox]"); });
   };
   if (filter) {
+    // Shown only where this script runs (respondent pages work without JavaScript).
+    filter.hidden = false;
     var apply = function () {
       var words = filter.value.trim().toLowerCase();
       items.forEach(function (item) {

@@ -69,7 +69,8 @@ class SentenceTest(BaseTestCase):
                 actor=log.Agent("群众(网上)"),
                 detail={"unit": "gaj", "flag": True, "state": "pending_review", "n": 3},
             )
-        window, settings, unknown = self.sentences()
+            log.record("sheet.assign", campaign_code="yc-2018", detail={"units": 2})
+        window, settings, unknown, computed = self.sentences()
         self.assertEqual(
             window,
             "leader 生成窗口评议二维码(评议活动:2018年银川市群众评议机关作风;"
@@ -81,6 +82,8 @@ class SentenceTest(BaseTestCase):
         self.assertNotIn("channels", settings)
         # An action this module does not know still reads as words, never as a dict.
         self.assertEqual(unknown, "群众(网上) 进行了操作(单位:公安局)")
+        # A count where other actions list codes.
+        self.assertIn("单位:2 个", computed)
 
     def test_the_page_shows_sentences_and_keeps_the_record_in_code(self) -> None:
         with transaction.atomic():
@@ -95,6 +98,8 @@ class SentenceTest(BaseTestCase):
         self.assertContains(page, "张三 取消了 公安局 的评优资格,理由:拉票")
         self.assertContains(page, '<option value="yc-2018">2018年银川市群众评议机关作风</option>')
         self.assertContains(page, "&quot;unit&quot;: &quot;gaj&quot;")
+        # Found by the name the sentence shows, as well as by the account name.
+        self.assertContains(self.client.get("/console/audit/", {"actor": "张三"}), "共 1 条")
 
     def test_the_shell_is_named_as_such(self) -> None:
         self.assertEqual(actor_name("cli:root"), "命令行(root)")

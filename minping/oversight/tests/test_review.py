@@ -90,7 +90,7 @@ class ReviewTestCase(BaseTestCase):
 
     def test_only_the_sources_people_propose(self) -> None:
         for outsider in (self.liaison, self.other_head, self.outsider):
-            with self.assertRaisesMessage(NotAllowed, "只有减分提出单位“media”的工作人员可以提出"):
+            with self.assertRaisesMessage(NotAllowed, "只有减分提出单位“媒体”的工作人员可以提出"):
                 do_propose_deduction(
                     campaign=self.campaign, unit=self.gaj, rule=self.rule, date=DAY, actor=outsider
                 )

@@ -244,8 +244,8 @@ class ResultsCommandTestCase(BaseTestCase):
         with self.assertRaises(CommandError) as caught:
             call_command("results", "yc-2018", stdout=out, stderr=err)
         self.assertIn("1 个单位缺少数据", str(caught.exception))
-        self.assertIn("交通局(jtj)及其下属窗口/站所均无“问卷评议”的答卷", err.getvalue())
-        self.assertIn("交通局(jtj)缺少“网络评议”的录入得分", err.getvalue())
+        self.assertIn("交通局及其下属窗口/站所均无“问卷评议”的答卷", err.getvalue())
+        self.assertIn("交通局缺少“网络评议”的录入得分", err.getvalue())
         # The output is still written: the unit is listed with nulls and no rank.
         jtj = next(u for u in json.loads(out.getvalue())["units"] if u["unit"] == "jtj")
         self.assertEqual((jtj["composite"], jtj["rank"], jtj["grade"]), (None, None, None))

@@ -73,7 +73,9 @@ class RespondentPagesTest(BaseTestCase):
 
     def test_the_questionnaire_asks_citizens_and_says_who_runs_it(self) -> None:
         fallback = self.client.get(self.invitation_url(unit=self.gaj))
-        self.assertContains(fallback, "<h1>请对公安局进行评价</h1>", html=True)
+        self.assertContains(
+            fallback, '<h1 id="questionnaire-title">请对公安局进行评价</h1>', html=True
+        )
         self.assertContains(fallback, "2018年银川市群众评议机关作风 · 第三方测评")
         # Without an issuing office and phone in the definition, where to find them.
         self.assertContains(fallback, "请拨打邀请信、告示或二维码旁印有的核实电话")
@@ -89,7 +91,9 @@ class RespondentPagesTest(BaseTestCase):
         both = self.client.post(
             self.invitation_url(prefix="d"), {"step": "pick", "unit": ["gaj", "water"]}
         )
-        self.assertContains(both, "<h1>请对以下 2 个单位进行评价</h1>", html=True)
+        self.assertContains(
+            both, '<h1 id="questionnaire-title">请对以下 2 个单位进行评价</h1>', html=True
+        )
         code_page = self.client.get(reverse("surveys:code"))
         self.assertContains(code_page, "核实电话")
 
