@@ -245,7 +245,13 @@ def _wanted_rows(definition: CampaignDefinition) -> dict[str, dict[str, dict[str
         "rules": [
             (
                 r.code,
-                {"title": r.title, "source": r.source, "points": r.points, "sources": [*r.sources]},
+                {
+                    "title": r.title,
+                    "source": r.source,
+                    "points": r.points,
+                    "sources": [*r.sources],
+                    "method": r.method,
+                },
             )
             for r in definition.rules
         ],
@@ -602,6 +608,7 @@ _FIELD_LABELS = {
     "floor": "减分后最低得分",
     "source": "减分来源",
     "sources": "提出单位",
+    "method": "从该方法得分中减",
     "starts": "开始日期",
     "ends": "结束日期",
     "approval_code": "审定机关代码",

@@ -170,6 +170,8 @@ class RuleDef:
     ``sources`` (version 2, ``sources = [...]``): every body that may propose it, when
     several do (被市纪委监委、市直机关工委、市委巡察办通报批评的); ``source`` is then the
     first of them, and each deduction names its own. Empty for a rule of one source.
+    ``method`` (version 2): the code of the method whose score its deductions come off
+    (R-20: Yinchuan's 网络及跟踪评议); empty: off the composite (S-4).
     """
 
     code: str
@@ -177,6 +179,7 @@ class RuleDef:
     source: str
     points: Decimal
     sources: tuple[str, ...] = ()
+    method: str = ""
 
     @property
     def proposers(self) -> tuple[str, ...]:
@@ -288,6 +291,12 @@ class CampaignDefinition:
             starts += [d for d in (m.starts,) if d]
             ends += [d for d in (m.ends, m.deadline) if d]
         return min(starts), max(ends)
+
+    @property
+    def source_methods(self) -> dict[str, str]:
+        """Each source's deductions come off this method's score; "" (or absent): the composite.
+        A version-2 file keeps every rule of one source on one place (the parser checks)."""
+        return {s: r.method for r in self.rules for s in r.proposers if r.method}
 
     @property
     def group_codes(self) -> list[str]:
@@ -642,6 +651,7 @@ class _Reader:
         self.problems = problems
         self.bad_dates = bad_dates
         self.format = 1
+        self.method_codes: list[str] = []
 
     def add(self, path: Path, message: str) -> None:
         self.problems.add(message, self.lines.line(path))
@@ -849,6 +859,7 @@ class _Reader:
         levels = self.scale(data)
         indicators = self.indicators(data)
         methods = self.methods(data)
+        self.method_codes = [m.code for m in methods]
         if any(m.input == BALLOTS for m in methods) and not data.get("indicators"):
             self.add(
                 ("indicators",),
@@ -1097,6 +1108,7 @@ class _Reader:
             )
         sources = self.sources(table)
         rules = self.rules(table, {s.code for s in sources}, _raw_codes(table.get("sources")))
+        self.one_place_per_source(table, rules)
         return start, end, sources, rules
 
     def sources(self, table: dict[str, Any]) -> tuple[SourceDef, ...]:
@@ -1127,15 +1139,51 @@ class _Reader:
             code, title = self.item(
                 where,
                 item,
-                {"code", "title", "source", "sources", "points"},
+                {"code", "title", "source", "sources", "points", "method"},
                 ("code", "title", "points") if several else ("code", "title", "source", "points"),
             )
             named = self.rule_sources(item, where, declared)
             points = self.decimal(item, "points", where, places=3, high=100)
             valid = bool(named) and all(s in sources for s in named)
-            if code and title and valid and points is not None:
-                out.append(RuleDef(code, title, named[0], points, named if several else ()))
+            method = self.rule_method(item, where)
+            if code and title and valid and points is not None and method is not None:
+                out.append(RuleDef(code, title, named[0], points, named if several else (), method))
         return tuple(out)
+
+    def rule_method(self, item: dict[str, Any], where: Path) -> str | None:
+        """``method = "online"`` (version 2): the method the rule's deductions come off."""
+        if "method" not in item:
+            return ""
+        at: Path = (*where, "method")
+        if not self.needs_v2(at, f"{_name(at)}(从某一种评议方法的得分中减分)"):
+            return None
+        code = self.code(item["method"], at)
+        if code is not None and code not in self.method_codes:
+            known = "、".join(self.method_codes) or "(无)"
+            self.add(at, f"{_name(at)} 引用了不存在的评议方法“{code}”(已定义:{known})")
+            return None
+        return code
+
+    def one_place_per_source(self, table: dict[str, Any], rules: tuple[RuleDef, ...]) -> None:
+        """All rules of one source come off one place, so that its cap and floor mean one thing."""
+        places: dict[str, dict[str, str]] = {}
+        for rule in rules:
+            for source in rule.proposers:
+                places.setdefault(source, {}).setdefault(rule.method, rule.code)
+        written = table.get("rules")
+        items: list[Any] = written if isinstance(written, list) else []
+        index = {item.get("code"): i for i, item in enumerate(items) if isinstance(item, dict)}
+        for source, found in places.items():
+            if len(found) > 1:
+                where = ("deductions", "rules", index.get(list(found.values())[-1], 0))
+                shown = "、".join(
+                    f"{code}({method or '综合得分'})" for method, code in found.items()
+                )
+                self.add(
+                    (*where, "method") if list(found)[-1] else where,
+                    f"减分来源“{source}”的规则扣在不同的地方:{shown}。同一来源的减分须都从同一种"
+                    "评议方法的得分中减(method),或都从综合得分中减,它的上限和下限才有意义",
+                )
 
     def rule_sources(
         self, item: dict[str, Any], where: Path, declared: set[str]

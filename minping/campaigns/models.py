@@ -104,7 +104,14 @@ class Campaign(models.Model):
             deductions_to=self.deductions_to,
             sources=tuple(SourceDef(s.code, s.title, s.cap, s.floor) for s in sources),
             rules=tuple(
-                RuleDef(r.code, r.title, source_codes[r.source_id], r.points, tuple(r.sources))
+                RuleDef(
+                    r.code,
+                    r.title,
+                    source_codes[r.source_id],
+                    r.points,
+                    tuple(r.sources),
+                    r.method,
+                )
                 for r in self.deduction_rules.order_by("order")
             ),
             vetoes=tuple(VetoDef(v.code, v.title) for v in self.veto_rules.order_by("order")),
@@ -350,6 +357,8 @@ class DeductionRule(models.Model):
     points = models.DecimalField("每次减分", max_digits=7, decimal_places=3)
     # Version 2: every source that may propose it when several do; ``source`` is the first.
     sources = models.JSONField("提出单位(多个时)", default=list, blank=True)
+    # Version 2: the code of the method whose score its deductions come off; empty: composite.
+    method = models.CharField("从该方法得分中减", max_length=64, blank=True)
 
     class Meta:
         ordering = ["campaign", "order"]

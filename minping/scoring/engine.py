@@ -223,6 +223,9 @@ class MethodFigure:
     parts_without_data: tuple[str, ...] = ()
     formula: str = ""
     cases: int | None = None  # a ``cases`` method: the cases counted (the unit's and its parts')
+    # Version 2: points taken off this method's score by deductions attached to it;
+    # ``score`` is then the figure after them. None: no deduction applies to the method.
+    deducted: Fraction | None = None
 
 
 @dataclass(frozen=True)
@@ -730,7 +733,14 @@ def _score_unit(
     lines: tuple[DeductionLine, ...],
     vetoes: tuple[VetoLine, ...],
 ) -> _Scored:
-    """S-3 and S-4: weighted from the exact method scores, then the capped deductions."""
+    """S-3 and S-4: weighted from the exact method scores, then the capped deductions.
+
+    Deductions a version-2 file attaches to a method come off that method's score
+    first, so that its rank and the watch list see them; the rest off the composite.
+    """
+    totals = source_totals(campaign, lines)
+    targets = campaign.source_methods
+    methods, on_methods = _deduct_from_methods(campaign, methods, totals, targets)
     # A method with weight 0 is only ranked on its own (R-19); missing it blocks nothing.
     blocked = any(methods[m.code] is None and m.weight != 0 for m in campaign.methods)
     weighted: Fraction | None = None
@@ -743,10 +753,12 @@ def _score_unit(
         weighted = sum((f.score * Fraction(m.weight) / 100 for f, m in terms), Fraction(0))
         shown = " + ".join(f"{fmt(f.score)}×{fmt_plain(m.weight)}" for f, m in terms)
         weighted_formula = f"({shown}) / 100 = {fmt(weighted)}"
-    totals = tuple(source_totals(campaign, lines))
+    on_composite = [t for t in totals if not targets.get(t.source)]
     if weighted is not None:
-        totals = tuple(apply_floors(weighted, totals))
-    deducted = sum((t.total for t in totals), Fraction(0))
+        on_composite = apply_floors(weighted, on_composite)
+    deducted = sum((t.total for t in on_composite), Fraction(0))
+    final = {t.source: t for t in [*on_methods, *on_composite]}
+    totals = [final.get(t.source, t) for t in totals]
     composite = None if weighted is None else weighted - deducted
     composite_formula = (
         "缺少方法得分,不计算综合得分"
@@ -759,11 +771,42 @@ def _score_unit(
         weighted,
         weighted_formula,
         lines,
-        totals,
+        tuple(totals),
         composite,
         composite_formula,
         vetoes,
     )
+
+
+def _deduct_from_methods(
+    campaign: CampaignDefinition,
+    methods: Mapping[str, MethodFigure | None],
+    totals: list[SourceTotal],
+    targets: Mapping[str, str],
+) -> tuple[dict[str, MethodFigure | None], list[SourceTotal]]:
+    """The method figures after the deductions attached to them (version 2), and the
+    totals of those sources (their floors applied against the method's score)."""
+    out = dict(methods)
+    applied: list[SourceTotal] = []
+    for m in campaign.methods:
+        mine = [t for t in totals if targets.get(t.source) == m.code]
+        figure = methods[m.code]
+        if not mine or figure is None:
+            applied += mine
+            continue
+        mine = apply_floors(figure.score, mine)
+        applied += mine
+        taken = sum((t.total for t in mine), Fraction(0))
+        score = figure.score - taken
+        names = "、".join(f"{t.title} {fmt(t.total)}" for t in mine)
+        out[m.code] = replace(
+            figure,
+            score=score,
+            deducted=taken,
+            formula=f"{figure.formula};减分 {fmt(taken)}({names}),"
+            f"减分后 {fmt(figure.score)} − {fmt(taken)} = {fmt(score)}",
+        )
+    return out, applied
 
 
 def _stray_answers(campaign: CampaignDefinition, tallies: Tallies) -> list[str]:

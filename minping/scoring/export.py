@@ -45,6 +45,14 @@ def number(x: Fraction | Decimal | None) -> float | None:
 
 
 def _method_json(method_input: str, figure: MethodFigure | None) -> dict[str, Any]:
+    entry = _method_figure_json(method_input, figure)
+    if figure is not None and figure.deducted is not None:
+        # Version 2: deductions came off this method; ``score`` is after them.
+        entry["deducted"] = number(figure.deducted)
+    return entry
+
+
+def _method_figure_json(method_input: str, figure: MethodFigure | None) -> dict[str, Any]:
     if method_input == SCORES:
         return {"score": number(figure.score) if figure else None}
     if method_input == CASES:

@@ -302,3 +302,38 @@ class SeveralSourcesDataTests(FilesMixin, BaseTestCase):
         )
         other = do_propose_deduction(**propose, source_code="media")  # type: ignore[arg-type]
         self.assertEqual(other.source_code, "media")
+
+
+class MethodDeductionDefinitionTests(DefinitionTestCase):
+    """Item 2: ``method = "…"`` on a rule: its deductions come off that method's score."""
+
+    MEDIA_RULES = ("no_interview", "unsolved", "repeat", "refuse_air")
+
+    def on_online(self, text: str, rules: tuple[str, ...] = MEDIA_RULES) -> str:
+        for code in rules:
+            text = edit(text, f'code = "{code}"\n', f'code = "{code}"\nmethod = "online"\n')
+        return text
+
+    def test_every_rule_of_a_source_on_one_method(self) -> None:
+        definition = parse_definition(self.on_online(V2))
+        self.assertEqual(definition.source_methods, {"media": "online"})
+        self.assertEqual({r.code: r.method for r in definition.rules}["investigated"], "")
+
+    def test_only_version_2_may_say_it(self) -> None:
+        text = self.on_online(YINCHUAN, ("no_interview",))
+        self.assertProblem(text, line_of(text, "method = "), "第 2 版")
+
+    def test_an_unknown_method_is_refused(self) -> None:
+        text = self.on_online(V2).replace('method = "online"', 'method = "onlin"', 1)
+        problems = self.problems(text)
+        self.assertIn(f"第 {line_of(text, 'method = ')} 行:", problems[0])
+        self.assertIn("不存在的评议方法“onlin”", problems[0])
+
+    def test_a_source_split_between_places_is_refused(self) -> None:
+        text = self.on_online(V2, ("no_interview", "unsolved"))
+        # Said at the first rule that goes elsewhere (repeat, off the composite).
+        self.assertProblem(
+            text,
+            line_of(text, "[[deductions.rules]]", 3),
+            "减分来源“media”的规则扣在不同的地方:no_interview(online)、repeat(综合得分)",
+        )

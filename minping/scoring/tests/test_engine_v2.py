@@ -14,7 +14,7 @@ from django.test import SimpleTestCase
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from minping.campaigns.definition import MethodDef, RuleDef, SourceDef
+from minping.campaigns.definition import CampaignDefinition, MethodDef, RuleDef, SourceDef
 from minping.campaigns.participation import UnitDef
 from minping.scoring.engine import (
     DeductionInput,
@@ -207,3 +207,93 @@ class SeveralSourcesTests(SimpleTestCase):
         self.assertEqual(
             [ln.source for ln in a.deduction_lines[:3]], ["jiwei", "gongwei", "xuncha"]
         )
+
+
+ONLINE = MethodDef("online", "网络及跟踪评议", D(50), "scores")
+HALF = MethodDef("survey", "群众满意度", D(50), "scores")
+
+
+class MethodDeductionTests(SimpleTestCase):
+    """Item 2: Yinchuan's deductions come off 网络及跟踪评议, composite-level ones keep S-4."""
+
+    def definition(self, floor: Decimal | None = None) -> CampaignDefinition:
+        return campaign(
+            format=2,
+            methods=(HALF, ONLINE),
+            watchlist=1,
+            sources=(
+                SourceDef("media", "媒体", cap=D(5), floor=floor),
+                SourceDef("discipline", "纪检监察机关"),
+            ),
+            rules=(
+                RuleDef("no_interview", "不配合采访", "media", D("0.1"), method="online"),
+                RuleDef("criticised", "被通报批评", "discipline", D("0.5")),
+            ),
+        )
+
+    def tallies(self) -> Tallies:
+        return Tallies(
+            units=UNITS,
+            scores=scores(
+                ("survey", "a", "80"),
+                ("online", "a", "90"),
+                ("survey", "b", "80"),
+                ("online", "b", "87"),
+            ),
+            deductions=(deduction(1, "a", "no_interview", 55), deduction(2, "a", "criticised", 2)),
+        )
+
+    def test_the_method_score_its_rank_and_the_watch_list_see_them(self) -> None:
+        results = compute(self.definition(), self.tallies())
+        a, b = (next(u for u in results.units if u.unit == code) for code in "ab")
+        # a: media 0.1 × 55 = 5.5, capped at 5, off online: 90 − 5 = 85.
+        online = a.methods["online"]
+        assert online is not None
+        self.assertEqual((online.score, online.deducted), (85, 5))
+        self.assertTrue(
+            online.formula.endswith("减分 5.00(媒体 5.00),减分后 90.00 − 5.00 = 85.00"),
+            online.formula,
+        )
+        # weighted = (80 × 50 + 85 × 50) / 100 = 82.5; discipline 0.5 × 2 = 1 off the
+        # composite: 82.5 − 1 = 81.5. (Off the composite, the media 5 would give 79.5.)
+        self.assertEqual(a.weighted, Fraction(165, 2))
+        self.assertEqual(a.composite, Fraction(163, 2))
+        self.assertEqual(a.composite_formula, "82.50 − 1.00 = 81.50")
+        self.assertEqual(a.deductions, {"media": 5, "discipline": 1})
+        # b: (80 + 87) / 2 = 83.5, no deduction. Online: b 87 is now first, a 85 second,
+        # and a (lowest on online) is on the watch list; both tie at 80 on the survey.
+        self.assertEqual(b.composite, Fraction(167, 2))
+        self.assertEqual((a.method_ranks["online"], b.method_ranks["online"]), (2, 1))
+        self.assertEqual((a.watchlist, b.watchlist), (("survey", "online"), ("survey",)))
+        # Every unit's figure on a method with deductions attached says how much: b none.
+        self.assertEqual(b.methods["online"].deducted, 0)  # type: ignore[union-attr]
+        unit = next(u for u in results_json(results)["units"] if u["unit"] == "a")
+        self.assertEqual(unit["methods"]["online"], {"score": 85.0, "deducted": 5.0})
+        self.assertNotIn("deducted", unit["methods"]["survey"])
+
+    def test_a_floor_is_held_against_the_method_score(self) -> None:
+        # media floor 88: 90 − 5 = 85 would be below it, so only 90 − 88 = 2 is taken.
+        a = compute(self.definition(floor=D(88)), self.tallies()).units[1]
+        self.assertEqual(a.unit, "a")
+        self.assertEqual((a.methods["online"].score, a.deductions["media"]), (88, 2))  # type: ignore[union-attr]
+        # weighted = (80 + 88) / 2 = 84; − 1 = 83.
+        self.assertEqual(a.composite, 83)
+
+
+@settings(max_examples=150, deadline=None)
+@given(events=st.integers(0, 120), online=st.integers(0, 100), survey=st.integers(0, 100))
+def test_a_method_deduction_costs_the_composite_its_weight_share(
+    events: int, online: int, survey: int
+) -> None:
+    """Property: attached to a method of weight 50, d points cost the composite d / 2,
+    and the composite equals the weighted score of the deducted method figures."""
+    definition = MethodDeductionTests().definition()
+    tallies = Tallies(
+        units=UNITS[:1],
+        scores=scores(("survey", "a", str(survey)), ("online", "a", str(online))),
+        deductions=(deduction(1, "a", "no_interview", events),) if events else (),
+    )
+    a = compute(definition, tallies).units[0]
+    taken = min(Fraction(events, 10), Fraction(5))
+    assert a.deductions["media"] == taken
+    assert a.composite == Fraction(survey + online, 2) - taken / 2
