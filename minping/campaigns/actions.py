@@ -28,6 +28,7 @@ from minping.campaigns.models import (
     DeductionRule,
     DeductionSource,
     Indicator,
+    IneligibilityRule,
     Method,
     ScaleLevel,
     Stage,
@@ -48,6 +49,7 @@ DEFINITION_MODELS: tuple[type[models.Model], ...] = (
     DeductionSource,
     DeductionRule,
     VetoRule,
+    IneligibilityRule,
     SubmissionRequirement,  # the requirements the file states
 )
 
@@ -92,6 +94,7 @@ KINDS = (
     _Kind("sources", "减分来源", DeductionSource, "deduction_sources"),
     _Kind("rules", "减分规则", DeductionRule, "deduction_rules"),
     _Kind("vetoes", "一票否决规则", VetoRule, "veto_rules"),
+    _Kind("ineligibility", "取消评优资格情形", IneligibilityRule, "ineligibility_rules"),
     _Kind("stages", "阶段", Stage, "stages", cosmetic=True),
     # After the stages they may name.
     _Kind(
@@ -256,6 +259,9 @@ def _wanted_rows(definition: CampaignDefinition) -> dict[str, dict[str, dict[str
             for r in definition.rules
         ],
         "vetoes": [(v.code, {"title": v.title}) for v in definition.vetoes],
+        "ineligibility": [
+            (r.code, {"title": r.title, "body": r.body}) for r in definition.ineligibility
+        ],
         "stages": [
             (s.code, {"title": s.title, "starts": s.starts, "ends": s.ends})
             for s in definition.stages

@@ -196,6 +196,16 @@ class VetoDef:
 
 
 @dataclass(frozen=True)
+class IneligibilityDef:
+    """A reason a unit loses award eligibility (R-39): never excellent, not thereby
+    unsatisfactory (version 2, ``[[ineligibility]]``). ``body``: who finds it."""
+
+    code: str
+    title: str
+    body: str = ""
+
+
+@dataclass(frozen=True)
 class StageDef:
     """A dated stage of the campaign (R-34)."""
 
@@ -276,6 +286,7 @@ class CampaignDefinition:
     submissions: tuple[SubmissionDef, ...] = ()
     approval: ApprovalDef | None = None
     format: int = 1  # the file's version (``format = 2``); 1 without the key
+    ineligibility: tuple[IneligibilityDef, ...] = ()  # version 2 (R-39)
 
     @property
     def period(self) -> tuple[datetime.date, datetime.date]:
@@ -608,6 +619,7 @@ TOP_KEYS = {
     "stages",
     "submissions",
     "approval",
+    "ineligibility",
 }
 
 # A method's keys besides code, title, weight and input; read in every version.
@@ -871,6 +883,7 @@ class _Reader:
         grading = self.grading(data)
         submissions = self.submissions(data, _raw_codes(data.get("stages")))
         approval = self.approval(data)
+        ineligibility = self.ineligibility(data)
         if self.problems or code is None or title is None or year is None or groups is None:
             return None
         return CampaignDefinition(
@@ -894,7 +907,24 @@ class _Reader:
             submissions=submissions,
             approval=approval,
             format=self.format,
+            ineligibility=ineligibility,
         )
+
+    def ineligibility(self, data: dict[str, Any]) -> tuple[IneligibilityDef, ...]:
+        """``[[ineligibility]]`` (version 2): why a unit may lose award eligibility (R-39)."""
+        if "ineligibility" not in data or not self.needs_v2(
+            ("ineligibility",), "[[ineligibility]](取消评优资格的情形)"
+        ):
+            return ()
+        items = self.tables(data, "ineligibility", ())
+        self.unique_codes(items, "取消评优资格情形代码")
+        out = []
+        for where, item in items:
+            code, title = self.item(where, item, {"code", "title", "body"}, ("code", "title"))
+            body = self.string(item, "body", where, max_length=200)
+            if code and title:
+                out.append(IneligibilityDef(code, title, body or ""))
+        return tuple(out)
 
     def groups(self, data: dict[str, Any]) -> tuple[GroupDef, ...] | None:
         if "groups" not in data:

@@ -21,6 +21,7 @@ from minping.campaigns.definition import (
     GradingDef,
     GroupDef,
     IndicatorDef,
+    IneligibilityDef,
     LevelDef,
     MethodDef,
     RuleDef,
@@ -125,6 +126,10 @@ class Campaign(models.Model):
                 ApprovalDef(self.approval_code, self.approval_title) if self.approval_code else None
             ),
             format=self.format,
+            ineligibility=tuple(
+                IneligibilityDef(r.code, r.title, r.body)
+                for r in self.ineligibility_rules.order_by("order")
+            ),
         )
 
     def _submission_defs(self) -> tuple[SubmissionDef, ...]:
@@ -370,6 +375,29 @@ class DeductionRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title}(每次 −{self.points})"
+
+
+class IneligibilityRule(models.Model):
+    """A reason a unit loses award eligibility (R-39: 拉票、弄虚作假、整改不力); version 2."""
+
+    campaign = models.ForeignKey(Campaign, models.CASCADE, related_name="ineligibility_rules")
+    order = models.PositiveSmallIntegerField("顺序")
+    code = models.SlugField("代码", max_length=64)
+    title = models.CharField("情形", max_length=300)
+    body = models.CharField("认定单位", max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["campaign", "order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "code"], name="ineligibility_rule_code_unique"
+            )
+        ]
+        verbose_name = "取消评优资格情形"
+        verbose_name_plural = "取消评优资格情形"
+
+    def __str__(self) -> str:
+        return self.title
 
 
 class VetoRule(models.Model):

@@ -20,7 +20,13 @@ from minping.campaigns.batches import (
     record_import,
     summary,
 )
-from minping.campaigns.models import Campaign, DeductionRule, DeductionSource, VetoRule
+from minping.campaigns.models import (
+    Campaign,
+    DeductionRule,
+    DeductionSource,
+    IneligibilityRule,
+    VetoRule,
+)
 from minping.lib import uploads
 from minping.lib.errors import InputProblem, InvalidInput, ProblemCollector
 from minping.lib.progress import Progress
@@ -379,24 +385,39 @@ def _decide(item: ReviewedItem, *, actor: Any, reason: str, accept: bool) -> Rev
 
 
 def do_withdraw_eligibility(
-    campaign: Campaign, unit: Unit, *, reason: str, actor: Any
+    campaign: Campaign,
+    unit: Unit,
+    *,
+    reason: str,
+    actor: Any,
+    rule: IneligibilityRule | None = None,
 ) -> Ineligibility:
-    """A unit caught canvassing or faking material cannot be graded excellent (R-39)."""
+    """A unit caught canvassing or faking material, or failing to rectify, cannot be
+    graded excellent (R-39). Where the definition lists the reasons (version 2,
+    ``[[ineligibility]]``) one of them must be named; ``reason`` then adds the details."""
     reason = reason.strip()
-    if not reason:
+    has_rules = IneligibilityRule.objects.filter(campaign=campaign).exists()
+    if rule is not None and rule.campaign_id != campaign.pk:
+        raise NotAllowed("这个取消评优资格的情形不属于本活动。")
+    if has_rules and rule is None:
+        raise InvalidInput([InputProblem("请选择取消评优资格的情形", column="情形")])
+    if not reason and rule is None:
         raise InvalidInput([InputProblem("请写明取消评优资格的原因", column="原因")])
     with transaction.atomic():
         if Ineligibility.objects.filter(campaign=campaign, unit=unit).exists():
             raise NotAllowed(f"{unit.name}在本活动中已被取消评优资格。")
         item = Ineligibility.objects.create(
-            campaign=campaign, unit=unit, reason=reason, created_by=actor
+            campaign=campaign, unit=unit, reason=reason, created_by=actor, rule=rule
         )
+        detail = {"unit": unit.code, "reason": reason}
+        if rule is not None:
+            detail["rule"] = rule.code
         log.record(
             "eligibility.withdraw",
             actor=actor,
             obj=item,
             campaign_code=campaign.code,
-            detail={"unit": unit.code, "reason": reason},
+            detail=detail,
         )
     return item
 
@@ -412,7 +433,7 @@ def do_restore_eligibility(item: Ineligibility, *, reason: str, actor: Any) -> N
             actor=actor,
             obj=item,
             campaign_code=item.campaign.code,
-            detail={"unit": item.unit.code, "reason": reason, "was": item.reason},
+            detail={"unit": item.unit.code, "reason": reason, "was": item.shown_reason},
         )
         item.delete()
 

@@ -158,6 +158,8 @@ class Tallies:
     # Codes of units that lost award eligibility (R-39): never graded excellent.
     ineligible: frozenset[str] = frozenset()
     cases: tuple[CaseCount, ...] = ()
+    # Why each of ``ineligible`` lost it, as recorded (R-39); shown in the grade's reason.
+    ineligible_reasons: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -306,6 +308,7 @@ class UnitResult:
     composite_formula: str = ""
     grade_reason: str = ""
     eligible: bool = True  # False: lost award eligibility (R-39)
+    ineligible_reason: str = ""  # why, as recorded
 
 
 @dataclass(frozen=True)
@@ -882,7 +885,9 @@ def compute(
     results: list[UnitResult] = []
     for group in group_codes:
         members = [p for p in scored if p.unit.group == group]
-        results.extend(_rank_group(campaign, members, baseline, tallies.ineligible))
+        results.extend(
+            _rank_group(campaign, members, baseline, tallies.ineligible, tallies.ineligible_reasons)
+        )
 
     missing.sort(
         key=lambda m: (
@@ -906,6 +911,7 @@ def _rank_group(
     members: list[_Scored],
     baseline: Baseline | None,
     ineligible: frozenset[str] = frozenset(),
+    reasons: Mapping[str, str] | None = None,
 ) -> list[UnitResult]:
     """S-5 and S-6 within one group: ranks, grades, method ranks and the watchlist."""
     composites = {p.unit.code: round2(p.composite) for p in members if p.composite is not None}
@@ -951,7 +957,8 @@ def _rank_group(
             grade = UNSATISFACTORY
             reason = f"本组综合得分后 {campaign.grading.unsatisfactory} 名(含否决单位与并列)"
         if code in ineligible and grade != UNSATISFACTORY:
-            reason = "已取消评优资格(拉票或弄虚作假),不参加优秀评定"
+            why = (reasons or {}).get(code) or "拉票或弄虚作假"
+            reason = f"已取消评优资格({why}),不参加优秀评定"
         base: Decimal | None = None
         change: Decimal | None = None
         if baseline is not None:
@@ -982,6 +989,7 @@ def _rank_group(
                 composite_formula=p.composite_formula,
                 grade_reason=reason,
                 eligible=code not in ineligible,
+                ineligible_reason=(reasons or {}).get(code, "") if code in ineligible else "",
             )
         )
     # Ranked units by rank; units without a composite last, by code.

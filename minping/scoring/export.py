@@ -111,6 +111,12 @@ def unit_json(results: Results, unit: UnitResult) -> dict[str, Any]:
         "baseline": number(unit.baseline),
         "change": number(unit.change),
         "eligible": unit.eligible,
+        # Version 2: why it lost award eligibility (a version-1 file's JSON keeps its keys).
+        **(
+            {"ineligible_reason": unit.ineligible_reason}
+            if not unit.eligible and results.campaign.format >= 2
+            else {}
+        ),
     }
 
 

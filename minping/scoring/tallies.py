@@ -95,10 +95,9 @@ def read_tallies(campaign: Campaign) -> engine.Tallies:
             campaign=campaign, status=Review.ACCEPTED
         ).values_list("pk", "unit_id", "rule__code", "date", "evidence")
     )
-    ineligible = frozenset(
-        unit_codes[u]
-        for u in Ineligibility.objects.filter(campaign=campaign).values_list("unit_id", flat=True)
-    )
+    withdrawn = Ineligibility.objects.filter(campaign=campaign).select_related("rule")
+    reasons = {unit_codes[item.unit_id]: item.shown_reason for item in withdrawn}
+    ineligible = frozenset(reasons)
     cases: tuple[engine.CaseCount, ...] = ()
     # Cases are counted only for a campaign with a method scored from them.
     if any(kind == Method.CASES for _, _, kind in method_rows):
@@ -117,7 +116,15 @@ def read_tallies(campaign: Campaign) -> engine.Tallies:
             for u, c in campaign_counts(campaign).items()
         )
     return engine.Tallies(
-        units, answers, ballots, scores, deductions, vetoes, ineligible, cases=cases
+        units,
+        answers,
+        ballots,
+        scores,
+        deductions,
+        vetoes,
+        ineligible,
+        cases=cases,
+        ineligible_reasons=reasons,
     )
 
 

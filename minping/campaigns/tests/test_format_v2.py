@@ -24,6 +24,7 @@ from minping.oversight.actions import (
     do_import_vetoes,
     do_propose_deduction,
     do_propose_veto,
+    do_withdraw_eligibility,
 )
 from minping.oversight.models import Deduction, Veto
 from minping.scoring.tallies import read_tallies
@@ -337,3 +338,69 @@ class MethodDeductionDefinitionTests(DefinitionTestCase):
             line_of(text, "[[deductions.rules]]", 3),
             "减分来源“media”的规则扣在不同的地方:no_interview(online)、repeat(综合得分)",
         )
+
+
+INELIGIBILITY = """
+[[ineligibility]]
+code = "canvassing"
+title = "拉票"
+
+[[ineligibility]]
+code = "no_rectification"
+title = "整改不力"
+body = "省局行评办"
+"""
+
+
+class IneligibilityDefinitionTests(DefinitionTestCase):
+    """Item 4: ``[[ineligibility]]``: the reasons a unit loses award eligibility (R-39)."""
+
+    def test_read_in_version_2(self) -> None:
+        found = parse_definition(V2 + INELIGIBILITY).ineligibility
+        self.assertEqual(
+            [(r.code, r.title, r.body) for r in found],
+            [("canvassing", "拉票", ""), ("no_rectification", "整改不力", "省局行评办")],
+        )
+
+    def test_only_version_2_may_say_it(self) -> None:
+        text = YINCHUAN + INELIGIBILITY
+        self.assertProblem(text, line_of(text, "[[ineligibility]]"), "第 2 版")
+
+
+class IneligibilityDataTests(BaseTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        text = V2 + INELIGIBILITY
+        self.campaign = load_campaign(parse_definition(text), text).campaign
+
+    def test_a_reason_of_the_definition_must_be_named_and_is_shown(self) -> None:
+        self.assertEqual(
+            [r.title for r in self.campaign.as_definition().ineligibility], ["拉票", "整改不力"]
+        )
+        with self.assertRaises(InvalidInput):
+            do_withdraw_eligibility(self.campaign, self.gaj, reason="拉票", actor=self.organiser)
+        rule = self.campaign.ineligibility_rules.get(code="no_rectification")
+        item = do_withdraw_eligibility(
+            self.campaign, self.gaj, reason="暗访问题未整改", actor=self.organiser, rule=rule
+        )
+        self.assertEqual(item.shown_reason, "整改不力:暗访问题未整改")
+        self.assertEqual(
+            read_tallies(self.campaign).ineligible_reasons, {"gaj": "整改不力:暗访问题未整改"}
+        )
+        # A reason with data is not removed by loading the file without it.
+        text = V2 + INELIGIBILITY.split('\n[[ineligibility]]\ncode = "no_rectification"')[0]
+        with self.assertRaises(InvalidInput) as caught:
+            load_campaign(parse_definition(text), text)
+        self.assertIn("取消评优资格情形“no_rectification”", str(caught.exception.problems[0]))
+
+    def test_the_page_offers_the_reasons(self) -> None:
+        self.client.force_login(self.organiser)
+        url = f"/console/c/{self.campaign.code}/eligibility/"
+        page = self.client.get(url)
+        self.assertContains(page, "整改不力")
+        response = self.client.post(url, {"unit": "gaj", "rule": "", "reason": "x"})
+        self.assertEqual(response.status_code, 200)
+        self.assertFalse(self.campaign.ineligible.exists())
+        rule = self.campaign.ineligibility_rules.get(code="canvassing")
+        self.client.post(url, {"unit": "gaj", "rule": str(rule.pk), "reason": ""})
+        self.assertEqual(self.campaign.ineligible.get().shown_reason, "拉票")

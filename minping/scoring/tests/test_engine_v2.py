@@ -297,3 +297,55 @@ def test_a_method_deduction_costs_the_composite_its_weight_share(
     taken = min(Fraction(events, 10), Fraction(5))
     assert a.deductions["media"] == taken
     assert a.composite == Fraction(survey + online, 2) - taken / 2
+
+
+THREE = (*UNITS, UnitDef("c", "丙局", group=AGENCIES.code))
+
+
+class IneligibilityTests(SimpleTestCase):
+    """Item 4: loss of award eligibility (R-39): never excellent, not thereby unsatisfactory,
+    and the recorded reason is the one shown."""
+
+    def test_the_place_goes_to_the_next_unit_and_the_reason_is_shown(self) -> None:
+        definition = campaign(format=2, methods=(SURVEY,), excellent=1, unsatisfactory=1)
+        tallies = Tallies(
+            units=THREE,
+            scores=scores(("survey", "a", "90"), ("survey", "b", "80"), ("survey", "c", "70")),
+            ineligible=frozenset({"a"}),
+            ineligible_reasons={"a": "整改不力:2010年第三季度暗访问题未整改"},
+        )
+        results = compute(definition, tallies)
+        grades = {u.unit: u.grade for u in results.units}
+        # a (90) lost eligibility: the one excellent place goes to b (80); c (70) is the
+        # bottom 1; a keeps rank 1 and is neither.
+        self.assertEqual(grades, {"a": None, "b": "excellent", "c": "unsatisfactory"})
+        a = results.units[0]
+        self.assertEqual((a.unit, a.rank, a.eligible), ("a", 1, False))
+        self.assertEqual(
+            a.grade_reason, "已取消评优资格(整改不力:2010年第三季度暗访问题未整改),不参加优秀评定"
+        )
+        unit = results_json(results)["units"][0]
+        self.assertEqual(unit["ineligible_reason"], "整改不力:2010年第三季度暗访问题未整改")
+        # A version-1 file's JSON keeps its keys; without a reason the old wording stays.
+        old = compute(replace(definition, format=1), replace(tallies, ineligible_reasons={}))
+        self.assertNotIn("ineligible_reason", results_json(old)["units"][0])
+        self.assertIn("拉票或弄虚作假", old.units[0].grade_reason)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    points=st.lists(st.integers(50, 100), min_size=3, max_size=3),
+    withdrawn=st.sets(st.sampled_from("abc")),
+    excellent=st.integers(0, 3),
+)
+def test_a_unit_without_eligibility_is_never_excellent_nor_made_unsatisfactory(
+    points: list[int], withdrawn: set[str], excellent: int
+) -> None:
+    """Property: ineligible units are never excellent; with no unsatisfactory places none
+    of them is unsatisfactory either (losing eligibility is not a veto)."""
+    definition = campaign(format=2, methods=(SURVEY,), excellent=excellent)
+    rows = tuple(ScoreInput("survey", u, D(p)) for u, p in zip("abc", points, strict=True))
+    tallies = Tallies(units=THREE, scores=rows, ineligible=frozenset(withdrawn))
+    grades = {u.unit: u.grade for u in compute(definition, tallies).units}
+    assert all(grades[u] is None for u in withdrawn)
+    assert sum(g == "excellent" for g in grades.values()) <= 3 - len(withdrawn)
