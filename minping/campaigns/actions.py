@@ -22,7 +22,7 @@ from django.db import models, transaction
 from django.db.models import F
 
 from minping.audit.log import record
-from minping.campaigns.definition import CampaignDefinition, LineMap
+from minping.campaigns.definition import GRADING_KEYS, CampaignDefinition, LineMap
 from minping.campaigns.models import (
     Campaign,
     DeductionRule,
@@ -65,6 +65,7 @@ CAMPAIGN_FIELDS = (
     "excellent",
     "unsatisfactory",
     "watchlist",
+    "group_grading",
     "approval_code",
     "approval_title",
     "format",
@@ -238,6 +239,7 @@ def _wanted_rows(definition: CampaignDefinition) -> dict[str, dict[str, dict[str
                     "deadline": m.deadline,
                     "case_formula": formula_to_json(m.cases),
                     "scored": m.scored,
+                    "groups": [*m.groups],
                 },
             )
             for m in definition.methods
@@ -335,6 +337,11 @@ def _campaign_values(definition: CampaignDefinition) -> dict[str, Any]:
         "excellent": definition.grading.excellent,
         "unsatisfactory": definition.grading.unsatisfactory,
         "watchlist": definition.grading.watchlist,
+        "group_grading": {
+            g.code: quotas
+            for g in definition.groups
+            if (quotas := {k: v for k in GRADING_KEYS if (v := getattr(g, k)) is not None})
+        },
         "approval_code": definition.approval.code if definition.approval else "",
         "approval_title": definition.approval.title if definition.approval else "",
         "format": definition.format,
@@ -605,6 +612,7 @@ _FIELD_LABELS = {
     "excellent": "优秀名额",
     "unsatisfactory": "不满意名额",
     "watchlist": "重点跟踪名额",
+    "group_grading": "各组别名额",
     "order": "顺序",
     "points": "分值",
     "satisfied": "计入满意",

@@ -147,6 +147,12 @@ class MethodDef:
     # Version 2, ``scored = false``: recorded and ranked on its own, never in the
     # composite (seed 003's self-assessment); its weight is 0.
     scored: bool = True
+    # Version 2: the groups it applies to (Nantong's 综合考评 only for the divisions);
+    # empty: every group. The weights of each group's methods sum to 100.
+    groups: tuple[str, ...] = ()
+
+    def applies_to(self, group: str | None) -> bool:
+        return not self.groups or group in self.groups
 
 
 @dataclass(frozen=True)
@@ -239,10 +245,17 @@ class ApprovalDef:
 
 @dataclass(frozen=True)
 class GroupDef:
-    """A ranking group taking part (R-02)."""
+    """A ranking group taking part (R-02).
+
+    ``excellent``, ``unsatisfactory`` and ``watchlist`` (version 2) replace ``[grading]``'s
+    numbers for this group (Nantong: 6 先进处室, 10 优质服务窗口); None: as ``[grading]``.
+    """
 
     code: str
     title: str = ""  # empty in a file: keep the group's existing name
+    excellent: int | None = None
+    unsatisfactory: int | None = None
+    watchlist: int | None = None
 
 
 @dataclass(frozen=True)
@@ -253,6 +266,8 @@ class GradingDef:
     unsatisfactory: int = 0
     watchlist: int = 0
 
+
+GRADING_KEYS = ("excellent", "unsatisfactory", "watchlist")
 
 DEFAULT_LEVELS = (
     LevelDef("好", Decimal(100), True),
@@ -308,6 +323,22 @@ class CampaignDefinition:
         """Each source's deductions come off this method's score; "" (or absent): the composite.
         A version-2 file keeps every rule of one source on one place (the parser checks)."""
         return {s: r.method for r in self.rules for s in r.proposers if r.method}
+
+    def methods_for(self, group: str | None) -> tuple[MethodDef, ...]:
+        """The methods that apply to ``group`` (version 2 may limit a method to some groups)."""
+        return tuple(m for m in self.methods if m.applies_to(group))
+
+    def grading_for(self, group: str | None) -> GradingDef:
+        """``[grading]`` with the numbers the group itself gives (version 2)."""
+        found = next((g for g in self.groups if g.code == group), None)
+        if found is None:
+            return self.grading
+        return GradingDef(
+            *(
+                own if (own := getattr(found, key)) is not None else getattr(self.grading, key)
+                for key in GRADING_KEYS
+            )
+        )
 
     @property
     def group_codes(self) -> list[str]:
@@ -664,6 +695,7 @@ class _Reader:
         self.bad_dates = bad_dates
         self.format = 1
         self.method_codes: list[str] = []
+        self.group_list: list[str] = []
 
     def add(self, path: Path, message: str) -> None:
         self.problems.add(message, self.lines.line(path))
@@ -858,6 +890,7 @@ class _Reader:
         title = self.string(data, "title", (), max_length=200)
         year = self.integer(data, "year", (), low=1990, high=2100)
         groups = self.groups(data)
+        self.group_list = [g.code for g in groups or ()]
         exclude = self.exclude(data)
         publish = bool(self.boolean(data, "publish", ()))
         baseline = None
@@ -940,11 +973,15 @@ class _Reader:
         for i, item in enumerate(value):
             where: Path = ("groups", i)
             if isinstance(item, dict):
-                self.keys(item, where, {"code", "title"}, ("code",))
+                self.keys(item, where, {"code", "title", *GRADING_KEYS}, ("code",))
                 code = self.code(item["code"], (*where, "code")) if "code" in item else None
                 title = self.string(item, "title", where, max_length=100)
+                quotas: dict[str, int | None] = {}
+                for key in GRADING_KEYS:
+                    if key in item and self.needs_v2((*where, key), f"组别的 {key}(按组别设名额)"):
+                        quotas[key] = self.integer(item, key, where, low=0, high=1000)
                 if code is not None:
-                    out.append(GroupDef(code, title or ""))
+                    out.append(GroupDef(code, title or "", **quotas))
             elif (code := self.code(item, where)) is not None:
                 out.append(GroupDef(code))
         self.unique(((("groups", i), g.code) for i, g in enumerate(out)), "组别")
@@ -1067,7 +1104,7 @@ class _Reader:
             code, title = self.item(
                 where,
                 item,
-                {"code", "title", "weight", "input", "scored"} | METHOD_WORKFLOW_KEYS,
+                {"code", "title", "weight", "input", "scored", "groups"} | METHOD_WORKFLOW_KEYS,
                 ("code", "title", "weight") if scored else ("code", "title"),
                 200,
             )
@@ -1084,9 +1121,15 @@ class _Reader:
                 )
             weights.append((code or _name(where), weight))
             workflow = self.method_workflow(item, where, kind)
+            groups = self.method_groups(item, where)
             if code and title and weight is not None and kind in INPUTS:
-                out.append(MethodDef(code, title, weight, kind, **workflow, scored=scored))
-        if items and all(w is not None for _, w in weights):
+                out.append(
+                    MethodDef(code, title, weight, kind, **workflow, scored=scored, groups=groups)
+                )
+        if any("groups" in item for _, item in items):
+            if len(out) == len(items):
+                self.weights_per_group(out)
+        elif items and all(w is not None for _, w in weights):
             total = sum((w for _, w in weights if w is not None), Decimal(0))
             if total != 100:
                 parts = " + ".join(f"{c} {_number_text(w)}" for c, w in weights if w is not None)
@@ -1095,6 +1138,40 @@ class _Reader:
                     f"评议方法的权重(weight)合计应为 100,现在是 {_number_text(total)}({parts})",
                 )
         return tuple(out)
+
+    def method_groups(self, item: dict[str, Any], where: Path) -> tuple[str, ...]:
+        """``groups = ["nt-divisions"]`` (version 2): the groups a method applies to."""
+        if "groups" not in item:
+            return ()
+        at: Path = (*where, "groups")
+        if not self.needs_v2(at, f"{_name(at)}(只适用于某些组别的方法)"):
+            return ()
+        value = item["groups"]
+        if not isinstance(value, list) or not value:
+            self.add(at, f'{_name(at)} 应为组别代码的数组,如 ["agencies"]')
+            return ()
+        codes = tuple(c for v in value if (c := self.code(v, at)) is not None)
+        for code in codes:
+            if code not in self.group_list:
+                known = "、".join(self.group_list) or "(无)"
+                self.add(at, f"{_name(at)} 中的“{code}”不是本活动的组别(groups:{known})")
+        self.unique(((at, c) for c in codes), f"{_name(at)} 中的组别")
+        return codes
+
+    def weights_per_group(self, methods: list[MethodDef]) -> None:
+        """With methods limited to some groups, each group's methods weigh 100 together."""
+        for group in self.group_list:
+            mine = [m for m in methods if m.applies_to(group)]
+            total = sum((m.weight for m in mine), Decimal(0))
+            if not mine:
+                self.add(("groups",), f"组别“{group}”没有适用的评议方法")
+            elif total != 100:
+                parts = " + ".join(f"{m.code} {_number_text(m.weight)}" for m in mine)
+                self.add(
+                    ("methods",),
+                    f"组别“{group}”适用的评议方法权重合计应为 100,"
+                    f"现在是 {_number_text(total)}({parts})",
+                )
 
     def method_scored(self, item: dict[str, Any], where: Path) -> bool:
         """``scored = false`` (version 2): a method recorded but not scored."""

@@ -51,6 +51,8 @@ class Campaign(models.Model):
     excellent = models.PositiveSmallIntegerField("优秀名额(每组)", default=0)
     unsatisfactory = models.PositiveSmallIntegerField("不满意名额(每组)", default=0)
     watchlist = models.PositiveSmallIntegerField("每种方法的重点跟踪名额", default=0)
+    # Version 2: numbers a group gives itself, {"nt-windows": {"excellent": 10}}.
+    group_grading = models.JSONField("各组别名额", default=dict, blank=True)
     definition = models.TextField("定义文件原文", blank=True)
     published_at = models.DateTimeField("结果发布时间", null=True, blank=True)
     # results need this body's approval before units or the public see them.
@@ -90,7 +92,10 @@ class Campaign(models.Model):
             code=self.code,
             title=self.title,
             year=self.year,
-            groups=tuple(GroupDef(code, names.get(code, code)) for code in self.groups),
+            groups=tuple(
+                GroupDef(code, names.get(code, code), **self.group_grading.get(code, {}))
+                for code in self.groups
+            ),
             methods=tuple(m.as_definition() for m in self.methods.order_by("order")),
             indicators=tuple(
                 IndicatorDef(i.code, i.title, i.weight) for i in self.indicators.order_by("order")
@@ -231,6 +236,8 @@ class Method(models.Model):
     case_formula = models.JSONField("问题办理计分公式", null=True, blank=True)
     # Version 2: recorded and ranked on its own but not in the composite (weight 0).
     scored = models.BooleanField("计入综合得分", default=True)
+    # Version 2: the groups it applies to; empty: every group.
+    groups = models.JSONField("适用组别", default=list, blank=True)
 
     class Meta:
         ordering = ["campaign", "order"]
@@ -285,6 +292,7 @@ class Method(models.Model):
             deadline=self.deadline,
             cases=formula_from_json(self.case_formula),
             scored=self.scored,
+            groups=tuple(self.groups),
         )
 
 

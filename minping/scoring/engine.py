@@ -743,16 +743,15 @@ def _score_unit(
     """
     totals = source_totals(campaign, lines)
     targets = campaign.source_methods
-    methods, on_methods = _deduct_from_methods(campaign, methods, totals, targets)
+    own = campaign.methods_for(unit.group)  # version 2 may limit methods to some groups
+    methods, on_methods = _deduct_from_methods(own, methods, totals, targets)
     # A method with weight 0 is only ranked on its own (R-19); missing it blocks nothing.
-    blocked = any(methods[m.code] is None and m.weight != 0 for m in campaign.methods)
+    blocked = any(methods[m.code] is None and m.weight != 0 for m in own)
     weighted: Fraction | None = None
     weighted_formula = "缺少方法得分,不计算加权得分"
     if not blocked:
         # A method with ``scored = false`` (version 2) is recorded, never weighted.
-        terms = [
-            (f, m) for m in campaign.methods if (f := methods[m.code]) is not None and m.scored
-        ]
+        terms = [(f, m) for m in own if (f := methods[m.code]) is not None and m.scored]
         weighted = sum((f.score * Fraction(m.weight) / 100 for f, m in terms), Fraction(0))
         shown = " + ".join(f"{fmt(f.score)}×{fmt_plain(m.weight)}" for f, m in terms)
         weighted_formula = f"({shown}) / 100 = {fmt(weighted)}"
@@ -782,7 +781,7 @@ def _score_unit(
 
 
 def _deduct_from_methods(
-    campaign: CampaignDefinition,
+    own: Iterable[MethodDef],
     methods: Mapping[str, MethodFigure | None],
     totals: list[SourceTotal],
     targets: Mapping[str, str],
@@ -791,7 +790,7 @@ def _deduct_from_methods(
     totals of those sources (their floors applied against the method's score)."""
     out = dict(methods)
     applied: list[SourceTotal] = []
-    for m in campaign.methods:
+    for m in own:
         mine = [t for t in totals if targets.get(t.source) == m.code]
         figure = methods[m.code]
         if not mine or figure is None:
@@ -857,8 +856,9 @@ def compute(
     missing: list[MissingInput] = []
     scored: list[_Scored] = []
     for unit in ranked:
-        methods = {m.code: figures.figure(m, unit.code) for m in campaign.methods}
-        for m in campaign.methods:
+        own = campaign.methods_for(unit.group)
+        methods = {m.code: figures.figure(m, unit.code) for m in own}
+        for m in own:
             if methods[m.code] is None:
                 reason, message = _missing_message(unit, m)
                 missing.append(
@@ -913,7 +913,13 @@ def _rank_group(
     ineligible: frozenset[str] = frozenset(),
     reasons: Mapping[str, str] | None = None,
 ) -> list[UnitResult]:
-    """S-5 and S-6 within one group: ranks, grades, method ranks and the watchlist."""
+    """S-5 and S-6 within one group: ranks, grades, method ranks and the watchlist.
+
+    A version-2 file may give the group its own numbers and limit methods to some groups.
+    """
+    group = members[0].unit.group if members else None
+    grading = campaign.grading_for(group)
+    own = campaign.methods_for(group)
     composites = {p.unit.code: round2(p.composite) for p in members if p.composite is not None}
     ranks = competition_ranks(composites)
     vetoed = {p.unit.code for p in members if p.vetoes}
@@ -922,10 +928,10 @@ def _rank_group(
     # the places go to the next units. A unit is never graded twice.
     excellent = with_ties(
         {c: v for c, v in composites.items() if c not in vetoed and c not in ineligible},
-        campaign.grading.excellent,
+        grading.excellent,
         lowest=False,
     )
-    slots = campaign.grading.unsatisfactory - len(vetoed)
+    slots = grading.unsatisfactory - len(vetoed)
     lowest = with_ties(
         {c: v for c, v in composites.items() if c not in vetoed and c not in excellent},
         slots,
@@ -934,12 +940,12 @@ def _rank_group(
 
     method_ranks: dict[str, dict[str, int]] = {}
     watch: dict[str, set[str]] = {}
-    for m in campaign.methods:
+    for m in own:
         scores = {
             p.unit.code: round2(f.score) for p in members if (f := p.methods[m.code]) is not None
         }
         method_ranks[m.code] = competition_ranks(scores)
-        watch[m.code] = with_ties(scores, campaign.grading.watchlist, lowest=True)
+        watch[m.code] = with_ties(scores, grading.watchlist, lowest=True)
 
     out = []
     for p in members:
@@ -952,10 +958,10 @@ def _rank_group(
             reason = "一票否决:" + "、".join(v.rule_title for v in p.vetoes)
         elif code in excellent:
             grade = EXCELLENT
-            reason = f"本组非否决单位综合得分前 {campaign.grading.excellent} 名(含并列)"
+            reason = f"本组非否决单位综合得分前 {grading.excellent} 名(含并列)"
         elif code in lowest:
             grade = UNSATISFACTORY
-            reason = f"本组综合得分后 {campaign.grading.unsatisfactory} 名(含否决单位与并列)"
+            reason = f"本组综合得分后 {grading.unsatisfactory} 名(含否决单位与并列)"
         if code in ineligible and grade != UNSATISFACTORY:
             why = (reasons or {}).get(code) or "拉票或弄虚作假"
             reason = f"已取消评优资格({why}),不参加优秀评定"
@@ -972,14 +978,14 @@ def _rank_group(
                 name=unit.name,
                 group=unit.group or "",
                 methods=p.methods,
-                method_ranks={m.code: method_ranks[m.code].get(code) for m in campaign.methods},
+                method_ranks={m.code: method_ranks[m.code].get(code) for m in own},
                 weighted=p.weighted,
                 deductions={t.source: t.total for t in p.totals},
                 composite=p.composite,
                 rank=ranks.get(code),
                 vetoed=code in vetoed,
                 grade=grade,
-                watchlist=tuple(m.code for m in campaign.methods if code in watch[m.code]),
+                watchlist=tuple(m.code for m in own if code in watch[m.code]),
                 baseline=base,
                 change=change,
                 weighted_formula=p.weighted_formula,

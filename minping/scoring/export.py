@@ -79,6 +79,8 @@ def _method_entry(method: MethodDef) -> dict[str, Any]:
     }
     if not method.scored:  # version 2 only: a version-1 file's JSON keeps its keys
         entry["scored"] = False
+    if method.groups:  # version 2 only
+        entry["groups"] = list(method.groups)
     return entry
 
 
@@ -99,6 +101,7 @@ def unit_json(results: Results, unit: UnitResult) -> dict[str, Any]:
         "methods": {
             m.code: _method_json(m.input, unit.methods.get(m.code))
             for m in results.campaign.methods
+            if m.code in unit.methods  # version 2: only the methods of the unit's group
         },
         "method_ranks": dict(unit.method_ranks),
         "weighted": number(unit.weighted),

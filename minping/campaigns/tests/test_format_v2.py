@@ -404,3 +404,75 @@ class IneligibilityDataTests(BaseTestCase):
         rule = self.campaign.ineligibility_rules.get(code="canvassing")
         self.client.post(url, {"unit": "gaj", "rule": str(rule.pk), "reason": ""})
         self.assertEqual(self.campaign.ineligible.get().shown_reason, "拉票")
+
+
+PER_GROUP = v2(
+    'groups = [{code = "agencies", title = "市级机关单位"}, "industries"]',
+    'groups = [{code = "agencies", title = "市级机关单位", excellent = 6},\n'
+    '          {code = "industries", excellent = 10, watchlist = 1}]',
+)
+
+
+class PerGroupDefinitionTests(DefinitionTestCase):
+    """Item 1: numbers per group, and methods that apply to some groups only."""
+
+    def only_for_agencies(self, text: str) -> str:
+        # third_party becomes the agencies' only extra method: industries lose 25 points.
+        return edit(
+            text,
+            'weight = 25\ninput = "ballots"',
+            'weight = 25\ninput = "ballots"\ngroups = ["agencies"]',
+        )
+
+    def test_each_group_may_give_its_own_numbers(self) -> None:
+        definition = parse_definition(PER_GROUP)
+        agencies = definition.groups[0]
+        self.assertEqual((agencies.excellent, agencies.watchlist), (6, None))
+        self.assertEqual(definition.grading_for("agencies").excellent, 6)
+        self.assertEqual(definition.grading_for("agencies").watchlist, 3)  # from [grading]
+        grading = definition.grading_for("industries")
+        self.assertEqual((grading.excellent, grading.unsatisfactory, grading.watchlist), (10, 3, 1))
+
+    def test_only_version_2_may_say_it(self) -> None:
+        text = edit(YINCHUAN, '"industries"]', '{code = "industries", excellent = 10}]')
+        self.assertProblem(text, line_of(text, "groups ="), "按组别设名额", "第 2 版")
+        limited = self.only_for_agencies(YINCHUAN)
+        problems = self.problems(limited)
+        self.assertTrue(any("只适用于某些组别的方法" in p for p in problems), problems)
+
+    def test_the_weights_of_each_group_sum_to_100(self) -> None:
+        text = self.only_for_agencies(V2)
+        self.assertProblem(
+            text,
+            line_of(text, "[[methods]]"),
+            "组别“industries”适用的评议方法权重合计应为 100,现在是 75",
+        )
+        # Give the industries a method of their own and both groups weigh 100.
+        text += (
+            '\n[[methods]]\ncode = "hotline"\ntitle = "行风热线"\nweight = 25\n'
+            'groups = ["industries"]\ninput = "scores"\n'
+        )
+        definition = parse_definition(text)
+        self.assertEqual([m.code for m in definition.methods_for("industries")][-1], "hotline")
+        self.assertNotIn("third_party", [m.code for m in definition.methods_for("industries")])
+        self.assertEqual(len(definition.methods_for("agencies")), 4)
+
+    def test_an_unknown_group_is_refused(self) -> None:
+        text = edit(
+            V2,
+            'weight = 25\ninput = "ballots"',
+            'weight = 25\ninput = "ballots"\ngroups = ["agncies"]',
+        )
+        problems = self.problems(text)
+        self.assertTrue(any("“agncies”不是本活动的组别" in p for p in problems), problems)
+
+
+class PerGroupLoadTests(BaseTestCase):
+    def test_they_are_stored_and_read_back(self) -> None:
+        text = PER_GROUP
+        campaign = load_campaign(parse_definition(text), text).campaign
+        self.assertEqual(
+            campaign.group_grading,
+            {"agencies": {"excellent": 6}, "industries": {"excellent": 10, "watchlist": 1}},
+        )
+        self.assertEqual(campaign.as_definition().grading_for("industries").excellent, 10)

@@ -14,7 +14,13 @@ from django.test import SimpleTestCase
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from minping.campaigns.definition import CampaignDefinition, MethodDef, RuleDef, SourceDef
+from minping.campaigns.definition import (
+    CampaignDefinition,
+    GroupDef,
+    MethodDef,
+    RuleDef,
+    SourceDef,
+)
 from minping.campaigns.participation import UnitDef
 from minping.scoring.engine import (
     DeductionInput,
@@ -349,3 +355,98 @@ def test_a_unit_without_eligibility_is_never_excellent_nor_made_unsatisfactory(
     grades = {u.unit: u.grade for u in compute(definition, tallies).units}
     assert all(grades[u] is None for u in withdrawn)
     assert sum(g == "excellent" for g in grades.values()) <= 3 - len(withdrawn)
+
+
+DIVISIONS = GroupDef("divisions", "被评处室", excellent=1)
+WINDOWS = GroupDef("windows", "被评窗口", excellent=2)
+NANTONG = (
+    MethodDef("daily", "日常考评", D(30), "scores", groups=("divisions",)),
+    MethodDef("survey", "社会调查", D(70), "scores", groups=("divisions",)),
+    MethodDef("wdaily", "窗口日常考评", D(50), "scores", groups=("windows",)),
+    MethodDef("wusers", "服务对象评议", D(50), "scores", groups=("windows",)),
+)
+NT_UNITS = (
+    UnitDef("d1", "处室一", group="divisions"),
+    UnitDef("d2", "处室二", group="divisions"),
+    UnitDef("w1", "窗口一", group="windows"),
+    UnitDef("w2", "窗口二", group="windows"),
+    UnitDef("w3", "窗口三", group="windows"),
+)
+
+
+class PerGroupTests(SimpleTestCase):
+    """Item 1: Nantong in one campaign: 6 先进处室 and 10 优质服务窗口 (here 1 and 2), and
+    综合考评 only for the divisions."""
+
+    def test_each_group_has_its_methods_and_its_number(self) -> None:
+        definition = campaign(
+            format=2, groups=(DIVISIONS, WINDOWS), methods=NANTONG, excellent=0, watchlist=1
+        )
+        tallies = Tallies(
+            units=NT_UNITS,
+            scores=scores(
+                ("daily", "d1", "90"),
+                ("survey", "d1", "80"),
+                ("daily", "d2", "70"),
+                ("survey", "d2", "90"),
+                ("wdaily", "w1", "80"),
+                ("wusers", "w1", "90"),
+                ("wdaily", "w2", "90"),
+                ("wusers", "w2", "90"),
+                ("wdaily", "w3", "60"),
+                ("wusers", "w3", "70"),
+            ),
+        )
+        results = compute(definition, tallies)
+        by_unit = {u.unit: u for u in results.units}
+        # d1 = 90×0.3 + 80×0.7 = 27 + 56 = 83; d2 = 21 + 63 = 84;
+        # w1 = (80 + 90) / 2 = 85; w2 = 90; w3 = (60 + 70) / 2 = 65.
+        self.assertEqual(
+            {code: u.composite for code, u in by_unit.items()},
+            {"d1": 83, "d2": 84, "w1": 85, "w2": 90, "w3": 65},
+        )
+        # 1 excellent division (d2), 2 excellent windows (w2, w1); [grading] says 0.
+        excellent = sorted(code for code, u in by_unit.items() if u.grade == "excellent")
+        self.assertEqual(excellent, ["d2", "w1", "w2"])
+        # No window misses the divisions' methods: nothing missing, nothing blocked.
+        self.assertEqual(results.missing, ())
+        self.assertEqual(set(by_unit["d1"].methods), {"daily", "survey"})
+        self.assertEqual(set(by_unit["w1"].method_ranks), {"wdaily", "wusers"})
+        # Watch list per method within the group: d2 lowest on daily (70), d1 on survey
+        # (80); w3 lowest on both window methods.
+        self.assertEqual(by_unit["d2"].watchlist, ("daily",))
+        self.assertEqual(by_unit["d1"].watchlist, ("survey",))
+        self.assertEqual(by_unit["w3"].watchlist, ("wdaily", "wusers"))
+        data = results_json(results)
+        w1 = next(u for u in data["units"] if u["unit"] == "w1")
+        self.assertEqual(set(w1["methods"]), {"wdaily", "wusers"})
+        self.assertEqual(data["methods"][0]["groups"], ["divisions"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    points=st.lists(st.integers(60, 100), min_size=5, max_size=5),
+    quotas=st.tuples(st.integers(0, 3), st.integers(0, 4)),
+)
+def test_per_group_quotas_never_give_more_than_n_excellent_but_for_ties(
+    points: list[int], quotas: tuple[int, int]
+) -> None:
+    """Property: a group with quota N has at most N excellent units, unless units tie with
+    the N-th (S-6 takes everyone tied with it); the other group's quota does not leak."""
+    groups = (replace(DIVISIONS, excellent=quotas[0]), replace(WINDOWS, excellent=quotas[1]))
+    methods = (
+        MethodDef("d", "处室考评", D(100), "scores", groups=("divisions",)),
+        MethodDef("w", "窗口考评", D(100), "scores", groups=("windows",)),
+    )
+    rows = tuple(
+        ScoreInput("d" if u.group == "divisions" else "w", u.code, D(p))
+        for u, p in zip(NT_UNITS, points, strict=True)
+    )
+    definition = campaign(format=2, groups=groups, methods=methods, excellent=5)
+    results = compute(definition, Tallies(units=NT_UNITS, scores=rows))
+    for group, n in zip(("divisions", "windows"), quotas, strict=True):
+        members = [u for u in results.units if u.group == group]
+        best = [u.composite for u in members if u.grade == "excellent" and u.composite]
+        assert len(best) >= min(n, len(members))
+        if len(best) > n:
+            assert best.count(min(best)) > 1 or (n == 0 and not best)
