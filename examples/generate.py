@@ -445,7 +445,7 @@ def yc_deductions(rng: random.Random, ranked: list[str]) -> list[tuple[object, .
 
 
 # ---------------------------------------------------------------------------
-# nt-2012 and nt-2012-windows — seed 002: Nantong, divisions and service-centre windows
+# nt-2012 — seed 002: Nantong, divisions and service-centre windows in one campaign
 
 # department code, name, divisions (suffix, name), has a window in the service centre
 NT_DEPARTMENTS = [
@@ -485,9 +485,22 @@ NT_DEPARTMENTS = [
 ]
 
 
+# The windows' questionnaire asks these; the divisions' survey the campaign's other indicators.
+NT_WINDOW_INDICATORS = ("zhengwu_gongkai", "shenpi_xiaoneng", "fuwu_shuiping", "shenpi_xingwei")
+
+
 def nt_2012(w: Writer) -> None:
-    divisions_campaign = load_campaign("nt-2012")
-    windows_campaign = load_campaign("nt-2012-windows")
+    """One version-2 campaign for the divisions and the windows, each with its methods."""
+    campaign = load_campaign("nt-2012")
+    indicators = campaign["indicators"]
+    divisions_campaign = {
+        **campaign,
+        "indicators": [i for i in indicators if i["code"] not in NT_WINDOW_INDICATORS],
+    }
+    windows_campaign = {
+        **campaign,
+        "indicators": [i for i in indicators if i["code"] in NT_WINDOW_INDICATORS],
+    }
     rng = random.Random(2012_002)
 
     units = []
@@ -510,23 +523,16 @@ def nt_2012(w: Writer) -> None:
     scores = []
     for method, base, spread in (("daily", 78, 8), ("midyear", 75, 10), ("inquiry", 72, 12)):
         scores += [(method, d, rater.score(d, base, spread)) for d in divisions]
-    w.csv("nt-2012/scores.csv", SCORE_HEADER, scores)
     survey = {d: rng.randint(30, 50) for d in divisions}
-    w.csv("nt-2012/ballots.csv", BALLOT_HEADER, ballots_for(rater, "survey", "dc", survey))
+    ballots = ballots_for(rater, "survey", "dc", survey)
 
     rater = Rater(rng, windows_campaign)
     rater.set_quality(windows, weak=rng.sample(windows, 4))
-    w.csv(
-        "nt-2012-windows/scores.csv",
-        SCORE_HEADER,
-        [("daily", u, rater.score(u, 80, 8)) for u in windows],
-    )
+    scores += [("window_daily", u, rater.score(u, 80, 8)) for u in windows]
     users = {u: rng.randint(25, 45) for u in windows}
-    w.csv(
-        "nt-2012-windows/ballots.csv",
-        BALLOT_HEADER,
-        ballots_for(rater, "service_users", "fw", users),
-    )
+    ballots += ballots_for(rater, "service_users", "fw", users)
+    w.csv("nt-2012/scores.csv", SCORE_HEADER, scores)
+    w.csv("nt-2012/ballots.csv", BALLOT_HEADER, ballots)
 
 
 # ---------------------------------------------------------------------------
