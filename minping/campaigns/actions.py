@@ -256,6 +256,7 @@ def _wanted_rows(definition: CampaignDefinition) -> dict[str, dict[str, dict[str
                     "points": r.points,
                     "sources": [*r.sources],
                     "method": r.method,
+                    "max_points": r.max_points,
                 },
             )
             for r in definition.rules
@@ -623,6 +624,7 @@ _FIELD_LABELS = {
     "source": "减分来源",
     "sources": "提出单位",
     "method": "从该方法得分中减",
+    "max_points": "每次减分上限(逐件确定)",
     "starts": "开始日期",
     "ends": "结束日期",
     "approval_code": "审定机关代码",

@@ -186,6 +186,9 @@ class RuleDef:
     points: Decimal
     sources: tuple[str, ...] = ()
     method: str = ""
+    # Version 2, ``max_points``: the points are set case by case, at most this many per
+    # event (seed 003's 督查扣分); each deduction carries its own figure and ``points`` is 0.
+    max_points: Decimal | None = None
 
     @property
     def proposers(self) -> tuple[str, ...]:
@@ -1246,15 +1249,37 @@ class _Reader:
             code, title = self.item(
                 where,
                 item,
-                {"code", "title", "source", "sources", "points", "method"},
-                ("code", "title", "points") if several else ("code", "title", "source", "points"),
+                {"code", "title", "source", "sources", "points", "method", "max_points"},
+                (
+                    ("code", "title")
+                    + (() if several else ("source",))
+                    + (() if "max_points" in item else ("points",))
+                ),
             )
             named = self.rule_sources(item, where, declared)
             points = self.decimal(item, "points", where, places=3, high=100)
+            max_points = None
+            if "max_points" in item and self.needs_v2(
+                (*where, "max_points"), f"{_name((*where, 'max_points'))}(分值逐件确定)"
+            ):
+                if "points" in item:
+                    self.add(
+                        (*where, "points"),
+                        f"{_name(where)} 不能同时写 points 和 max_points:"
+                        "分值逐件确定的规则只写上限 max_points",
+                    )
+                max_points = self.decimal(item, "max_points", where, places=3, high=100)
+                points = Decimal(0) if max_points else None
+                if max_points == 0:
+                    self.add((*where, "max_points"), f"{_name(where)} 的 max_points 应大于 0")
             valid = bool(named) and all(s in sources for s in named)
             method = self.rule_method(item, where)
             if code and title and valid and points is not None and method is not None:
-                out.append(RuleDef(code, title, named[0], points, named if several else (), method))
+                out.append(
+                    RuleDef(
+                        code, title, named[0], points, named if several else (), method, max_points
+                    )
+                )
         return tuple(out)
 
     def rule_method(self, item: dict[str, Any], where: Path) -> str | None:

@@ -117,6 +117,7 @@ class Campaign(models.Model):
                     r.points,
                     tuple(r.sources),
                     r.method,
+                    r.max_points,
                 )
                 for r in self.deduction_rules.order_by("order")
             ),
@@ -372,6 +373,10 @@ class DeductionRule(models.Model):
     sources = models.JSONField("提出单位(多个时)", default=list, blank=True)
     # Version 2: the code of the method whose score its deductions come off; empty: composite.
     method = models.CharField("从该方法得分中减", max_length=64, blank=True)
+    # Version 2: points set case by case up to this (``points`` is then 0).
+    max_points = models.DecimalField(
+        "每次减分上限(逐件确定)", max_digits=7, decimal_places=3, null=True, blank=True
+    )
 
     class Meta:
         ordering = ["campaign", "order"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
+from decimal import Decimal
 from itertools import islice
 from pathlib import Path
 from typing import Any, TypeVar
@@ -185,6 +186,7 @@ def do_propose_deduction(
     document_number: str = "",
     attachment: File | None = None,
     source_code: str = "",
+    points: Decimal | None = None,
 ) -> Deduction:
     """Record a proposed deduction; it does not count until signed off and accepted (R-21).
 
@@ -198,6 +200,12 @@ def do_propose_deduction(
     _check_may_propose(actor, source.code)
     if count < 1:
         raise InvalidInput([InputProblem("次数至少为 1", column="次数")])
+    if rule.max_points is not None and (points is None or not 0 < points <= rule.max_points):
+        top = f"{rule.max_points.normalize():f}"
+        message = f"“{rule.title}”的分值逐件确定:请填写每次减分,大于 0、不超过 {top} 分"
+        raise InvalidInput([InputProblem(message, column="每次减分")])
+    if rule.max_points is None:
+        points = None
     with transaction.atomic():
         deduction = Deduction(
             campaign=campaign,
@@ -209,6 +217,7 @@ def do_propose_deduction(
             document_number=document_number,
             status=Review.PROPOSED,
             source=source if rule.sources else None,
+            points=points,
         )
         _store_proposal(deduction, actor, attachment)
         log.record(

@@ -80,6 +80,8 @@ class Deduction(ReviewedItem):
     unit = models.ForeignKey(Unit, models.PROTECT, related_name="deductions")
     rule = models.ForeignKey(DeductionRule, models.PROTECT, related_name="deductions")
     count = models.PositiveIntegerField("次数", default=1)
+    # The points of one event, for a rule whose points are set case by case (version 2).
+    points = models.DecimalField("每次减分", max_digits=7, decimal_places=3, null=True, blank=True)
     # Which body proposed it, when its rule has several (version 2); else the rule's source.
     source = models.ForeignKey(
         DeductionSource,

@@ -134,6 +134,8 @@ class DeductionInput:
     pending: str = "未签字"
     # The proposing body, for a rule several bodies propose (version 2); else empty.
     source: str = ""
+    # The points per event set for this case, for a rule with ``max_points`` (version 2).
+    points: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -632,6 +634,13 @@ def deduction_line(campaign: CampaignDefinition, d: DeductionInput) -> Deduction
     if outside:
         reasons.append(f"不在减分期间 {_window_text(campaign)}")
     points = rule.points if rule else Decimal(0)
+    if rule is not None and rule.max_points is not None:
+        # Points set case by case (version 2): the figure proposed and signed off, within the max.
+        points = d.points if d.points is not None else Decimal(0)
+        if d.points is None:
+            reasons.append("未确定分值")
+        elif d.points > rule.max_points:
+            reasons.append(f"分值 {fmt_plain(d.points)} 超过上限 {fmt_plain(rule.max_points)}")
     source = rule.source if rule else ""
     if rule is not None and rule.sources:
         # One rule, several proposing bodies: the deduction counts for the one that proposed it.

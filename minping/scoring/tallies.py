@@ -82,11 +82,20 @@ def read_tallies(campaign: Campaign) -> engine.Tallies:
             evidence,
             PENDING.get(status, ""),
             source or "",
+            points,
         )
-        for pk, u, rule, day, count, status, evidence, source in Deduction.objects.filter(
+        for pk, u, rule, day, count, status, evidence, source, points in Deduction.objects.filter(
             campaign=campaign
         ).values_list(
-            "pk", "unit_id", "rule__code", "date", "count", "status", "evidence", "source__code"
+            "pk",
+            "unit_id",
+            "rule__code",
+            "date",
+            "count",
+            "status",
+            "evidence",
+            "source__code",
+            "points",
         )
     )
     vetoes = tuple(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 import tempfile
+from decimal import Decimal
 from io import StringIO
 from pathlib import Path
 
@@ -476,3 +477,75 @@ class PerGroupLoadTests(BaseTestCase):
             {"agencies": {"excellent": 6}, "industries": {"excellent": 10, "watchlist": 1}},
         )
         self.assertEqual(campaign.as_definition().grading_for("industries").excellent, 10)
+
+
+DUCHA = """
+[[deductions.rules]]
+code = "ducha"
+title = "集中督查发现问题(分值逐件确定)"
+source = "discipline"
+max_points = 2
+"""
+
+
+class CaseByCaseDefinitionTests(DefinitionTestCase):
+    """Item 18: ``max_points`` instead of ``points``: set case by case within it."""
+
+    def test_read_in_version_2(self) -> None:
+        rule = parse_definition(V2 + DUCHA).rules[-1]
+        self.assertEqual((rule.code, rule.points, rule.max_points), ("ducha", 0, 2))
+
+    def test_only_version_2_and_not_with_points(self) -> None:
+        text = YINCHUAN + DUCHA
+        self.assertProblem(text, line_of(text, "max_points"), "分值逐件确定", "第 2 版")
+        both = V2 + DUCHA + "points = 1\n"
+        # The points line is the file's last.
+        self.assertProblem(both, both.count("\n"), "不能同时写 points 和 max_points")
+
+
+class CaseByCaseDataTests(FilesMixin, BaseTestCase):
+    HEADER = ["unit", "rule", "date", "count", "evidence", "signed_off", "points"]
+
+    def setUp(self) -> None:
+        super().setUp()
+        text = V2 + DUCHA
+        self.campaign = load_campaign(parse_definition(text), text).campaign
+
+    def test_the_import_takes_the_figure_of_each_case(self) -> None:
+        bad = self.csv_file(
+            [
+                self.HEADER,
+                ["gaj", "ducha", "2018-05-01", "1", "督查通报", "是", ""],
+                ["gaj", "ducha", "2018-05-01", "1", "督查通报", "是", "2.5"],
+                ["gaj", "no_interview", "2018-05-01", "1", "采访记录", "是", "0.3"],
+            ]
+        )
+        with self.assertRaises(InvalidInput) as caught:
+            do_import_deductions(self.campaign, bad)
+        found = [(p.line, p.message) for p in caught.exception.problems]
+        self.assertEqual([line for line, _ in found], [2, 3, 4])
+        self.assertIn("请填写分值", found[0][1])
+        self.assertIn("“2.5”不是有效分值", found[1][1])
+        self.assertIn("分值列应留空", found[2][1])
+        good = self.csv_file(
+            [self.HEADER, ["gaj", "ducha", "2018-05-01", "1", "督查通报", "是", "1.5"]]
+        )
+        do_import_deductions(self.campaign, good)
+        (found_input,) = read_tallies(self.campaign).deductions
+        self.assertEqual((found_input.rule, found_input.points), ("ducha", Decimal("1.5")))
+
+    def test_a_proposal_sets_the_figure(self) -> None:
+        rule = self.campaign.deduction_rules.get(code="ducha")
+        propose = dict(
+            campaign=self.campaign,
+            unit=self.gaj,
+            rule=rule,
+            date=datetime.date(2018, 5, 1),
+            actor=self.organiser,
+        )
+        with self.assertRaises(InvalidInput):
+            do_propose_deduction(**propose)  # type: ignore[arg-type]
+        with self.assertRaises(InvalidInput):
+            do_propose_deduction(**propose, points=Decimal(3))  # type: ignore[arg-type]
+        deduction = do_propose_deduction(**propose, points=Decimal(1))  # type: ignore[arg-type]
+        self.assertEqual(deduction.points, 1)

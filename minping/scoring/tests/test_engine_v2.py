@@ -450,3 +450,32 @@ def test_per_group_quotas_never_give_more_than_n_excellent_but_for_ties(
         assert len(best) >= min(n, len(members))
         if len(best) > n:
             assert best.count(min(best)) > 1 or (n == 0 and not best)
+
+
+class CaseByCasePointsTests(SimpleTestCase):
+    """Item 18: seed 003's 督查扣分: points set case by case within a stated maximum."""
+
+    def test_each_deduction_counts_its_own_figure_within_the_maximum(self) -> None:
+        definition = campaign(
+            format=2,
+            methods=(SURVEY,),
+            sources=(SourceDef("centre", "县行政服务中心"),),
+            rules=(RuleDef("ducha", "集中督查发现问题", "centre", D(0), max_points=D(2)),),
+        )
+        day = datetime.date(2018, 6, 1)
+        deductions = (
+            DeductionInput(1, "a", "ducha", day, 1, True, points=D("1.5")),
+            DeductionInput(2, "a", "ducha", day, 2, True, points=D("0.5")),
+            DeductionInput(3, "a", "ducha", day, 1, True),  # no figure set: not counted
+            DeductionInput(4, "a", "ducha", day, 1, True, points=D(3)),  # above the max
+        )
+        tallies = Tallies(
+            units=UNITS[:1], scores=scores(("survey", "a", "90")), deductions=deductions
+        )
+        a = compute(definition, tallies).units[0]
+        # 1.5 × 1 + 0.5 × 2 = 2.5; composite 90 − 2.5 = 87.5.
+        self.assertEqual(a.deductions, {"centre": Fraction(5, 2)})
+        self.assertEqual(a.composite, Fraction(175, 2))
+        self.assertEqual(a.source_totals[0].formula, "1.5×1 + 0.5×2 = 2.50")
+        reasons = [(ln.counted, ln.reason) for ln in a.deduction_lines[2:]]
+        self.assertEqual(reasons, [(False, "未确定分值"), (False, "分值 3 超过上限 2")])
