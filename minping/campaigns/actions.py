@@ -240,6 +240,9 @@ def _wanted_rows(definition: CampaignDefinition) -> dict[str, dict[str, dict[str
                     "case_formula": formula_to_json(m.cases),
                     "scored": m.scored,
                     "groups": [*m.groups],
+                    "min_ballots": m.min_ballots,
+                    "min_unit_ballots": m.min_unit_ballots,
+                    "too_few": m.too_few,
                 },
             )
             for m in definition.methods
@@ -614,6 +617,9 @@ _FIELD_LABELS = {
     "unsatisfactory": "不满意名额",
     "watchlist": "重点跟踪名额",
     "group_grading": "各组别名额",
+    "min_ballots": "最低答卷数(全活动)",
+    "min_unit_ballots": "每个单位最低答卷数",
+    "too_few": "样本不足时",
     "order": "顺序",
     "points": "分值",
     "satisfied": "计入满意",

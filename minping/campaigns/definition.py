@@ -150,6 +150,12 @@ class MethodDef:
     # Version 2: the groups it applies to (Nantong's 综合考评 only for the divisions);
     # empty: every group. The weights of each group's methods sum to 100.
     groups: tuple[str, ...] = ()
+    # Version 2: minimum samples of a ballot method (000: 测评问卷不少于500份), checked when
+    # results are computed: ``min_ballots`` in the whole campaign, ``min_unit_ballots`` per
+    # ranked unit (its parts' included); ``too_few`` "warn" or "refuse" (results incomplete).
+    min_ballots: int = 0
+    min_unit_ballots: int = 0
+    too_few: str = "warn"
 
     def applies_to(self, group: str | None) -> bool:
         return not self.groups or group in self.groups
@@ -656,6 +662,10 @@ TOP_KEYS = {
     "ineligibility",
 }
 
+# Version 2: a ballot method's minimum samples, and what falling short of them does.
+SAMPLE_KEYS = ("min_ballots", "min_unit_ballots", "too_few")
+TOO_FEW = ("warn", "refuse")
+
 # A method's keys besides code, title, weight and input; read in every version.
 METHOD_WORKFLOW_KEYS = {"body", "starts", "ends", "deadline", "cases"}
 
@@ -1107,7 +1117,8 @@ class _Reader:
             code, title = self.item(
                 where,
                 item,
-                {"code", "title", "weight", "input", "scored", "groups"} | METHOD_WORKFLOW_KEYS,
+                {"code", "title", "weight", "input", "scored", "groups", *SAMPLE_KEYS}
+                | METHOD_WORKFLOW_KEYS,
                 ("code", "title", "weight") if scored else ("code", "title"),
                 200,
             )
@@ -1125,9 +1136,19 @@ class _Reader:
             weights.append((code or _name(where), weight))
             workflow = self.method_workflow(item, where, kind)
             groups = self.method_groups(item, where)
+            samples = self.method_samples(item, where, kind)
             if code and title and weight is not None and kind in INPUTS:
                 out.append(
-                    MethodDef(code, title, weight, kind, **workflow, scored=scored, groups=groups)
+                    MethodDef(
+                        code,
+                        title,
+                        weight,
+                        kind,
+                        **workflow,
+                        scored=scored,
+                        groups=groups,
+                        **samples,
+                    )
                 )
         if any("groups" in item for _, item in items):
             if len(out) == len(items):
@@ -1141,6 +1162,32 @@ class _Reader:
                     f"评议方法的权重(weight)合计应为 100,现在是 {_number_text(total)}({parts})",
                 )
         return tuple(out)
+
+    def method_samples(self, item: dict[str, Any], where: Path, kind: Any) -> dict[str, Any]:
+        """``min_ballots``, ``min_unit_ballots``, ``too_few`` (version 2): minimum samples."""
+        written = [key for key in SAMPLE_KEYS if key in item]
+        if not written or not self.needs_v2((*where, written[0]), f"{_name(where)} 的最低样本量"):
+            return {}
+        if kind != BALLOTS:
+            self.add(
+                (*where, written[0]),
+                f'{_name(where)} 的最低样本量只适用于以答卷计分的方法(input = "ballots")',
+            )
+            return {}
+        out: dict[str, Any] = {}
+        for key in ("min_ballots", "min_unit_ballots"):
+            if (n := self.integer(item, key, where, low=0, high=10_000_000)) is not None:
+                out[key] = n
+        if "too_few" in item:
+            if item["too_few"] in TOO_FEW:
+                out["too_few"] = item["too_few"]
+            else:
+                self.add(
+                    (*where, "too_few"),
+                    f'{_name((*where, "too_few"))} 只能是 "warn"(提示)或 "refuse"(结果不完整,'
+                    f"不能作为正式结果),而不是“{item['too_few']}”",
+                )
+        return out
 
     def method_groups(self, item: dict[str, Any], where: Path) -> tuple[str, ...]:
         """``groups = ["nt-divisions"]`` (version 2): the groups a method applies to."""

@@ -239,6 +239,10 @@ class Method(models.Model):
     scored = models.BooleanField("计入综合得分", default=True)
     # Version 2: the groups it applies to; empty: every group.
     groups = models.JSONField("适用组别", default=list, blank=True)
+    # Version 2: minimum samples, checked when results are computed.
+    min_ballots = models.PositiveIntegerField("最低答卷数(全活动)", default=0)
+    min_unit_ballots = models.PositiveIntegerField("每个单位最低答卷数", default=0)
+    too_few = models.CharField("样本不足时", max_length=6, default="warn")
 
     class Meta:
         ordering = ["campaign", "order"]
@@ -294,6 +298,9 @@ class Method(models.Model):
             cases=formula_from_json(self.case_formula),
             scored=self.scored,
             groups=tuple(self.groups),
+            min_ballots=self.min_ballots,
+            min_unit_ballots=self.min_unit_ballots,
+            too_few=self.too_few,
         )
 
 

@@ -314,6 +314,18 @@ class UnitResult:
 
 
 @dataclass(frozen=True)
+class Shortfall:
+    """Fewer questionnaires than a version-2 method's minimum (000: 不少于500份)."""
+
+    method: str
+    unit: str  # empty: the whole campaign
+    found: int
+    required: int
+    refuse: bool  # the method says ``too_few = "refuse"``: the results are incomplete
+    message: str
+
+
+@dataclass(frozen=True)
 class Results:
     campaign: CampaignDefinition
     units: tuple[UnitResult, ...]  # ordered by group, then rank, then code
@@ -321,10 +333,13 @@ class Results:
     notes: tuple[str, ...] = ()  # inputs that did not apply to any ranked unit
     baseline: Baseline | None = None
     unit_names: Mapping[str, str] = field(default_factory=dict)
+    shortfalls: tuple[Shortfall, ...] = ()  # version 2: minimum samples not reached
 
     @property
     def complete(self) -> bool:
-        return not any(m.blocks_composite for m in self.missing)
+        return not any(m.blocks_composite for m in self.missing) and not any(
+            s.refuse for s in self.shortfalls
+        )
 
 
 # --- rounding and ranking ------------------------------------------------------
@@ -905,6 +920,8 @@ def compute(
             [x.code for x in campaign.methods].index(m.method),
         )
     )
+    shortfalls = _shortfalls(campaign, scored, tallies)
+    notes += [s.message for s in shortfalls]
     return Results(
         campaign=campaign,
         units=tuple(results),
@@ -912,7 +929,39 @@ def compute(
         notes=tuple(notes),
         baseline=baseline,
         unit_names={u.code: u.name for u in tallies.units},
+        shortfalls=tuple(shortfalls),
     )
+
+
+def _shortfalls(
+    campaign: CampaignDefinition, scored: list[_Scored], tallies: Tallies
+) -> list[Shortfall]:
+    """Minimum samples (version 2) checked against the counted questionnaires: the method's
+    in the whole campaign, and each ranked unit's (its parts' included, S-2)."""
+    out = []
+    for m in campaign.methods:
+        if not (m.min_ballots or m.min_unit_ballots):
+            continue
+        refuse = m.too_few == "refuse"
+        then = "结果不完整,不能作为正式结果" if refuse else "请注意样本代表性"
+        total = sum(b.count for b in tallies.ballots if b.method == m.code)
+        if total < m.min_ballots:
+            message = f"“{m.title}”共 {total} 份答卷,少于规定的 {m.min_ballots} 份:{then}"
+            out.append(Shortfall(m.code, "", total, m.min_ballots, refuse, message))
+        for p in scored:
+            if m.code not in p.methods or not m.min_unit_ballots:
+                continue
+            figure = p.methods[m.code]
+            found = (figure.ballots or 0) if figure is not None else 0
+            if found < m.min_unit_ballots:
+                message = (
+                    f"{p.unit.name}({p.unit.code})的“{m.title}”只有 {found} 份答卷,"
+                    f"少于规定的每个单位 {m.min_unit_ballots} 份:{then}"
+                )
+                out.append(
+                    Shortfall(m.code, p.unit.code, found, m.min_unit_ballots, refuse, message)
+                )
+    return out
 
 
 def _rank_group(

@@ -153,6 +153,18 @@ def results_json(results: Results, *, breakdown: bool = False) -> dict[str, Any]
         ],
         "notes": list(results.notes),
     }
+    if results.shortfalls:  # version 2 only: a version-1 file's JSON keeps its keys
+        data["shortfalls"] = [
+            {
+                "method": s.method,
+                "unit": s.unit or None,
+                "found": s.found,
+                "required": s.required,
+                "refuse": s.refuse,
+                "message": s.message,
+            }
+            for s in results.shortfalls
+        ]
     if breakdown:
         data["breakdown"] = breakdown_json(results)
     return data

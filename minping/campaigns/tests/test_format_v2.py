@@ -549,3 +549,28 @@ class CaseByCaseDataTests(FilesMixin, BaseTestCase):
             do_propose_deduction(**propose, points=Decimal(3))  # type: ignore[arg-type]
         deduction = do_propose_deduction(**propose, points=Decimal(1))  # type: ignore[arg-type]
         self.assertEqual(deduction.points, 1)
+
+
+class MinimumSampleDefinitionTests(DefinitionTestCase):
+    """Item 7: ``min_ballots``, ``min_unit_ballots`` and ``too_few`` on a ballot method."""
+
+    SAMPLES = (
+        'weight = 25\ninput = "ballots"\nmin_ballots = 500\nmin_unit_ballots = 20\n'
+        'too_few = "refuse"'
+    )
+
+    def test_read_in_version_2(self) -> None:
+        method = parse_definition(v2('weight = 25\ninput = "ballots"', self.SAMPLES)).methods[0]
+        self.assertEqual(
+            (method.min_ballots, method.min_unit_ballots, method.too_few), (500, 20, "refuse")
+        )
+
+    def test_only_version_2_ballot_methods_and_known_outcomes(self) -> None:
+        text = edit(YINCHUAN, 'weight = 25\ninput = "ballots"', self.SAMPLES)
+        self.assertProblem(text, line_of(text, "min_ballots"), "最低样本量", "第 2 版")
+        scores = v2(
+            'weight = 25\ninput = "scores"', 'weight = 25\ninput = "scores"\nmin_ballots = 5'
+        )
+        self.assertProblem(scores, line_of(scores, "min_ballots"), "只适用于以答卷计分的方法")
+        odd = v2('weight = 25\ninput = "ballots"', self.SAMPLES.replace('"refuse"', '"stop"'))
+        self.assertProblem(odd, line_of(odd, "too_few"), '只能是 "warn"')

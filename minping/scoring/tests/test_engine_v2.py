@@ -23,6 +23,8 @@ from minping.campaigns.definition import (
 )
 from minping.campaigns.participation import UnitDef
 from minping.scoring.engine import (
+    AnswerCount,
+    BallotCount,
     DeductionInput,
     ScoreInput,
     Tallies,
@@ -479,3 +481,48 @@ class CaseByCasePointsTests(SimpleTestCase):
         self.assertEqual(a.source_totals[0].formula, "1.5×1 + 0.5×2 = 2.50")
         reasons = [(ln.counted, ln.reason) for ln in a.deduction_lines[2:]]
         self.assertEqual(reasons, [(False, "未确定分值"), (False, "分值 3 超过上限 2")])
+
+
+class MinimumSampleTests(SimpleTestCase):
+    """Item 7: 000's 测评问卷不少于500份 as a rule checked when results are computed."""
+
+    def definition(self, too_few: str) -> CampaignDefinition:
+        survey = MethodDef(
+            "survey", "问卷评议", D(100), min_ballots=5, min_unit_ballots=2, too_few=too_few
+        )
+        return campaign(format=2, methods=(survey,))
+
+    def tallies(self) -> Tallies:
+        # a: 3 questionnaires, all 好 (100); b: 1, 较好 (80). Campaign: 3 + 1 = 4 < 5.
+        answers, ballots = [], []
+        for unit, level, n in (("a", "好", 3), ("b", "较好", 1)):
+            answers.append(AnswerCount("survey", unit, "a", level, n))
+            ballots.append(BallotCount("survey", unit, n))
+        return Tallies(units=UNITS, answers=tuple(answers), ballots=tuple(ballots))
+
+    def test_a_warning_keeps_the_results_complete(self) -> None:
+        results = compute(self.definition("warn"), self.tallies())
+        found = [(s.unit, s.found, s.required, s.refuse) for s in results.shortfalls]
+        # The campaign has 4 of 5; b has 1 of 2 per unit; a's 3 are enough.
+        self.assertEqual(found, [("", 4, 5, False), ("b", 1, 2, False)])
+        self.assertTrue(results.complete)
+        self.assertIn("“问卷评议”共 4 份答卷,少于规定的 5 份:请注意样本代表性", results.notes)
+        self.assertEqual({u.unit: u.composite for u in results.units}, {"a": 100, "b": 80})
+        self.assertEqual(len(results_json(results)["shortfalls"]), 2)
+
+    def test_a_refusal_makes_them_incomplete(self) -> None:
+        results = compute(self.definition("refuse"), self.tallies())
+        self.assertFalse(results.complete)
+        self.assertTrue(all(s.refuse for s in results.shortfalls))
+        # Enough questionnaires: nothing is said and the JSON has no such key.
+        plenty = Tallies(
+            units=UNITS,
+            answers=(
+                AnswerCount("survey", "a", "a", "好", 3),
+                AnswerCount("survey", "b", "a", "好", 2),
+            ),
+            ballots=(BallotCount("survey", "a", 3), BallotCount("survey", "b", 2)),
+        )
+        enough = compute(self.definition("refuse"), plenty)
+        self.assertTrue(enough.complete)
+        self.assertNotIn("shortfalls", results_json(enough))
