@@ -66,6 +66,8 @@ CAMPAIGN_FIELDS = (
     "unsatisfactory",
     "watchlist",
     "group_grading",
+    "baseline_bottom",
+    "baseline_criticised",
     "approval_code",
     "approval_title",
     "format",
@@ -341,6 +343,8 @@ def _campaign_values(definition: CampaignDefinition) -> dict[str, Any]:
         "excellent": definition.grading.excellent,
         "unsatisfactory": definition.grading.unsatisfactory,
         "watchlist": definition.grading.watchlist,
+        "baseline_bottom": definition.grading.baseline_bottom,
+        "baseline_criticised": definition.grading.baseline_criticised,
         "group_grading": {
             g.code: quotas
             for g in definition.groups
@@ -617,6 +621,8 @@ _FIELD_LABELS = {
     "unsatisfactory": "不满意名额",
     "watchlist": "重点跟踪名额",
     "group_grading": "各组别名额",
+    "baseline_bottom": "上年排名后几名列为重点督查",
+    "baseline_criticised": "上年受通报批评的列为重点督查",
     "min_ballots": "最低答卷数(全活动)",
     "min_unit_ballots": "每个单位最低答卷数",
     "too_few": "样本不足时",

@@ -41,7 +41,7 @@ import math
 import re
 import tomllib
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -274,6 +274,11 @@ class GradingDef:
     excellent: int = 0
     unsatisfactory: int = 0
     watchlist: int = 0
+    # Version 2 (seed 003, R-24): this year's focus (重点督查) is last year's bottom N of the
+    # group (by the baseline's composites) and, with ``baseline_criticised``, every unit the
+    # baseline campaign deducted points from (通报批评).
+    baseline_bottom: int = 0
+    baseline_criticised: bool = False
 
 
 GRADING_KEYS = ("excellent", "unsatisfactory", "watchlist")
@@ -342,12 +347,8 @@ class CampaignDefinition:
         found = next((g for g in self.groups if g.code == group), None)
         if found is None:
             return self.grading
-        return GradingDef(
-            *(
-                own if (own := getattr(found, key)) is not None else getattr(self.grading, key)
-                for key in GRADING_KEYS
-            )
-        )
+        own = {key: value for key in GRADING_KEYS if (value := getattr(found, key)) is not None}
+        return replace(self.grading, **own)
 
     @property
     def group_codes(self) -> list[str]:
@@ -1548,9 +1549,21 @@ class _Reader:
             return GradingDef()
         path: Path = ("grading",)
         known = {"excellent", "unsatisfactory", "watchlist"}
-        self.keys(table, path, known, ())
+        self.keys(table, path, known | {"baseline_bottom", "baseline_criticised"}, ())
         numbers = {key: self.integer(table, key, path, low=0, high=1000) for key in sorted(known)}
-        return GradingDef(**{key: value or 0 for key, value in numbers.items()})
+        focus: dict[str, Any] = {}
+        for key in ("baseline_bottom", "baseline_criticised"):
+            if key in table and self.needs_v2(
+                (*path, key), f"grading.{key}(按上年结果确定重点督查对象)"
+            ):
+                if key == "baseline_bottom":
+                    focus[key] = self.integer(table, key, path, low=0, high=1000) or 0
+                else:
+                    focus[key] = bool(self.boolean(table, key, path))
+        grading = GradingDef(
+            numbers["excellent"] or 0, numbers["unsatisfactory"] or 0, numbers["watchlist"] or 0
+        )
+        return replace(grading, **focus)
 
 
 def _raw_codes(items: Any) -> set[str]:

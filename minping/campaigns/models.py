@@ -53,6 +53,9 @@ class Campaign(models.Model):
     watchlist = models.PositiveSmallIntegerField("每种方法的重点跟踪名额", default=0)
     # Version 2: numbers a group gives itself, {"nt-windows": {"excellent": 10}}.
     group_grading = models.JSONField("各组别名额", default=dict, blank=True)
+    # Version 2 (R-24, seed 003): focus on last year's bottom N and on units it criticised.
+    baseline_bottom = models.PositiveSmallIntegerField("上年排名后几名列为重点督查", default=0)
+    baseline_criticised = models.BooleanField("上年受通报批评的列为重点督查", default=False)
     definition = models.TextField("定义文件原文", blank=True)
     published_at = models.DateTimeField("结果发布时间", null=True, blank=True)
     # results need this body's approval before units or the public see them.
@@ -126,7 +129,13 @@ class Campaign(models.Model):
                 StageDef(st.code, st.title, st.starts, st.ends)
                 for st in self.stages.order_by("order")
             ),
-            grading=GradingDef(self.excellent, self.unsatisfactory, self.watchlist),
+            grading=GradingDef(
+                self.excellent,
+                self.unsatisfactory,
+                self.watchlist,
+                self.baseline_bottom,
+                self.baseline_criticised,
+            ),
             submissions=self._submission_defs(),
             approval=(
                 ApprovalDef(self.approval_code, self.approval_title) if self.approval_code else None

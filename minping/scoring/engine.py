@@ -57,6 +57,7 @@ from minping.campaigns.definition import (
     SCORES,
     CampaignDefinition,
     CaseFormulaDef,
+    GradingDef,
     LevelDef,
     MethodDef,
 )
@@ -171,6 +172,8 @@ class Baseline:
     campaign: str
     composites: Mapping[str, Decimal | None]
     source: str = ""  # how they were obtained, shown in the breakdown
+    # Units the baseline deducted points from (通报批评), for a version-2 focus list.
+    criticised: frozenset[str] = frozenset()
 
 
 # --- output -----------------------------------------------------------------
@@ -311,6 +314,8 @@ class UnitResult:
     grade_reason: str = ""
     eligible: bool = True  # False: lost award eligibility (R-39)
     ineligible_reason: str = ""  # why, as recorded
+    # Version 2: why the unit is a focus of supervision this year, from last year's results.
+    focus: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -835,6 +840,30 @@ def _deduct_from_methods(
     return out, applied
 
 
+def _focus(
+    grading: GradingDef, members: list[_Scored], baseline: Baseline | None
+) -> dict[str, tuple[str, ...]]:
+    """Version 2 (seed 003): last year's bottom N of the group and the units it criticised."""
+    if baseline is None or not (grading.baseline_bottom or grading.baseline_criticised):
+        return {}
+    last = {
+        p.unit.code: value
+        for p in members
+        if (value := baseline.composites.get(p.unit.code)) is not None
+    }
+    bottom = with_ties(last, grading.baseline_bottom, lowest=True)
+    out: dict[str, tuple[str, ...]] = {}
+    for p in members:
+        why = []
+        if p.unit.code in bottom:
+            why.append(f"上年综合得分本组后 {grading.baseline_bottom} 名")
+        if grading.baseline_criticised and p.unit.code in baseline.criticised:
+            why.append("上年受通报批评(减分)")
+        if why:
+            out[p.unit.code] = tuple(why)
+    return out
+
+
 def _stray_answers(campaign: CampaignDefinition, tallies: Tallies) -> list[str]:
     """Answers naming a method, indicator or level the campaign lacks: left out, and said so."""
     methods = {m.code for m in campaign.methods if m.input == BALLOTS}
@@ -996,6 +1025,7 @@ def _rank_group(
         lowest=True,
     )
 
+    focus = _focus(grading, members, baseline)
     method_ranks: dict[str, dict[str, int]] = {}
     watch: dict[str, set[str]] = {}
     for m in own:
@@ -1054,6 +1084,7 @@ def _rank_group(
                 grade_reason=reason,
                 eligible=code not in ineligible,
                 ineligible_reason=(reasons or {}).get(code, "") if code in ineligible else "",
+                focus=focus.get(code, ()),
             )
         )
     # Ranked units by rank; units without a composite last, by code.

@@ -120,7 +120,14 @@ def unit_json(results: Results, unit: UnitResult) -> dict[str, Any]:
             if not unit.eligible and results.campaign.format >= 2
             else {}
         ),
+        **({"focus": list(unit.focus)} if _focus_asked(results) else {}),
     }
+
+
+def _focus_asked(results: Results) -> bool:
+    """Whether the campaign (version 2) takes a focus list from last year's results."""
+    grading = results.campaign.grading
+    return bool(grading.baseline_bottom or grading.baseline_criticised)
 
 
 def results_json(results: Results, *, breakdown: bool = False) -> dict[str, Any]:

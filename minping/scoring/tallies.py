@@ -157,20 +157,30 @@ def read_baseline(campaign: Campaign) -> engine.Baseline | None:
         .first()
     )
     if snapshot is not None:
+        units = snapshot.results.get("units", [])
         composites = {
             u["unit"]: None if u.get("composite") is None else Decimal(str(u["composite"]))
-            for u in snapshot.results.get("units", [])
+            for u in units
         }
         return engine.Baseline(
             code,
             composites,
             source=f"{code} 已发布结果(快照 #{snapshot.pk},{snapshot.computed_at:%Y-%m-%d})",
+            criticised=frozenset(
+                u["unit"] for u in units if any(v for v in (u.get("deductions") or {}).values())
+            ),
         )
     results = engine.compute(base.as_definition(), read_tallies(base))
     composites = {
         u.unit: None if u.composite is None else engine.round2(u.composite) for u in results.units
     }
-    return engine.Baseline(code, composites, source=f"{code} 尚无已发布结果,按现有数据计算")
+    criticised = frozenset(u.unit for u in results.units if any(u.deductions.values()))
+    return engine.Baseline(
+        code,
+        composites,
+        source=f"{code} 尚无已发布结果,按现有数据计算",
+        criticised=criticised,
+    )
 
 
 def load_results(campaign: Campaign) -> engine.Results:

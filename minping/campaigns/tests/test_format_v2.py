@@ -574,3 +574,20 @@ class MinimumSampleDefinitionTests(DefinitionTestCase):
         self.assertProblem(scores, line_of(scores, "min_ballots"), "只适用于以答卷计分的方法")
         odd = v2('weight = 25\ninput = "ballots"', self.SAMPLES.replace('"refuse"', '"stop"'))
         self.assertProblem(odd, line_of(odd, "too_few"), '只能是 "warn"')
+
+
+class BaselineFocusDefinitionTests(DefinitionTestCase):
+    """Item 9: ``baseline_bottom`` and ``baseline_criticised`` in ``[grading]``."""
+
+    FOCUS = "watchlist = 3\nbaseline_bottom = 2\nbaseline_criticised = true"
+
+    def test_read_in_version_2(self) -> None:
+        grading = parse_definition(v2("watchlist = 3", self.FOCUS)).grading
+        self.assertEqual((grading.baseline_bottom, grading.baseline_criticised), (2, True))
+        self.assertEqual(parse_definition(V2).grading.baseline_bottom, 0)
+
+    def test_only_version_2_may_say_it(self) -> None:
+        text = edit(YINCHUAN, "watchlist = 3", self.FOCUS)
+        problems = self.problems(text)
+        self.assertEqual(len(problems), 2, problems)
+        self.assertIn("按上年结果确定重点督查对象", problems[0])

@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 
 from minping.campaigns.definition import (
     CampaignDefinition,
+    GradingDef,
     GroupDef,
     MethodDef,
     RuleDef,
@@ -25,6 +26,7 @@ from minping.campaigns.participation import UnitDef
 from minping.scoring.engine import (
     AnswerCount,
     BallotCount,
+    Baseline,
     DeductionInput,
     ScoreInput,
     Tallies,
@@ -526,3 +528,34 @@ class MinimumSampleTests(SimpleTestCase):
         enough = compute(self.definition("refuse"), plenty)
         self.assertTrue(enough.complete)
         self.assertNotIn("shortfalls", results_json(enough))
+
+
+class BaselineFocusTests(SimpleTestCase):
+    """Item 9 (seed 003, R-24): this year's focus from last year's results."""
+
+    def test_last_years_bottom_and_the_units_it_criticised(self) -> None:
+        grading = GradingDef(baseline_bottom=1, baseline_criticised=True)
+        definition = campaign(format=2, methods=(SURVEY,), grading=grading)
+        tallies = Tallies(
+            units=THREE,
+            scores=scores(("survey", "a", "90"), ("survey", "b", "80"), ("survey", "c", "85")),
+        )
+        # Last year: a 70 (the group's lowest), b 90 but criticised, c 80.
+        baseline = Baseline(
+            "t-2017", {"a": D(70), "b": D(90), "c": D(80)}, criticised=frozenset({"b"})
+        )
+        results = compute(definition, tallies, baseline)
+        focus = {u.unit: u.focus for u in results.units}
+        self.assertEqual(
+            focus,
+            {"a": ("上年综合得分本组后 1 名",), "b": ("上年受通报批评(减分)",), "c": ()},
+        )
+        data = results_json(results)
+        # Units by rank this year: a 90, c 85, b 80.
+        self.assertEqual(
+            [(u["unit"], u["focus"]) for u in data["units"]],
+            [("a", ["上年综合得分本组后 1 名"]), ("c", []), ("b", ["上年受通报批评(减分)"])],
+        )
+        # Without the keys (every version-1 file) there is no focus and no JSON key.
+        plain = compute(campaign(methods=(SURVEY,)), tallies, baseline)
+        self.assertNotIn("focus", results_json(plain)["units"][0])
