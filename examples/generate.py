@@ -31,6 +31,8 @@ UNIT_HEADER = ("code", "name", "parent", "group")
 BALLOT_HEADER = ("ballot", "method", "unit", "indicator", "level")
 SCORE_HEADER = ("method", "unit", "score")
 DEDUCTION_HEADER = ("unit", "rule", "date", "count", "evidence", "signed_off")
+# yc-2018 (a version-2 file) has a rule several bodies propose: each row names its proposer.
+SOURCED_DEDUCTION_HEADER = (*DEDUCTION_HEADER, "source")
 VETO_HEADER = ("unit", "rule", "date", "evidence")
 
 # A unit's latent quality: most units are good, a few are noticeably worse.
@@ -386,7 +388,7 @@ def yc_2018(w: Writer) -> None:
     rows += ballots_for(rater, "online", "wl", {u: rng.randint(10, 30) for u in ranked})
     w.csv(f"{example}/ballots.csv", BALLOT_HEADER, rows)
 
-    w.csv(f"{example}/deductions.csv", DEDUCTION_HEADER, yc_deductions(rng, ranked))
+    w.csv(f"{example}/deductions.csv", SOURCED_DEDUCTION_HEADER, yc_deductions(rng, ranked))
 
     # The document's own date, kept to show that the loader rejects it.
     text = (HERE / example / "campaign.toml").read_text(encoding="utf-8")
@@ -403,24 +405,25 @@ def yc_2018(w: Writer) -> None:
 
 def yc_deductions(rng: random.Random, ranked: list[str]) -> list[tuple[object, ...]]:
     """A year of deductions: each kind of rule, both sign-off states, the window's edges,
-    dates outside the window, and one unit whose media deductions pass the cap of 5."""
+    dates outside the window, and one unit whose media deductions pass the cap of 5.
+    The last column names the proposing body of the rule that three bodies propose."""
     picks = rng.sample(ranked[:82], 10)
     industry = rng.choice(ranked[82:])
     rows: list[tuple[object, ...]] = [
-        (picks[0], "leader_case", "2018-03-16", 1, "银纪立〔2018〕7号 立案决定书", "是"),
-        (picks[1], "criticism_jiwei", "2018-05-09", 1, "市纪委监委通报〔2018〕第5期", "是"),
-        (picks[2], "criticism_gongwei", "2018-07-20", 2, "银机工通〔2018〕8号 两件", "是"),
-        (picks[3], "criticism_xuncha", "2018-09-12", 1, "市委巡察办通报〔2018〕3号", "是"),
+        (picks[0], "leader_case", "2018-03-16", 1, "银纪立〔2018〕7号 立案决定书", "是", ""),
+        (picks[1], "criticism", "2018-05-09", 1, "市纪委监委通报〔2018〕第5期", "是", "jiwei"),
+        (picks[2], "criticism", "2018-07-20", 2, "银机工通〔2018〕8号 两件", "是", "gongwei"),
+        (picks[3], "criticism", "2018-09-12", 1, "市委巡察办通报〔2018〕3号", "是", "xuncha"),
         # outside the window: before it starts and after it ends
-        (picks[4], "criticism_gongwei", "2017-11-28", 1, "银机工通〔2017〕21号", "是"),
-        (picks[5], "repeat_complaint", "2018-12-05", 1, "12345工单 YC20181205-0412 二次投诉", "是"),
+        (picks[4], "criticism", "2017-11-28", 1, "银机工通〔2017〕21号", "是", "gongwei"),
+        (picks[5], "repeat_complaint", "2018-12-05", 1, "12345工单 YC20181205-0412 二次投诉", "是", ""),  # noqa: E501
         # on the window's first and last day
-        (picks[6], "criticism_jiwei", "2017-12-01", 1, "市纪委监委通报〔2017〕第12期", "是"),
-        (picks[7], "no_interview", "2018-11-30", 1, "作风热线采访记录 第47期", "是"),
+        (picks[6], "criticism", "2017-12-01", 1, "市纪委监委通报〔2017〕第12期", "是", "jiwei"),
+        (picks[7], "no_interview", "2018-11-30", 1, "作风热线采访记录 第47期", "是", ""),
         # proposed but not yet signed off by the proposing body's head: does not count
-        (picks[8], "hotline_overdue", "2018-08-03", 1, "12345工单 YC20180803-0097 超期", "否"),
-        (industry, "repeat_complaint", "2018-06-21", 1, "12345工单 YC20180621-0233 二次投诉", "是"),
-        (industry, "hotline_overdue", "2018-10-11", 2, "作风热线栏目 第41期 两次超期", "是"),
+        (picks[8], "hotline_overdue", "2018-08-03", 1, "12345工单 YC20180803-0097 超期", "否", ""),
+        (industry, "repeat_complaint", "2018-06-21", 1, "12345工单 YC20180621-0233 二次投诉", "是", ""),  # noqa: E501
+        (industry, "hotline_overdue", "2018-10-11", 2, "作风热线栏目 第41期 两次超期", "是", ""),
     ]  # fmt: skip
     # One unit with 55 media events in the year: 55 × 0.1 = 5.5, capped at 5.
     capped = picks[9]
@@ -436,12 +439,13 @@ def yc_deductions(rng: random.Random, ranked: list[str]) -> list[tuple[object, .
         shares[-1] += total - sum(shares)
         for month, count in zip(months, shares, strict=True):
             day = random_day(rng, date(2018, month, 1), date(2018, month, 28))
-            rows.append((capped, rule, day.isoformat(), count, f"{evidence} 2018年{month}月", "是"))
+            evidence_text = f"{evidence} 2018年{month}月"
+            rows.append((capped, rule, day.isoformat(), count, evidence_text, "是", ""))
     return rows
 
 
 # ---------------------------------------------------------------------------
-# nt-2012 and nt-2012-windows — seed 002: Nantong, divisions and service-centre windows
+# nt-2012 — seed 002: Nantong, divisions and service-centre windows in one campaign
 
 # department code, name, divisions (suffix, name), has a window in the service centre
 NT_DEPARTMENTS = [
@@ -481,9 +485,22 @@ NT_DEPARTMENTS = [
 ]
 
 
+# The windows' questionnaire asks these; the divisions' survey the campaign's other indicators.
+NT_WINDOW_INDICATORS = ("zhengwu_gongkai", "shenpi_xiaoneng", "fuwu_shuiping", "shenpi_xingwei")
+
+
 def nt_2012(w: Writer) -> None:
-    divisions_campaign = load_campaign("nt-2012")
-    windows_campaign = load_campaign("nt-2012-windows")
+    """One version-2 campaign for the divisions and the windows, each with its methods."""
+    campaign = load_campaign("nt-2012")
+    indicators = campaign["indicators"]
+    divisions_campaign = {
+        **campaign,
+        "indicators": [i for i in indicators if i["code"] not in NT_WINDOW_INDICATORS],
+    }
+    windows_campaign = {
+        **campaign,
+        "indicators": [i for i in indicators if i["code"] in NT_WINDOW_INDICATORS],
+    }
     rng = random.Random(2012_002)
 
     units = []
@@ -506,23 +523,16 @@ def nt_2012(w: Writer) -> None:
     scores = []
     for method, base, spread in (("daily", 78, 8), ("midyear", 75, 10), ("inquiry", 72, 12)):
         scores += [(method, d, rater.score(d, base, spread)) for d in divisions]
-    w.csv("nt-2012/scores.csv", SCORE_HEADER, scores)
     survey = {d: rng.randint(30, 50) for d in divisions}
-    w.csv("nt-2012/ballots.csv", BALLOT_HEADER, ballots_for(rater, "survey", "dc", survey))
+    ballots = ballots_for(rater, "survey", "dc", survey)
 
     rater = Rater(rng, windows_campaign)
     rater.set_quality(windows, weak=rng.sample(windows, 4))
-    w.csv(
-        "nt-2012-windows/scores.csv",
-        SCORE_HEADER,
-        [("daily", u, rater.score(u, 80, 8)) for u in windows],
-    )
+    scores += [("window_daily", u, rater.score(u, 80, 8)) for u in windows]
     users = {u: rng.randint(25, 45) for u in windows}
-    w.csv(
-        "nt-2012-windows/ballots.csv",
-        BALLOT_HEADER,
-        ballots_for(rater, "service_users", "fw", users),
-    )
+    ballots += ballots_for(rater, "service_users", "fw", users)
+    w.csv("nt-2012/scores.csv", SCORE_HEADER, scores)
+    w.csv("nt-2012/ballots.csv", BALLOT_HEADER, ballots)
 
 
 # ---------------------------------------------------------------------------

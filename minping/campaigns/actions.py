@@ -22,12 +22,13 @@ from django.db import models, transaction
 from django.db.models import F
 
 from minping.audit.log import record
-from minping.campaigns.definition import CASE_RATES, CampaignDefinition, LineMap
+from minping.campaigns.definition import CASE_RATES, GRADING_KEYS, CampaignDefinition, LineMap
 from minping.campaigns.models import (
     Campaign,
     DeductionRule,
     DeductionSource,
     Indicator,
+    IneligibilityRule,
     Method,
     ScaleLevel,
     Stage,
@@ -48,6 +49,7 @@ DEFINITION_MODELS: tuple[type[models.Model], ...] = (
     DeductionSource,
     DeductionRule,
     VetoRule,
+    IneligibilityRule,
     SubmissionRequirement,  # the requirements the file states
 )
 
@@ -63,6 +65,9 @@ CAMPAIGN_FIELDS = (
     "excellent",
     "unsatisfactory",
     "watchlist",
+    "group_grading",
+    "baseline_bottom",
+    "baseline_criticised",
     "approval_code",
     "approval_title",
     "issuer",
@@ -94,6 +99,7 @@ KINDS = (
     _Kind("sources", "减分来源", DeductionSource, "deduction_sources"),
     _Kind("rules", "减分规则", DeductionRule, "deduction_rules"),
     _Kind("vetoes", "一票否决规则", VetoRule, "veto_rules"),
+    _Kind("ineligibility", "取消评优资格情形", IneligibilityRule, "ineligibility_rules"),
     _Kind("stages", "阶段", Stage, "stages", cosmetic=True),
     # After the stages they may name.
     _Kind(
@@ -257,6 +263,10 @@ def _wanted_rows(definition: CampaignDefinition) -> dict[str, dict[str, dict[str
                     "deadline": m.deadline,
                     "case_formula": formula_to_json(m.cases),
                     "scored": m.scored,
+                    "groups": [*m.groups],
+                    "min_ballots": m.min_ballots,
+                    "min_unit_ballots": m.min_unit_ballots,
+                    "too_few": m.too_few,
                 },
             )
             for m in definition.methods
@@ -267,11 +277,21 @@ def _wanted_rows(definition: CampaignDefinition) -> dict[str, dict[str, dict[str
         "rules": [
             (
                 r.code,
-                {"title": r.title, "source": r.source, "points": r.points, "sources": [*r.sources]},
+                {
+                    "title": r.title,
+                    "source": r.source,
+                    "points": r.points,
+                    "sources": [*r.sources],
+                    "method": r.method,
+                    "max_points": r.max_points,
+                },
             )
             for r in definition.rules
         ],
         "vetoes": [(v.code, {"title": v.title}) for v in definition.vetoes],
+        "ineligibility": [
+            (r.code, {"title": r.title, "body": r.body}) for r in definition.ineligibility
+        ],
         "stages": [
             (s.code, {"title": s.title, "starts": s.starts, "ends": s.ends})
             for s in definition.stages
@@ -345,6 +365,13 @@ def _campaign_values(definition: CampaignDefinition) -> dict[str, Any]:
         "excellent": definition.grading.excellent,
         "unsatisfactory": definition.grading.unsatisfactory,
         "watchlist": definition.grading.watchlist,
+        "baseline_bottom": definition.grading.baseline_bottom,
+        "baseline_criticised": definition.grading.baseline_criticised,
+        "group_grading": {
+            g.code: quotas
+            for g in definition.groups
+            if (quotas := {k: v for k in GRADING_KEYS if (v := getattr(g, k)) is not None})
+        },
         "approval_code": definition.approval.code if definition.approval else "",
         "approval_title": definition.approval.title if definition.approval else "",
         "issuer": definition.issuer,
@@ -617,6 +644,12 @@ _FIELD_LABELS = {
     "excellent": "优秀名额",
     "unsatisfactory": "不满意名额",
     "watchlist": "重点跟踪名额",
+    "group_grading": "各组别名额",
+    "baseline_bottom": "上年排名后几名列为重点督查",
+    "baseline_criticised": "上年受通报批评的列为重点督查",
+    "min_ballots": "最低答卷数(全活动)",
+    "min_unit_ballots": "每个单位最低答卷数",
+    "too_few": "样本不足时",
     "order": "顺序",
     "points": "分值",
     "satisfied": "计入满意",
@@ -626,6 +659,8 @@ _FIELD_LABELS = {
     "floor": "减分后最低得分",
     "source": "减分来源",
     "sources": "提出单位",
+    "method": "从该方法得分中减",
+    "max_points": "每次减分上限(逐件确定)",
     "starts": "开始日期",
     "ends": "结束日期",
     "approval_code": "审定机关代码",

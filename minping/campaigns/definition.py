@@ -44,7 +44,7 @@ import math
 import re
 import tomllib
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -150,6 +150,18 @@ class MethodDef:
     # Version 2, ``scored = false``: recorded and ranked on its own, never in the
     # composite (seed 003's self-assessment); its weight is 0.
     scored: bool = True
+    # Version 2: the groups it applies to (Nantong's 综合考评 only for the divisions);
+    # empty: every group. The weights of each group's methods sum to 100.
+    groups: tuple[str, ...] = ()
+    # Version 2: minimum samples of a ballot method (000: 测评问卷不少于500份), checked when
+    # results are computed: ``min_ballots`` in the whole campaign, ``min_unit_ballots`` per
+    # ranked unit (its parts' included); ``too_few`` "warn" or "refuse" (results incomplete).
+    min_ballots: int = 0
+    min_unit_ballots: int = 0
+    too_few: str = "warn"
+
+    def applies_to(self, group: str | None) -> bool:
+        return not self.groups or group in self.groups
 
 
 @dataclass(frozen=True)
@@ -173,6 +185,8 @@ class RuleDef:
     ``sources`` (version 2, ``sources = [...]``): every body that may propose it, when
     several do (被市纪委监委、市直机关工委、市委巡察办通报批评的); ``source`` is then the
     first of them, and each deduction names its own. Empty for a rule of one source.
+    ``method`` (version 2): the code of the method whose score its deductions come off
+    (R-20: Yinchuan's 网络及跟踪评议); empty: off the composite (S-4).
     """
 
     code: str
@@ -180,6 +194,10 @@ class RuleDef:
     source: str
     points: Decimal
     sources: tuple[str, ...] = ()
+    method: str = ""
+    # Version 2, ``max_points``: the points are set case by case, at most this many per
+    # event (seed 003's 督查扣分); each deduction carries its own figure and ``points`` is 0.
+    max_points: Decimal | None = None
 
     @property
     def proposers(self) -> tuple[str, ...]:
@@ -193,6 +211,16 @@ class VetoDef:
 
     code: str
     title: str
+
+
+@dataclass(frozen=True)
+class IneligibilityDef:
+    """A reason a unit loses award eligibility (R-39): never excellent, not thereby
+    unsatisfactory (version 2, ``[[ineligibility]]``). ``body``: who finds it."""
+
+    code: str
+    title: str
+    body: str = ""
 
 
 @dataclass(frozen=True)
@@ -229,10 +257,17 @@ class ApprovalDef:
 
 @dataclass(frozen=True)
 class GroupDef:
-    """A ranking group taking part (R-02)."""
+    """A ranking group taking part (R-02).
+
+    ``excellent``, ``unsatisfactory`` and ``watchlist`` (version 2) replace ``[grading]``'s
+    numbers for this group (Nantong: 6 先进处室, 10 优质服务窗口); None: as ``[grading]``.
+    """
 
     code: str
     title: str = ""  # empty in a file: keep the group's existing name
+    excellent: int | None = None
+    unsatisfactory: int | None = None
+    watchlist: int | None = None
 
 
 @dataclass(frozen=True)
@@ -242,7 +277,14 @@ class GradingDef:
     excellent: int = 0
     unsatisfactory: int = 0
     watchlist: int = 0
+    # Version 2 (seed 003, R-24): this year's focus (重点督查) is last year's bottom N of the
+    # group (by the baseline's composites) and, with ``baseline_criticised``, every unit the
+    # baseline campaign deducted points from (通报批评).
+    baseline_bottom: int = 0
+    baseline_criticised: bool = False
 
+
+GRADING_KEYS = ("excellent", "unsatisfactory", "watchlist")
 
 DEFAULT_LEVELS = (
     LevelDef("好", Decimal(100), True),
@@ -278,6 +320,7 @@ class CampaignDefinition:
     issuer: str = ""
     verify_phone: str = ""
     format: int = 1  # the file's version (``format = 2``); 1 without the key
+    ineligibility: tuple[IneligibilityDef, ...] = ()  # version 2 (R-39)
 
     @property
     def period(self) -> tuple[datetime.date, datetime.date]:
@@ -293,6 +336,24 @@ class CampaignDefinition:
             starts += [d for d in (m.starts,) if d]
             ends += [d for d in (m.ends, m.deadline) if d]
         return min(starts), max(ends)
+
+    @property
+    def source_methods(self) -> dict[str, str]:
+        """Each source's deductions come off this method's score; "" (or absent): the composite.
+        A version-2 file keeps every rule of one source on one place (the parser checks)."""
+        return {s: r.method for r in self.rules for s in r.proposers if r.method}
+
+    def methods_for(self, group: str | None) -> tuple[MethodDef, ...]:
+        """The methods that apply to ``group`` (version 2 may limit a method to some groups)."""
+        return tuple(m for m in self.methods if m.applies_to(group))
+
+    def grading_for(self, group: str | None) -> GradingDef:
+        """``[grading]`` with the numbers the group itself gives (version 2)."""
+        found = next((g for g in self.groups if g.code == group), None)
+        if found is None:
+            return self.grading
+        own = {key: value for key in GRADING_KEYS if (value := getattr(found, key)) is not None}
+        return replace(self.grading, **own)
 
     @property
     def group_codes(self) -> list[str]:
@@ -606,7 +667,12 @@ TOP_KEYS = {
     "approval",
     "issuer",
     "verify_phone",
+    "ineligibility",
 }
+
+# Version 2: a ballot method's minimum samples, and what falling short of them does.
+SAMPLE_KEYS = ("min_ballots", "min_unit_ballots", "too_few")
+TOO_FEW = ("warn", "refuse")
 
 # A method's keys besides code, title, weight and input; read in every version.
 METHOD_WORKFLOW_KEYS = {"body", "starts", "ends", "deadline", "cases"}
@@ -649,6 +715,8 @@ class _Reader:
         self.problems = problems
         self.bad_dates = bad_dates
         self.format = 1
+        self.method_codes: list[str] = []
+        self.group_list: list[str] = []
 
     def add(self, path: Path, message: str) -> None:
         self.problems.add(message, self.lines.line(path))
@@ -843,6 +911,7 @@ class _Reader:
         title = self.string(data, "title", (), max_length=200)
         year = self.integer(data, "year", (), low=1990, high=2100)
         groups = self.groups(data)
+        self.group_list = [g.code for g in groups or ()]
         exclude = self.exclude(data)
         publish = bool(self.boolean(data, "publish", ()))
         baseline = None
@@ -856,6 +925,7 @@ class _Reader:
         levels = self.scale(data)
         indicators = self.indicators(data)
         methods = self.methods(data)
+        self.method_codes = [m.code for m in methods]
         if any(m.input == BALLOTS for m in methods) and not data.get("indicators"):
             self.add(
                 ("indicators",),
@@ -869,6 +939,7 @@ class _Reader:
         approval = self.approval(data)
         issuer = self.string(data, "issuer", (), max_length=100) or ""
         verify_phone = self.phone(data)
+        ineligibility = self.ineligibility(data)
         if self.problems or code is None or title is None or year is None or groups is None:
             return None
         return CampaignDefinition(
@@ -894,6 +965,7 @@ class _Reader:
             issuer=issuer,
             verify_phone=verify_phone,
             format=self.format,
+            ineligibility=ineligibility,
         )
 
     def phone(self, data: dict[str, Any]) -> str:
@@ -905,6 +977,22 @@ class _Reader:
             )
             return ""
         return value
+
+    def ineligibility(self, data: dict[str, Any]) -> tuple[IneligibilityDef, ...]:
+        """``[[ineligibility]]`` (version 2): why a unit may lose award eligibility (R-39)."""
+        if "ineligibility" not in data or not self.needs_v2(
+            ("ineligibility",), "[[ineligibility]](取消评优资格的情形)"
+        ):
+            return ()
+        items = self.tables(data, "ineligibility", ())
+        self.unique_codes(items, "取消评优资格情形代码")
+        out = []
+        for where, item in items:
+            code, title = self.item(where, item, {"code", "title", "body"}, ("code", "title"))
+            body = self.string(item, "body", where, max_length=200)
+            if code and title:
+                out.append(IneligibilityDef(code, title, body or ""))
+        return tuple(out)
 
     def groups(self, data: dict[str, Any]) -> tuple[GroupDef, ...] | None:
         if "groups" not in data:
@@ -920,11 +1008,15 @@ class _Reader:
         for i, item in enumerate(value):
             where: Path = ("groups", i)
             if isinstance(item, dict):
-                self.keys(item, where, {"code", "title"}, ("code",))
+                self.keys(item, where, {"code", "title", *GRADING_KEYS}, ("code",))
                 code = self.code(item["code"], (*where, "code")) if "code" in item else None
                 title = self.string(item, "title", where, max_length=100)
+                quotas: dict[str, int | None] = {}
+                for key in GRADING_KEYS:
+                    if key in item and self.needs_v2((*where, key), f"组别的 {key}(按组别设名额)"):
+                        quotas[key] = self.integer(item, key, where, low=0, high=1000)
                 if code is not None:
-                    out.append(GroupDef(code, title or ""))
+                    out.append(GroupDef(code, title or "", **quotas))
             elif (code := self.code(item, where)) is not None:
                 out.append(GroupDef(code))
         self.unique(((("groups", i), g.code) for i, g in enumerate(out)), "组别")
@@ -1047,7 +1139,8 @@ class _Reader:
             code, title = self.item(
                 where,
                 item,
-                {"code", "title", "weight", "input", "scored"} | METHOD_WORKFLOW_KEYS,
+                {"code", "title", "weight", "input", "scored", "groups", *SAMPLE_KEYS}
+                | METHOD_WORKFLOW_KEYS,
                 ("code", "title", "weight") if scored else ("code", "title"),
                 200,
             )
@@ -1064,9 +1157,25 @@ class _Reader:
                 )
             weights.append((code or _name(where), weight))
             workflow = self.method_workflow(item, where, kind)
+            groups = self.method_groups(item, where)
+            samples = self.method_samples(item, where, kind)
             if code and title and weight is not None and kind in INPUTS:
-                out.append(MethodDef(code, title, weight, kind, **workflow, scored=scored))
-        if items and all(w is not None for _, w in weights):
+                out.append(
+                    MethodDef(
+                        code,
+                        title,
+                        weight,
+                        kind,
+                        **workflow,
+                        scored=scored,
+                        groups=groups,
+                        **samples,
+                    )
+                )
+        if any("groups" in item for _, item in items):
+            if len(out) == len(items):
+                self.weights_per_group(out)
+        elif items and all(w is not None for _, w in weights):
             total = sum((w for _, w in weights if w is not None), Decimal(0))
             if total != 100:
                 parts = " + ".join(f"{c} {_number_text(w)}" for c, w in weights if w is not None)
@@ -1075,6 +1184,66 @@ class _Reader:
                     f"评议方法的权重(weight)合计应为 100,现在是 {_number_text(total)}({parts})",
                 )
         return tuple(out)
+
+    def method_samples(self, item: dict[str, Any], where: Path, kind: Any) -> dict[str, Any]:
+        """``min_ballots``, ``min_unit_ballots``, ``too_few`` (version 2): minimum samples."""
+        written = [key for key in SAMPLE_KEYS if key in item]
+        if not written or not self.needs_v2((*where, written[0]), f"{_name(where)} 的最低样本量"):
+            return {}
+        if kind != BALLOTS:
+            self.add(
+                (*where, written[0]),
+                f'{_name(where)} 的最低样本量只适用于以答卷计分的方法(input = "ballots")',
+            )
+            return {}
+        out: dict[str, Any] = {}
+        for key in ("min_ballots", "min_unit_ballots"):
+            if (n := self.integer(item, key, where, low=0, high=10_000_000)) is not None:
+                out[key] = n
+        if "too_few" in item:
+            if item["too_few"] in TOO_FEW:
+                out["too_few"] = item["too_few"]
+            else:
+                self.add(
+                    (*where, "too_few"),
+                    f'{_name((*where, "too_few"))} 只能是 "warn"(提示)或 "refuse"(结果不完整,'
+                    f"不能作为正式结果),而不是“{item['too_few']}”",
+                )
+        return out
+
+    def method_groups(self, item: dict[str, Any], where: Path) -> tuple[str, ...]:
+        """``groups = ["nt-divisions"]`` (version 2): the groups a method applies to."""
+        if "groups" not in item:
+            return ()
+        at: Path = (*where, "groups")
+        if not self.needs_v2(at, f"{_name(at)}(只适用于某些组别的方法)"):
+            return ()
+        value = item["groups"]
+        if not isinstance(value, list) or not value:
+            self.add(at, f'{_name(at)} 应为组别代码的数组,如 ["agencies"]')
+            return ()
+        codes = tuple(c for v in value if (c := self.code(v, at)) is not None)
+        for code in codes:
+            if code not in self.group_list:
+                known = "、".join(self.group_list) or "(无)"
+                self.add(at, f"{_name(at)} 中的“{code}”不是本活动的组别(groups:{known})")
+        self.unique(((at, c) for c in codes), f"{_name(at)} 中的组别")
+        return codes
+
+    def weights_per_group(self, methods: list[MethodDef]) -> None:
+        """With methods limited to some groups, each group's methods weigh 100 together."""
+        for group in self.group_list:
+            mine = [m for m in methods if m.applies_to(group)]
+            total = sum((m.weight for m in mine), Decimal(0))
+            if not mine:
+                self.add(("groups",), f"组别“{group}”没有适用的评议方法")
+            elif total != 100:
+                parts = " + ".join(f"{m.code} {_number_text(m.weight)}" for m in mine)
+                self.add(
+                    ("methods",),
+                    f"组别“{group}”适用的评议方法权重合计应为 100,"
+                    f"现在是 {_number_text(total)}({parts})",
+                )
 
     def method_scored(self, item: dict[str, Any], where: Path) -> bool:
         """``scored = false`` (version 2): a method recorded but not scored."""
@@ -1118,6 +1287,7 @@ class _Reader:
             )
         sources = self.sources(table)
         rules = self.rules(table, {s.code for s in sources}, _raw_codes(table.get("sources")))
+        self.one_place_per_source(table, rules)
         return start, end, sources, rules
 
     def sources(self, table: dict[str, Any]) -> tuple[SourceDef, ...]:
@@ -1148,15 +1318,73 @@ class _Reader:
             code, title = self.item(
                 where,
                 item,
-                {"code", "title", "source", "sources", "points"},
-                ("code", "title", "points") if several else ("code", "title", "source", "points"),
+                {"code", "title", "source", "sources", "points", "method", "max_points"},
+                (
+                    ("code", "title")
+                    + (() if several else ("source",))
+                    + (() if "max_points" in item else ("points",))
+                ),
             )
             named = self.rule_sources(item, where, declared)
             points = self.decimal(item, "points", where, places=3, high=100)
+            max_points = None
+            if "max_points" in item and self.needs_v2(
+                (*where, "max_points"), f"{_name((*where, 'max_points'))}(分值逐件确定)"
+            ):
+                if "points" in item:
+                    self.add(
+                        (*where, "points"),
+                        f"{_name(where)} 不能同时写 points 和 max_points:"
+                        "分值逐件确定的规则只写上限 max_points",
+                    )
+                max_points = self.decimal(item, "max_points", where, places=3, high=100)
+                points = Decimal(0) if max_points else None
+                if max_points == 0:
+                    self.add((*where, "max_points"), f"{_name(where)} 的 max_points 应大于 0")
             valid = bool(named) and all(s in sources for s in named)
-            if code and title and valid and points is not None:
-                out.append(RuleDef(code, title, named[0], points, named if several else ()))
+            method = self.rule_method(item, where)
+            if code and title and valid and points is not None and method is not None:
+                out.append(
+                    RuleDef(
+                        code, title, named[0], points, named if several else (), method, max_points
+                    )
+                )
         return tuple(out)
+
+    def rule_method(self, item: dict[str, Any], where: Path) -> str | None:
+        """``method = "online"`` (version 2): the method the rule's deductions come off."""
+        if "method" not in item:
+            return ""
+        at: Path = (*where, "method")
+        if not self.needs_v2(at, f"{_name(at)}(从某一种评议方法的得分中减分)"):
+            return None
+        code = self.code(item["method"], at)
+        if code is not None and code not in self.method_codes:
+            known = "、".join(self.method_codes) or "(无)"
+            self.add(at, f"{_name(at)} 引用了不存在的评议方法“{code}”(已定义:{known})")
+            return None
+        return code
+
+    def one_place_per_source(self, table: dict[str, Any], rules: tuple[RuleDef, ...]) -> None:
+        """All rules of one source come off one place, so that its cap and floor mean one thing."""
+        places: dict[str, dict[str, str]] = {}
+        for rule in rules:
+            for source in rule.proposers:
+                places.setdefault(source, {}).setdefault(rule.method, rule.code)
+        written = table.get("rules")
+        items: list[Any] = written if isinstance(written, list) else []
+        index = {item.get("code"): i for i, item in enumerate(items) if isinstance(item, dict)}
+        for source, found in places.items():
+            if len(found) > 1:
+                where = ("deductions", "rules", index.get(list(found.values())[-1], 0))
+                shown = "、".join(
+                    f"{code}({method or '综合得分'})" for method, code in found.items()
+                )
+                self.add(
+                    (*where, "method") if list(found)[-1] else where,
+                    f"减分来源“{source}”的规则扣在不同的地方:{shown}。同一来源的减分须都从同一种"
+                    "评议方法的得分中减(method),或都从综合得分中减,它的上限和下限才有意义",
+                )
 
     def rule_sources(
         self, item: dict[str, Any], where: Path, declared: set[str]
@@ -1342,9 +1570,21 @@ class _Reader:
             return GradingDef()
         path: Path = ("grading",)
         known = {"excellent", "unsatisfactory", "watchlist"}
-        self.keys(table, path, known, ())
+        self.keys(table, path, known | {"baseline_bottom", "baseline_criticised"}, ())
         numbers = {key: self.integer(table, key, path, low=0, high=1000) for key in sorted(known)}
-        return GradingDef(**{key: value or 0 for key, value in numbers.items()})
+        focus: dict[str, Any] = {}
+        for key in ("baseline_bottom", "baseline_criticised"):
+            if key in table and self.needs_v2(
+                (*path, key), f"grading.{key}(按上年结果确定重点督查对象)"
+            ):
+                if key == "baseline_bottom":
+                    focus[key] = self.integer(table, key, path, low=0, high=1000) or 0
+                else:
+                    focus[key] = bool(self.boolean(table, key, path))
+        grading = GradingDef(
+            numbers["excellent"] or 0, numbers["unsatisfactory"] or 0, numbers["watchlist"] or 0
+        )
+        return replace(grading, **focus)
 
 
 def _raw_codes(items: Any) -> set[str]:

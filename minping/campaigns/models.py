@@ -21,6 +21,7 @@ from minping.campaigns.definition import (
     GradingDef,
     GroupDef,
     IndicatorDef,
+    IneligibilityDef,
     LevelDef,
     MethodDef,
     RuleDef,
@@ -50,6 +51,11 @@ class Campaign(models.Model):
     excellent = models.PositiveSmallIntegerField("优秀名额(每组)", default=0)
     unsatisfactory = models.PositiveSmallIntegerField("不满意名额(每组)", default=0)
     watchlist = models.PositiveSmallIntegerField("每种方法的重点跟踪名额", default=0)
+    # Version 2: numbers a group gives itself, {"nt-windows": {"excellent": 10}}.
+    group_grading = models.JSONField("各组别名额", default=dict, blank=True)
+    # Version 2 (R-24, seed 003): focus on last year's bottom N and on units it criticised.
+    baseline_bottom = models.PositiveSmallIntegerField("上年排名后几名列为重点督查", default=0)
+    baseline_criticised = models.BooleanField("上年受通报批评的列为重点督查", default=False)
     definition = models.TextField("定义文件原文", blank=True)
     published_at = models.DateTimeField("结果发布时间", null=True, blank=True)
     # R-23: results need this body's approval before units or the public see them.
@@ -92,7 +98,10 @@ class Campaign(models.Model):
             code=self.code,
             title=self.title,
             year=self.year,
-            groups=tuple(GroupDef(code, names.get(code, code)) for code in self.groups),
+            groups=tuple(
+                GroupDef(code, names.get(code, code), **self.group_grading.get(code, {}))
+                for code in self.groups
+            ),
             methods=tuple(m.as_definition() for m in self.methods.order_by("order")),
             indicators=tuple(
                 IndicatorDef(i.code, i.title, i.weight) for i in self.indicators.order_by("order")
@@ -107,7 +116,15 @@ class Campaign(models.Model):
             deductions_to=self.deductions_to,
             sources=tuple(SourceDef(s.code, s.title, s.cap, s.floor) for s in sources),
             rules=tuple(
-                RuleDef(r.code, r.title, source_codes[r.source_id], r.points, tuple(r.sources))
+                RuleDef(
+                    r.code,
+                    r.title,
+                    source_codes[r.source_id],
+                    r.points,
+                    tuple(r.sources),
+                    r.method,
+                    r.max_points,
+                )
                 for r in self.deduction_rules.order_by("order")
             ),
             vetoes=tuple(VetoDef(v.code, v.title) for v in self.veto_rules.order_by("order")),
@@ -115,7 +132,13 @@ class Campaign(models.Model):
                 StageDef(st.code, st.title, st.starts, st.ends)
                 for st in self.stages.order_by("order")
             ),
-            grading=GradingDef(self.excellent, self.unsatisfactory, self.watchlist),
+            grading=GradingDef(
+                self.excellent,
+                self.unsatisfactory,
+                self.watchlist,
+                self.baseline_bottom,
+                self.baseline_criticised,
+            ),
             submissions=self._submission_defs(),
             approval=(
                 ApprovalDef(self.approval_code, self.approval_title) if self.approval_code else None
@@ -123,6 +146,10 @@ class Campaign(models.Model):
             issuer=self.issuer,
             verify_phone=self.verify_phone,
             format=self.format,
+            ineligibility=tuple(
+                IneligibilityDef(r.code, r.title, r.body)
+                for r in self.ineligibility_rules.order_by("order")
+            ),
         )
 
     def _submission_defs(self) -> tuple[SubmissionDef, ...]:
@@ -224,6 +251,12 @@ class Method(models.Model):
     case_formula = models.JSONField("问题办理计分公式", null=True, blank=True)
     # Version 2: recorded and ranked on its own but not in the composite (weight 0).
     scored = models.BooleanField("计入综合得分", default=True)
+    # Version 2: the groups it applies to; empty: every group.
+    groups = models.JSONField("适用组别", default=list, blank=True)
+    # Version 2: minimum samples, checked when results are computed.
+    min_ballots = models.PositiveIntegerField("最低答卷数(全活动)", default=0)
+    min_unit_ballots = models.PositiveIntegerField("每个单位最低答卷数", default=0)
+    too_few = models.CharField("样本不足时", max_length=6, default="warn")
 
     class Meta:
         ordering = ["campaign", "order"]
@@ -278,6 +311,10 @@ class Method(models.Model):
             deadline=self.deadline,
             cases=formula_from_json(self.case_formula),
             scored=self.scored,
+            groups=tuple(self.groups),
+            min_ballots=self.min_ballots,
+            min_unit_ballots=self.min_unit_ballots,
+            too_few=self.too_few,
         )
 
 
@@ -355,6 +392,12 @@ class DeductionRule(models.Model):
     points = models.DecimalField("每次减分", max_digits=7, decimal_places=3)
     # Version 2: every source that may propose it when several do; ``source`` is the first.
     sources = models.JSONField("提出单位(多个时)", default=list, blank=True)
+    # Version 2: the code of the method whose score its deductions come off; empty: composite.
+    method = models.CharField("从该方法得分中减", max_length=64, blank=True)
+    # Version 2: points set case by case up to this (``points`` is then 0).
+    max_points = models.DecimalField(
+        "每次减分上限(逐件确定)", max_digits=7, decimal_places=3, null=True, blank=True
+    )
 
     class Meta:
         ordering = ["campaign", "order"]
@@ -366,6 +409,29 @@ class DeductionRule(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title}(每次 −{self.points})"
+
+
+class IneligibilityRule(models.Model):
+    """A reason a unit loses award eligibility (R-39: 拉票、弄虚作假、整改不力); version 2."""
+
+    campaign = models.ForeignKey(Campaign, models.CASCADE, related_name="ineligibility_rules")
+    order = models.PositiveSmallIntegerField("顺序")
+    code = models.SlugField("代码", max_length=64)
+    title = models.CharField("情形", max_length=300)
+    body = models.CharField("认定单位", max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["campaign", "order"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["campaign", "code"], name="ineligibility_rule_code_unique"
+            )
+        ]
+        verbose_name = "取消评优资格情形"
+        verbose_name_plural = "取消评优资格情形"
+
+    def __str__(self) -> str:
+        return self.title
 
 
 class VetoRule(models.Model):

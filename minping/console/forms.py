@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 
 from minping.campaigns.import_kinds import KINDS
-from minping.campaigns.models import Campaign
+from minping.campaigns.models import Campaign, IneligibilityRule
 from minping.orgs.fields import UnitChoiceField
 from minping.orgs.models import Unit
 from minping.oversight.forms import DocumentField
@@ -45,9 +45,22 @@ class EligibilityForm(forms.Form):
         to_field_name="code",
         error_messages={"invalid_choice": "请从列表中选择单位"},
     )
-    reason = forms.CharField(
-        label="原因(如拉票、弄虚作假)", widget=forms.Textarea(attrs={"rows": 2})
+    rule = forms.ModelChoiceField(
+        label="情形", queryset=IneligibilityRule.objects.none(), required=False
     )
+    reason = forms.CharField(
+        label="原因(如拉票、弄虚作假)", required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args: Any, campaign: Campaign, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        rules = IneligibilityRule.objects.filter(campaign=campaign)
+        if rules.exists():  # version 2: the definition lists the reasons
+            self.fields["rule"].queryset = rules  # type: ignore[attr-defined]
+            self.fields["rule"].required = True
+            self.fields["reason"].label = "具体情况(可不填)"
+        else:
+            del self.fields["rule"]
 
 
 class SubmissionForm(forms.Form):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterable
+from decimal import Decimal
 from itertools import islice
 from pathlib import Path
 from typing import Any, TypeVar
@@ -21,7 +22,13 @@ from minping.campaigns.batches import (
     summary,
 )
 from minping.campaigns.bodies import body_name
-from minping.campaigns.models import Campaign, DeductionRule, DeductionSource, VetoRule
+from minping.campaigns.models import (
+    Campaign,
+    DeductionRule,
+    DeductionSource,
+    IneligibilityRule,
+    VetoRule,
+)
 from minping.lib import uploads
 from minping.lib.errors import InputProblem, InvalidInput, ProblemCollector
 from minping.lib.progress import Progress
@@ -183,6 +190,7 @@ def do_propose_deduction(
     document_number: str = "",
     attachment: File | None = None,
     source_code: str = "",
+    points: Decimal | None = None,
 ) -> Deduction:
     """Record a proposed deduction; it does not count until signed off and accepted (R-21).
 
@@ -196,6 +204,12 @@ def do_propose_deduction(
     _check_may_propose(actor, source.code)
     if count < 1:
         raise InvalidInput([InputProblem("次数至少为 1", column="次数")])
+    if rule.max_points is not None and (points is None or not 0 < points <= rule.max_points):
+        top = f"{rule.max_points.normalize():f}"
+        message = f"“{rule.title}”的分值逐件确定:请填写每次减分,大于 0、不超过 {top} 分"
+        raise InvalidInput([InputProblem(message, column="每次减分")])
+    if rule.max_points is None:
+        points = None
     with transaction.atomic():
         deduction = Deduction(
             campaign=campaign,
@@ -207,6 +221,7 @@ def do_propose_deduction(
             document_number=document_number,
             status=Review.PROPOSED,
             source=source if rule.sources else None,
+            points=points,
         )
         _store_proposal(deduction, actor, attachment)
         log.record(
@@ -383,24 +398,39 @@ def _decide(item: ReviewedItem, *, actor: Any, reason: str, accept: bool) -> Rev
 
 
 def do_withdraw_eligibility(
-    campaign: Campaign, unit: Unit, *, reason: str, actor: Any
+    campaign: Campaign,
+    unit: Unit,
+    *,
+    reason: str,
+    actor: Any,
+    rule: IneligibilityRule | None = None,
 ) -> Ineligibility:
-    """A unit caught canvassing or faking material cannot be graded excellent (R-39)."""
+    """A unit caught canvassing or faking material, or failing to rectify, cannot be
+    graded excellent (R-39). Where the definition lists the reasons (version 2,
+    ``[[ineligibility]]``) one of them must be named; ``reason`` then adds the details."""
     reason = reason.strip()
-    if not reason:
+    has_rules = IneligibilityRule.objects.filter(campaign=campaign).exists()
+    if rule is not None and rule.campaign_id != campaign.pk:
+        raise NotAllowed("这个取消评优资格的情形不属于本活动。")
+    if has_rules and rule is None:
+        raise InvalidInput([InputProblem("请选择取消评优资格的情形", column="情形")])
+    if not reason and rule is None:
         raise InvalidInput([InputProblem("请写明取消评优资格的原因", column="原因")])
     with transaction.atomic():
         if Ineligibility.objects.filter(campaign=campaign, unit=unit).exists():
             raise NotAllowed(f"{unit.name}在本活动中已被取消评优资格。")
         item = Ineligibility.objects.create(
-            campaign=campaign, unit=unit, reason=reason, created_by=actor
+            campaign=campaign, unit=unit, reason=reason, created_by=actor, rule=rule
         )
+        detail = {"unit": unit.code, "reason": reason}
+        if rule is not None:
+            detail["rule"] = rule.code
         log.record(
             "eligibility.withdraw",
             actor=actor,
             obj=item,
             campaign_code=campaign.code,
-            detail={"unit": unit.code, "reason": reason},
+            detail=detail,
         )
     return item
 
@@ -416,7 +446,7 @@ def do_restore_eligibility(item: Ineligibility, *, reason: str, actor: Any) -> N
             actor=actor,
             obj=item,
             campaign_code=item.campaign.code,
-            detail={"unit": item.unit.code, "reason": reason, "was": item.reason},
+            detail={"unit": item.unit.code, "reason": reason, "was": item.shown_reason},
         )
         item.delete()
 

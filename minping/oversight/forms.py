@@ -55,6 +55,13 @@ class DeductionForm(ProposeForm):
     field_order = ["rule", "unit", "date", "count"]
     rule = forms.ModelChoiceField(label="减分事项", queryset=DeductionRule.objects.none())
     count = forms.IntegerField(label="次数", min_value=1, max_value=1000, initial=1)
+    points = forms.DecimalField(
+        label="每次减分(仅分值逐件确定的规则填写)",
+        required=False,
+        min_value=0,
+        max_value=100,
+        decimal_places=3,
+    )
 
     def __init__(self, *args: Any, campaign: Campaign, sources: set[str] | None, **kwargs: Any):
         super().__init__(*args, campaign=campaign, **kwargs)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterator
+from decimal import Decimal, InvalidOperation
 
 from minping.campaigns.models import Campaign, DeductionRule, DeductionSource, VetoRule
 from minping.lib.errors import ProblemCollector
@@ -34,6 +35,8 @@ DEDUCTION_COLUMNS = (
     Column("signed_off", ("已签字", "签字", "是否签字", "负责人签字", "签批")),
     # Needed only for a rule that several bodies propose (version 2).
     Column("source", ("提出单位", "减分来源", "来源"), required=False),
+    # Needed only for a rule whose points are set case by case (version 2).
+    Column("points", ("分值", "每次减分", "扣分"), required=False),
 )
 VETO_COLUMNS = (
     UNIT,
@@ -74,9 +77,12 @@ class DeductionReader:
         count = read_cell(problems, table, row, "count", parse_positive_int) if row["count"] else 1
         signed_off = read_cell(problems, table, row, "signed_off", parse_yes_no)
         source = self.proposer(row, rule)
+        points = self.case_points(row, rule)
         if unit_id is None or rule is None or date is None or count is None or signed_off is None:
             return None
         if rule.sources and source is None:
+            return None
+        if rule.max_points is not None and points is None:
             return None
         if not self.in_window(date):
             self.outside_window += 1
@@ -89,7 +95,36 @@ class DeductionReader:
             evidence=row["evidence"],
             status=Review.ACCEPTED if signed_off else Review.PROPOSED,
             source=source,
+            points=points,
         )
+
+    def case_points(self, row: Row, rule: DeductionRule | None) -> Decimal | None:
+        """The ``points`` column: the figure of a rule set case by case, at most its max."""
+        text = row["points"].strip()
+        if rule is None or (rule.max_points is None and not text):
+            return None
+        column = self.table.header("points")
+        if rule.max_points is None:
+            self.problems.add(
+                f"减分规则“{rule.title}”每次减 {rule.points.normalize():f} 分,分值列应留空",
+                row.line,
+                column,
+            )
+            return None
+        try:
+            points = Decimal(text) if text else Decimal(-1)
+        except InvalidOperation:
+            points = Decimal(-1)
+        if not points.is_finite() or not 0 < points <= rule.max_points:
+            what = f"“{text}”不是有效分值" if text else "请填写分值"
+            top = rule.max_points.normalize()
+            self.problems.add(
+                f"{what}:减分规则“{rule.title}”的分值逐件确定,应大于 0、不超过 {top:f}",
+                row.line,
+                column,
+            )
+            return None
+        return points
 
     def proposer(self, row: Row, rule: DeductionRule | None) -> DeductionSource | None:
         """The ``source`` column: required for a rule several bodies propose, and one of them."""

@@ -14,7 +14,13 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from minping.campaigns.models import Campaign, DeductionRule, DeductionSource, VetoRule
+from minping.campaigns.models import (
+    Campaign,
+    DeductionRule,
+    DeductionSource,
+    IneligibilityRule,
+    VetoRule,
+)
 from minping.orgs.models import Unit
 from minping.oversight.storage import upload_storage
 
@@ -74,6 +80,8 @@ class Deduction(ReviewedItem):
     unit = models.ForeignKey(Unit, models.PROTECT, related_name="deductions")
     rule = models.ForeignKey(DeductionRule, models.PROTECT, related_name="deductions")
     count = models.PositiveIntegerField("次数", default=1)
+    # The points of one event, for a rule whose points are set case by case (version 2).
+    points = models.DecimalField("每次减分", max_digits=7, decimal_places=3, null=True, blank=True)
     # Which body proposed it, when its rule has several (version 2); else the rule's source.
     source = models.ForeignKey(
         DeductionSource,
@@ -123,7 +131,16 @@ class Ineligibility(models.Model):
 
     campaign = models.ForeignKey(Campaign, models.CASCADE, related_name="ineligible")
     unit = models.ForeignKey(Unit, models.PROTECT, related_name="ineligibilities")
-    reason = models.TextField("原因")
+    # Version 2: which of the definition's reasons (R-39); ``reason`` then adds the details.
+    rule = models.ForeignKey(
+        IneligibilityRule,
+        models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="ineligibilities",
+        verbose_name="情形",
+    )
+    reason = models.TextField("原因", blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, models.SET_NULL, null=True, blank=True, related_name="+"
     )
@@ -139,6 +156,12 @@ class Ineligibility(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit} · 取消评优资格"
+
+    @property
+    def shown_reason(self) -> str:
+        """The reason as results and reports show it: the definition's, then the details."""
+        parts = [self.rule.title if self.rule_id else "", self.reason.strip()]  # type: ignore[union-attr]
+        return ":".join(p for p in parts if p)
 
 
 class SubmissionKind(models.TextChoices):

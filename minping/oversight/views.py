@@ -89,7 +89,11 @@ def deduction_new(request: HttpRequest) -> HttpResponse:
         "减分",
         "已提出减分,待提出单位负责人签字。",
         lambda data: actions.do_propose_deduction(
-            campaign=campaign, count=data["count"], actor=request.user, **_evidence(data)
+            campaign=campaign,
+            count=data["count"],
+            points=data.get("points"),
+            actor=request.user,
+            **_evidence(data),
         ),
     )
 

@@ -101,7 +101,8 @@ def excluded_units(campaign: Campaign) -> list[str]:
 
 def ineligibility_reasons(campaign: Campaign) -> dict[str, str]:
     """Unit code → why it lost award eligibility (R-39)."""
-    return dict(Ineligibility.objects.filter(campaign=campaign).values_list("unit__code", "reason"))
+    withdrawn = Ineligibility.objects.filter(campaign=campaign).select_related("unit", "rule")
+    return {item.unit.code: item.shown_reason for item in withdrawn}
 
 
 @dataclass

@@ -57,6 +57,7 @@ from minping.campaigns.definition import (
     SCORES,
     CampaignDefinition,
     CaseFormulaDef,
+    GradingDef,
     LevelDef,
     MethodDef,
 )
@@ -134,6 +135,8 @@ class DeductionInput:
     pending: str = "未签字"
     # The proposing body, for a rule several bodies propose (version 2); else empty.
     source: str = ""
+    # The points per event set for this case, for a rule with ``max_points`` (version 2).
+    points: Decimal | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +161,8 @@ class Tallies:
     # Codes of units that lost award eligibility (R-39): never graded excellent.
     ineligible: frozenset[str] = frozenset()
     cases: tuple[CaseCount, ...] = ()
+    # Why each of ``ineligible`` lost it, as recorded (R-39); shown in the grade's reason.
+    ineligible_reasons: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -167,6 +172,8 @@ class Baseline:
     campaign: str
     composites: Mapping[str, Decimal | None]
     source: str = ""  # how they were obtained, shown in the breakdown
+    # Units the baseline deducted points from (通报批评), for a version-2 focus list.
+    criticised: frozenset[str] = frozenset()
 
 
 # --- output -----------------------------------------------------------------
@@ -223,6 +230,9 @@ class MethodFigure:
     parts_without_data: tuple[str, ...] = ()
     formula: str = ""
     cases: int | None = None  # a ``cases`` method: the cases counted (the unit's and its parts')
+    # Version 2: points taken off this method's score by deductions attached to it;
+    # ``score`` is then the figure after them. None: no deduction applies to the method.
+    deducted: Fraction | None = None
 
 
 @dataclass(frozen=True)
@@ -303,6 +313,21 @@ class UnitResult:
     composite_formula: str = ""
     grade_reason: str = ""
     eligible: bool = True  # False: lost award eligibility (R-39)
+    ineligible_reason: str = ""  # why, as recorded
+    # Version 2: why the unit is a focus of supervision this year, from last year's results.
+    focus: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Shortfall:
+    """Fewer questionnaires than a version-2 method's minimum (000: 不少于500份)."""
+
+    method: str
+    unit: str  # empty: the whole campaign
+    found: int
+    required: int
+    refuse: bool  # the method says ``too_few = "refuse"``: the results are incomplete
+    message: str
 
 
 @dataclass(frozen=True)
@@ -315,10 +340,13 @@ class Results:
     unit_names: Mapping[str, str] = field(default_factory=dict)
     # What the figures were computed from: kept so a results package can carry it.
     tallies: Tallies | None = field(default=None, compare=False, repr=False)
+    shortfalls: tuple[Shortfall, ...] = ()  # version 2: minimum samples not reached
 
     @property
     def complete(self) -> bool:
-        return not any(m.blocks_composite for m in self.missing)
+        return not any(m.blocks_composite for m in self.missing) and not any(
+            s.refuse for s in self.shortfalls
+        )
 
 
 # --- rounding and ranking ------------------------------------------------------
@@ -628,6 +656,13 @@ def deduction_line(campaign: CampaignDefinition, d: DeductionInput) -> Deduction
     if outside:
         reasons.append(f"不在减分期间 {_window_text(campaign)}")
     points = rule.points if rule else Decimal(0)
+    if rule is not None and rule.max_points is not None:
+        # Points set case by case (version 2): the figure proposed and signed off, within the max.
+        points = d.points if d.points is not None else Decimal(0)
+        if d.points is None:
+            reasons.append("未确定分值")
+        elif d.points > rule.max_points:
+            reasons.append(f"分值 {fmt_plain(d.points)} 超过上限 {fmt_plain(rule.max_points)}")
     source = rule.source if rule else ""
     if rule is not None and rule.sources:
         # One rule, several proposing bodies: the deduction counts for the one that proposed it.
@@ -731,23 +766,31 @@ def _score_unit(
     lines: tuple[DeductionLine, ...],
     vetoes: tuple[VetoLine, ...],
 ) -> _Scored:
-    """S-3 and S-4: weighted from the exact method scores, then the capped deductions."""
+    """S-3 and S-4: weighted from the exact method scores, then the capped deductions.
+
+    Deductions a version-2 file attaches to a method come off that method's score
+    first, so that its rank and the watch list see them; the rest off the composite.
+    """
+    totals = source_totals(campaign, lines)
+    targets = campaign.source_methods
+    own = campaign.methods_for(unit.group)  # version 2 may limit methods to some groups
+    methods, on_methods = _deduct_from_methods(own, methods, totals, targets)
     # A method with weight 0 is only ranked on its own (R-19); missing it blocks nothing.
-    blocked = any(methods[m.code] is None and m.weight != 0 for m in campaign.methods)
+    blocked = any(methods[m.code] is None and m.weight != 0 for m in own)
     weighted: Fraction | None = None
     weighted_formula = "缺少方法得分,不计算加权得分"
     if not blocked:
         # A method with ``scored = false`` (version 2) is recorded, never weighted.
-        terms = [
-            (f, m) for m in campaign.methods if (f := methods[m.code]) is not None and m.scored
-        ]
+        terms = [(f, m) for m in own if (f := methods[m.code]) is not None and m.scored]
         weighted = sum((f.score * Fraction(m.weight) / 100 for f, m in terms), Fraction(0))
         shown = " + ".join(f"{fmt(f.score)}×{fmt_plain(m.weight)}" for f, m in terms)
         weighted_formula = f"({shown}) / 100 = {fmt(weighted)}"
-    totals = tuple(source_totals(campaign, lines))
+    on_composite = [t for t in totals if not targets.get(t.source)]
     if weighted is not None:
-        totals = tuple(apply_floors(weighted, totals))
-    deducted = sum((t.total for t in totals), Fraction(0))
+        on_composite = apply_floors(weighted, on_composite)
+    deducted = sum((t.total for t in on_composite), Fraction(0))
+    final = {t.source: t for t in [*on_methods, *on_composite]}
+    totals = [final.get(t.source, t) for t in totals]
     composite = None if weighted is None else weighted - deducted
     composite_formula = (
         "缺少方法得分,不计算综合得分"
@@ -760,11 +803,66 @@ def _score_unit(
         weighted,
         weighted_formula,
         lines,
-        totals,
+        tuple(totals),
         composite,
         composite_formula,
         vetoes,
     )
+
+
+def _deduct_from_methods(
+    own: Iterable[MethodDef],
+    methods: Mapping[str, MethodFigure | None],
+    totals: list[SourceTotal],
+    targets: Mapping[str, str],
+) -> tuple[dict[str, MethodFigure | None], list[SourceTotal]]:
+    """The method figures after the deductions attached to them (version 2), and the
+    totals of those sources (their floors applied against the method's score)."""
+    out = dict(methods)
+    applied: list[SourceTotal] = []
+    for m in own:
+        mine = [t for t in totals if targets.get(t.source) == m.code]
+        figure = methods[m.code]
+        if not mine or figure is None:
+            applied += mine
+            continue
+        mine = apply_floors(figure.score, mine)
+        applied += mine
+        taken = sum((t.total for t in mine), Fraction(0))
+        score = figure.score - taken
+        names = "、".join(f"{t.title} {fmt(t.total)}" for t in mine)
+        out[m.code] = replace(
+            figure,
+            score=score,
+            deducted=taken,
+            formula=f"{figure.formula};减分 {fmt(taken)}({names}),"
+            f"减分后 {fmt(figure.score)} − {fmt(taken)} = {fmt(score)}",
+        )
+    return out, applied
+
+
+def _focus(
+    grading: GradingDef, members: list[_Scored], baseline: Baseline | None
+) -> dict[str, tuple[str, ...]]:
+    """Version 2 (seed 003): last year's bottom N of the group and the units it criticised."""
+    if baseline is None or not (grading.baseline_bottom or grading.baseline_criticised):
+        return {}
+    last = {
+        p.unit.code: value
+        for p in members
+        if (value := baseline.composites.get(p.unit.code)) is not None
+    }
+    bottom = with_ties(last, grading.baseline_bottom, lowest=True)
+    out: dict[str, tuple[str, ...]] = {}
+    for p in members:
+        why = []
+        if p.unit.code in bottom:
+            why.append(f"上年综合得分本组后 {grading.baseline_bottom} 名")
+        if grading.baseline_criticised and p.unit.code in baseline.criticised:
+            why.append("上年受通报批评(减分)")
+        if why:
+            out[p.unit.code] = tuple(why)
+    return out
 
 
 def _stray_answers(campaign: CampaignDefinition, tallies: Tallies) -> list[str]:
@@ -812,8 +910,9 @@ def compute(
     missing: list[MissingInput] = []
     scored: list[_Scored] = []
     for unit in ranked:
-        methods = {m.code: figures.figure(m, unit.code) for m in campaign.methods}
-        for m in campaign.methods:
+        own = campaign.methods_for(unit.group)
+        methods = {m.code: figures.figure(m, unit.code) for m in own}
+        for m in own:
             if methods[m.code] is None:
                 reason, message = _missing_message(unit, m)
                 missing.append(
@@ -840,7 +939,9 @@ def compute(
     results: list[UnitResult] = []
     for group in group_codes:
         members = [p for p in scored if p.unit.group == group]
-        results.extend(_rank_group(campaign, members, baseline, tallies.ineligible))
+        results.extend(
+            _rank_group(campaign, members, baseline, tallies.ineligible, tallies.ineligible_reasons)
+        )
 
     missing.sort(
         key=lambda m: (
@@ -849,6 +950,8 @@ def compute(
             [x.code for x in campaign.methods].index(m.method),
         )
     )
+    shortfalls = _shortfalls(campaign, scored, tallies)
+    notes += [s.message for s in shortfalls]
     return Results(
         campaign=campaign,
         units=tuple(results),
@@ -857,7 +960,39 @@ def compute(
         baseline=baseline,
         unit_names={u.code: u.name for u in tallies.units},
         tallies=tallies,
+        shortfalls=tuple(shortfalls),
     )
+
+
+def _shortfalls(
+    campaign: CampaignDefinition, scored: list[_Scored], tallies: Tallies
+) -> list[Shortfall]:
+    """Minimum samples (version 2) checked against the counted questionnaires: the method's
+    in the whole campaign, and each ranked unit's (its parts' included, S-2)."""
+    out = []
+    for m in campaign.methods:
+        if not (m.min_ballots or m.min_unit_ballots):
+            continue
+        refuse = m.too_few == "refuse"
+        then = "结果不完整,不能作为正式结果" if refuse else "请注意样本代表性"
+        total = sum(b.count for b in tallies.ballots if b.method == m.code)
+        if total < m.min_ballots:
+            message = f"“{m.title}”共 {total} 份答卷,少于规定的 {m.min_ballots} 份:{then}"
+            out.append(Shortfall(m.code, "", total, m.min_ballots, refuse, message))
+        for p in scored:
+            if m.code not in p.methods or not m.min_unit_ballots:
+                continue
+            figure = p.methods[m.code]
+            found = (figure.ballots or 0) if figure is not None else 0
+            if found < m.min_unit_ballots:
+                message = (
+                    f"{p.unit.name}({p.unit.code})的“{m.title}”只有 {found} 份答卷,"
+                    f"少于规定的每个单位 {m.min_unit_ballots} 份:{then}"
+                )
+                out.append(
+                    Shortfall(m.code, p.unit.code, found, m.min_unit_ballots, refuse, message)
+                )
+    return out
 
 
 def _rank_group(
@@ -865,8 +1000,15 @@ def _rank_group(
     members: list[_Scored],
     baseline: Baseline | None,
     ineligible: frozenset[str] = frozenset(),
+    reasons: Mapping[str, str] | None = None,
 ) -> list[UnitResult]:
-    """S-5 and S-6 within one group: ranks, grades, method ranks and the watchlist."""
+    """S-5 and S-6 within one group: ranks, grades, method ranks and the watchlist.
+
+    A version-2 file may give the group its own numbers and limit methods to some groups.
+    """
+    group = members[0].unit.group if members else None
+    grading = campaign.grading_for(group)
+    own = campaign.methods_for(group)
     composites = {p.unit.code: round2(p.composite) for p in members if p.composite is not None}
     ranks = competition_ranks(composites)
     vetoed = {p.unit.code for p in members if p.vetoes}
@@ -875,24 +1017,25 @@ def _rank_group(
     # the places go to the next units. A unit is never graded twice.
     excellent = with_ties(
         {c: v for c, v in composites.items() if c not in vetoed and c not in ineligible},
-        campaign.grading.excellent,
+        grading.excellent,
         lowest=False,
     )
-    slots = campaign.grading.unsatisfactory - len(vetoed)
+    slots = grading.unsatisfactory - len(vetoed)
     lowest = with_ties(
         {c: v for c, v in composites.items() if c not in vetoed and c not in excellent},
         slots,
         lowest=True,
     )
 
+    focus = _focus(grading, members, baseline)
     method_ranks: dict[str, dict[str, int]] = {}
     watch: dict[str, set[str]] = {}
-    for m in campaign.methods:
+    for m in own:
         scores = {
             p.unit.code: round2(f.score) for p in members if (f := p.methods[m.code]) is not None
         }
         method_ranks[m.code] = competition_ranks(scores)
-        watch[m.code] = with_ties(scores, campaign.grading.watchlist, lowest=True)
+        watch[m.code] = with_ties(scores, grading.watchlist, lowest=True)
 
     out = []
     for p in members:
@@ -905,12 +1048,13 @@ def _rank_group(
             reason = "一票否决:" + "、".join(v.rule_title for v in p.vetoes)
         elif code in excellent:
             grade = EXCELLENT
-            reason = f"本组非否决单位综合得分前 {campaign.grading.excellent} 名(含并列)"
+            reason = f"本组非否决单位综合得分前 {grading.excellent} 名(含并列)"
         elif code in lowest:
             grade = UNSATISFACTORY
-            reason = f"本组综合得分后 {campaign.grading.unsatisfactory} 名(含否决单位与并列)"
+            reason = f"本组综合得分后 {grading.unsatisfactory} 名(含否决单位与并列)"
         if code in ineligible and grade != UNSATISFACTORY:
-            reason = "已取消评优资格(拉票或弄虚作假),不参加优秀评定"
+            why = (reasons or {}).get(code) or "拉票或弄虚作假"
+            reason = f"已取消评优资格({why}),不参加优秀评定"
         base: Decimal | None = None
         change: Decimal | None = None
         if baseline is not None:
@@ -924,14 +1068,14 @@ def _rank_group(
                 name=unit.name,
                 group=unit.group or "",
                 methods=p.methods,
-                method_ranks={m.code: method_ranks[m.code].get(code) for m in campaign.methods},
+                method_ranks={m.code: method_ranks[m.code].get(code) for m in own},
                 weighted=p.weighted,
                 deductions={t.source: t.total for t in p.totals},
                 composite=p.composite,
                 rank=ranks.get(code),
                 vetoed=code in vetoed,
                 grade=grade,
-                watchlist=tuple(m.code for m in campaign.methods if code in watch[m.code]),
+                watchlist=tuple(m.code for m in own if code in watch[m.code]),
                 baseline=base,
                 change=change,
                 weighted_formula=p.weighted_formula,
@@ -941,6 +1085,8 @@ def _rank_group(
                 composite_formula=p.composite_formula,
                 grade_reason=reason,
                 eligible=code not in ineligible,
+                ineligible_reason=(reasons or {}).get(code, "") if code in ineligible else "",
+                focus=focus.get(code, ()),
             )
         )
     # Ranked units by rank; units without a composite last, by code.

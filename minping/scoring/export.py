@@ -52,6 +52,14 @@ def number(x: Fraction | Decimal | None) -> float | None:
 
 
 def _method_json(method_input: str, figure: MethodFigure | None) -> dict[str, Any]:
+    entry = _method_figure_json(method_input, figure)
+    if figure is not None and figure.deducted is not None:
+        # Version 2: deductions came off this method; ``score`` is after them.
+        entry["deducted"] = number(figure.deducted)
+    return entry
+
+
+def _method_figure_json(method_input: str, figure: MethodFigure | None) -> dict[str, Any]:
     if method_input == SCORES:
         return {"score": number(figure.score) if figure else None}
     if method_input == CASES:
@@ -78,6 +86,8 @@ def _method_entry(method: MethodDef) -> dict[str, Any]:
     }
     if not method.scored:  # version 2 only: a version-1 file's JSON keeps its keys
         entry["scored"] = False
+    if method.groups:  # version 2 only
+        entry["groups"] = list(method.groups)
     return entry
 
 
@@ -98,6 +108,7 @@ def unit_json(results: Results, unit: UnitResult) -> dict[str, Any]:
         "methods": {
             m.code: _method_json(m.input, unit.methods.get(m.code))
             for m in results.campaign.methods
+            if m.code in unit.methods  # version 2: only the methods of the unit's group
         },
         "method_ranks": dict(unit.method_ranks),
         "weighted": number(unit.weighted),
@@ -110,7 +121,20 @@ def unit_json(results: Results, unit: UnitResult) -> dict[str, Any]:
         "baseline": number(unit.baseline),
         "change": number(unit.change),
         "eligible": unit.eligible,
+        # Version 2: why it lost award eligibility (a version-1 file's JSON keeps its keys).
+        **(
+            {"ineligible_reason": unit.ineligible_reason}
+            if not unit.eligible and results.campaign.format >= 2
+            else {}
+        ),
+        **({"focus": list(unit.focus)} if _focus_asked(results) else {}),
     }
+
+
+def _focus_asked(results: Results) -> bool:
+    """Whether the campaign (version 2) takes a focus list from last year's results."""
+    grading = results.campaign.grading
+    return bool(grading.baseline_bottom or grading.baseline_criticised)
 
 
 def results_json(
@@ -146,6 +170,18 @@ def results_json(
         ],
         "notes": list(results.notes),
     }
+    if results.shortfalls:  # version 2 only: a version-1 file's JSON keeps its keys
+        data["shortfalls"] = [
+            {
+                "method": s.method,
+                "unit": s.unit or None,
+                "found": s.found,
+                "required": s.required,
+                "refuse": s.refuse,
+                "message": s.message,
+            }
+            for s in results.shortfalls
+        ]
     if breakdown:
         data["breakdown"] = breakdown_json(results)
     if intervals:

@@ -82,11 +82,20 @@ def read_tallies(campaign: Campaign) -> engine.Tallies:
             evidence,
             PENDING.get(status, ""),
             source or "",
+            points,
         )
-        for pk, u, rule, day, count, status, evidence, source in Deduction.objects.filter(
+        for pk, u, rule, day, count, status, evidence, source, points in Deduction.objects.filter(
             campaign=campaign
         ).values_list(
-            "pk", "unit_id", "rule__code", "date", "count", "status", "evidence", "source__code"
+            "pk",
+            "unit_id",
+            "rule__code",
+            "date",
+            "count",
+            "status",
+            "evidence",
+            "source__code",
+            "points",
         )
     )
     vetoes = tuple(
@@ -95,10 +104,9 @@ def read_tallies(campaign: Campaign) -> engine.Tallies:
             campaign=campaign, status=Review.ACCEPTED
         ).values_list("pk", "unit_id", "rule__code", "date", "evidence")
     )
-    ineligible = frozenset(
-        unit_codes[u]
-        for u in Ineligibility.objects.filter(campaign=campaign).values_list("unit_id", flat=True)
-    )
+    withdrawn = Ineligibility.objects.filter(campaign=campaign).select_related("rule")
+    reasons = {unit_codes[item.unit_id]: item.shown_reason for item in withdrawn}
+    ineligible = frozenset(reasons)
     cases: tuple[engine.CaseCount, ...] = ()
     # Cases are counted only for a campaign with a method scored from them.
     if any(kind == Method.CASES for _, _, kind in method_rows):
@@ -117,7 +125,15 @@ def read_tallies(campaign: Campaign) -> engine.Tallies:
             for u, c in campaign_counts(campaign).items()
         )
     return engine.Tallies(
-        units, answers, ballots, scores, deductions, vetoes, ineligible, cases=cases
+        units,
+        answers,
+        ballots,
+        scores,
+        deductions,
+        vetoes,
+        ineligible,
+        cases=cases,
+        ineligible_reasons=reasons,
     )
 
 
@@ -141,20 +157,30 @@ def read_baseline(campaign: Campaign) -> engine.Baseline | None:
         .first()
     )
     if snapshot is not None:
+        units = snapshot.results.get("units", [])
         composites = {
             u["unit"]: None if u.get("composite") is None else Decimal(str(u["composite"]))
-            for u in snapshot.results.get("units", [])
+            for u in units
         }
         return engine.Baseline(
             code,
             composites,
             source=f"{code} 已发布结果(快照 #{snapshot.pk},{snapshot.computed_at:%Y-%m-%d})",
+            criticised=frozenset(
+                u["unit"] for u in units if any(v for v in (u.get("deductions") or {}).values())
+            ),
         )
     results = engine.compute(base.as_definition(), read_tallies(base))
     composites = {
         u.unit: None if u.composite is None else engine.round2(u.composite) for u in results.units
     }
-    return engine.Baseline(code, composites, source=f"{code} 尚无已发布结果,按现有数据计算")
+    criticised = frozenset(u.unit for u in results.units if any(u.deductions.values()))
+    return engine.Baseline(
+        code,
+        composites,
+        source=f"{code} 尚无已发布结果,按现有数据计算",
+        criticised=criticised,
+    )
 
 
 def load_results(campaign: Campaign) -> engine.Results:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 import tempfile
+from decimal import Decimal
 from io import StringIO
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from minping.oversight.actions import (
     do_import_vetoes,
     do_propose_deduction,
     do_propose_veto,
+    do_withdraw_eligibility,
 )
 from minping.oversight.models import Deduction, Veto
 from minping.scoring.tallies import read_tallies
@@ -302,3 +304,290 @@ class SeveralSourcesDataTests(FilesMixin, BaseTestCase):
         )
         other = do_propose_deduction(**propose, source_code="media")  # type: ignore[arg-type]
         self.assertEqual(other.source_code, "media")
+
+
+class MethodDeductionDefinitionTests(DefinitionTestCase):
+    """Item 2: ``method = "…"`` on a rule: its deductions come off that method's score."""
+
+    MEDIA_RULES = ("no_interview", "unsolved", "repeat", "refuse_air")
+
+    def on_online(self, text: str, rules: tuple[str, ...] = MEDIA_RULES) -> str:
+        for code in rules:
+            text = edit(text, f'code = "{code}"\n', f'code = "{code}"\nmethod = "online"\n')
+        return text
+
+    def test_every_rule_of_a_source_on_one_method(self) -> None:
+        definition = parse_definition(self.on_online(V2))
+        self.assertEqual(definition.source_methods, {"media": "online"})
+        self.assertEqual({r.code: r.method for r in definition.rules}["investigated"], "")
+
+    def test_only_version_2_may_say_it(self) -> None:
+        text = self.on_online(YINCHUAN, ("no_interview",))
+        self.assertProblem(text, line_of(text, "method = "), "第 2 版")
+
+    def test_an_unknown_method_is_refused(self) -> None:
+        text = self.on_online(V2).replace('method = "online"', 'method = "onlin"', 1)
+        problems = self.problems(text)
+        self.assertIn(f"第 {line_of(text, 'method = ')} 行:", problems[0])
+        self.assertIn("不存在的评议方法“onlin”", problems[0])
+
+    def test_a_source_split_between_places_is_refused(self) -> None:
+        text = self.on_online(V2, ("no_interview", "unsolved"))
+        # Said at the first rule that goes elsewhere (repeat, off the composite).
+        self.assertProblem(
+            text,
+            line_of(text, "[[deductions.rules]]", 3),
+            "减分来源“media”的规则扣在不同的地方:no_interview(online)、repeat(综合得分)",
+        )
+
+
+INELIGIBILITY = """
+[[ineligibility]]
+code = "canvassing"
+title = "拉票"
+
+[[ineligibility]]
+code = "no_rectification"
+title = "整改不力"
+body = "省局行评办"
+"""
+
+
+class IneligibilityDefinitionTests(DefinitionTestCase):
+    """Item 4: ``[[ineligibility]]``: the reasons a unit loses award eligibility (R-39)."""
+
+    def test_read_in_version_2(self) -> None:
+        found = parse_definition(V2 + INELIGIBILITY).ineligibility
+        self.assertEqual(
+            [(r.code, r.title, r.body) for r in found],
+            [("canvassing", "拉票", ""), ("no_rectification", "整改不力", "省局行评办")],
+        )
+
+    def test_only_version_2_may_say_it(self) -> None:
+        text = YINCHUAN + INELIGIBILITY
+        self.assertProblem(text, line_of(text, "[[ineligibility]]"), "第 2 版")
+
+
+class IneligibilityDataTests(BaseTestCase):
+    def setUp(self) -> None:
+        super().setUp()
+        text = V2 + INELIGIBILITY
+        self.campaign = load_campaign(parse_definition(text), text).campaign
+
+    def test_a_reason_of_the_definition_must_be_named_and_is_shown(self) -> None:
+        self.assertEqual(
+            [r.title for r in self.campaign.as_definition().ineligibility], ["拉票", "整改不力"]
+        )
+        with self.assertRaises(InvalidInput):
+            do_withdraw_eligibility(self.campaign, self.gaj, reason="拉票", actor=self.organiser)
+        rule = self.campaign.ineligibility_rules.get(code="no_rectification")
+        item = do_withdraw_eligibility(
+            self.campaign, self.gaj, reason="暗访问题未整改", actor=self.organiser, rule=rule
+        )
+        self.assertEqual(item.shown_reason, "整改不力:暗访问题未整改")
+        self.assertEqual(
+            read_tallies(self.campaign).ineligible_reasons, {"gaj": "整改不力:暗访问题未整改"}
+        )
+        # A reason with data is not removed by loading the file without it.
+        text = V2 + INELIGIBILITY.split('\n[[ineligibility]]\ncode = "no_rectification"')[0]
+        with self.assertRaises(InvalidInput) as caught:
+            load_campaign(parse_definition(text), text)
+        self.assertIn("取消评优资格情形“no_rectification”", str(caught.exception.problems[0]))
+
+    def test_the_page_offers_the_reasons(self) -> None:
+        self.client.force_login(self.organiser)
+        url = f"/console/c/{self.campaign.code}/eligibility/"
+        page = self.client.get(url)
+        self.assertContains(page, "整改不力")
+        response = self.client.post(url, {"unit": "gaj", "rule": "", "reason": "x"})
+        self.assertEqual(response.status_code, 200)
+        self.assertFalse(self.campaign.ineligible.exists())
+        rule = self.campaign.ineligibility_rules.get(code="canvassing")
+        self.client.post(url, {"unit": "gaj", "rule": str(rule.pk), "reason": ""})
+        self.assertEqual(self.campaign.ineligible.get().shown_reason, "拉票")
+
+
+PER_GROUP = v2(
+    'groups = [{code = "agencies", title = "市级机关单位"}, "industries"]',
+    'groups = [{code = "agencies", title = "市级机关单位", excellent = 6},\n'
+    '          {code = "industries", excellent = 10, watchlist = 1}]',
+)
+
+
+class PerGroupDefinitionTests(DefinitionTestCase):
+    """Item 1: numbers per group, and methods that apply to some groups only."""
+
+    def only_for_agencies(self, text: str) -> str:
+        # third_party becomes the agencies' only extra method: industries lose 25 points.
+        return edit(
+            text,
+            'weight = 25\ninput = "ballots"',
+            'weight = 25\ninput = "ballots"\ngroups = ["agencies"]',
+        )
+
+    def test_each_group_may_give_its_own_numbers(self) -> None:
+        definition = parse_definition(PER_GROUP)
+        agencies = definition.groups[0]
+        self.assertEqual((agencies.excellent, agencies.watchlist), (6, None))
+        self.assertEqual(definition.grading_for("agencies").excellent, 6)
+        self.assertEqual(definition.grading_for("agencies").watchlist, 3)  # from [grading]
+        grading = definition.grading_for("industries")
+        self.assertEqual((grading.excellent, grading.unsatisfactory, grading.watchlist), (10, 3, 1))
+
+    def test_only_version_2_may_say_it(self) -> None:
+        text = edit(YINCHUAN, '"industries"]', '{code = "industries", excellent = 10}]')
+        self.assertProblem(text, line_of(text, "groups ="), "按组别设名额", "第 2 版")
+        limited = self.only_for_agencies(YINCHUAN)
+        problems = self.problems(limited)
+        self.assertTrue(any("只适用于某些组别的方法" in p for p in problems), problems)
+
+    def test_the_weights_of_each_group_sum_to_100(self) -> None:
+        text = self.only_for_agencies(V2)
+        self.assertProblem(
+            text,
+            line_of(text, "[[methods]]"),
+            "组别“industries”适用的评议方法权重合计应为 100,现在是 75",
+        )
+        # Give the industries a method of their own and both groups weigh 100.
+        text += (
+            '\n[[methods]]\ncode = "hotline"\ntitle = "行风热线"\nweight = 25\n'
+            'groups = ["industries"]\ninput = "scores"\n'
+        )
+        definition = parse_definition(text)
+        self.assertEqual([m.code for m in definition.methods_for("industries")][-1], "hotline")
+        self.assertNotIn("third_party", [m.code for m in definition.methods_for("industries")])
+        self.assertEqual(len(definition.methods_for("agencies")), 4)
+
+    def test_an_unknown_group_is_refused(self) -> None:
+        text = edit(
+            V2,
+            'weight = 25\ninput = "ballots"',
+            'weight = 25\ninput = "ballots"\ngroups = ["agncies"]',
+        )
+        problems = self.problems(text)
+        self.assertTrue(any("“agncies”不是本活动的组别" in p for p in problems), problems)
+
+
+class PerGroupLoadTests(BaseTestCase):
+    def test_they_are_stored_and_read_back(self) -> None:
+        text = PER_GROUP
+        campaign = load_campaign(parse_definition(text), text).campaign
+        self.assertEqual(
+            campaign.group_grading,
+            {"agencies": {"excellent": 6}, "industries": {"excellent": 10, "watchlist": 1}},
+        )
+        self.assertEqual(campaign.as_definition().grading_for("industries").excellent, 10)
+
+
+DUCHA = """
+[[deductions.rules]]
+code = "ducha"
+title = "集中督查发现问题(分值逐件确定)"
+source = "discipline"
+max_points = 2
+"""
+
+
+class CaseByCaseDefinitionTests(DefinitionTestCase):
+    """Item 18: ``max_points`` instead of ``points``: set case by case within it."""
+
+    def test_read_in_version_2(self) -> None:
+        rule = parse_definition(V2 + DUCHA).rules[-1]
+        self.assertEqual((rule.code, rule.points, rule.max_points), ("ducha", 0, 2))
+
+    def test_only_version_2_and_not_with_points(self) -> None:
+        text = YINCHUAN + DUCHA
+        self.assertProblem(text, line_of(text, "max_points"), "分值逐件确定", "第 2 版")
+        both = V2 + DUCHA + "points = 1\n"
+        # The points line is the file's last.
+        self.assertProblem(both, both.count("\n"), "不能同时写 points 和 max_points")
+
+
+class CaseByCaseDataTests(FilesMixin, BaseTestCase):
+    HEADER = ["unit", "rule", "date", "count", "evidence", "signed_off", "points"]
+
+    def setUp(self) -> None:
+        super().setUp()
+        text = V2 + DUCHA
+        self.campaign = load_campaign(parse_definition(text), text).campaign
+
+    def test_the_import_takes_the_figure_of_each_case(self) -> None:
+        bad = self.csv_file(
+            [
+                self.HEADER,
+                ["gaj", "ducha", "2018-05-01", "1", "督查通报", "是", ""],
+                ["gaj", "ducha", "2018-05-01", "1", "督查通报", "是", "2.5"],
+                ["gaj", "no_interview", "2018-05-01", "1", "采访记录", "是", "0.3"],
+            ]
+        )
+        with self.assertRaises(InvalidInput) as caught:
+            do_import_deductions(self.campaign, bad)
+        found = [(p.line, p.message) for p in caught.exception.problems]
+        self.assertEqual([line for line, _ in found], [2, 3, 4])
+        self.assertIn("请填写分值", found[0][1])
+        self.assertIn("“2.5”不是有效分值", found[1][1])
+        self.assertIn("分值列应留空", found[2][1])
+        good = self.csv_file(
+            [self.HEADER, ["gaj", "ducha", "2018-05-01", "1", "督查通报", "是", "1.5"]]
+        )
+        do_import_deductions(self.campaign, good)
+        (found_input,) = read_tallies(self.campaign).deductions
+        self.assertEqual((found_input.rule, found_input.points), ("ducha", Decimal("1.5")))
+
+    def test_a_proposal_sets_the_figure(self) -> None:
+        rule = self.campaign.deduction_rules.get(code="ducha")
+        propose = dict(
+            campaign=self.campaign,
+            unit=self.gaj,
+            rule=rule,
+            date=datetime.date(2018, 5, 1),
+            actor=self.organiser,
+        )
+        with self.assertRaises(InvalidInput):
+            do_propose_deduction(**propose)  # type: ignore[arg-type]
+        with self.assertRaises(InvalidInput):
+            do_propose_deduction(**propose, points=Decimal(3))  # type: ignore[arg-type]
+        deduction = do_propose_deduction(**propose, points=Decimal(1))  # type: ignore[arg-type]
+        self.assertEqual(deduction.points, 1)
+
+
+class MinimumSampleDefinitionTests(DefinitionTestCase):
+    """Item 7: ``min_ballots``, ``min_unit_ballots`` and ``too_few`` on a ballot method."""
+
+    SAMPLES = (
+        'weight = 25\ninput = "ballots"\nmin_ballots = 500\nmin_unit_ballots = 20\n'
+        'too_few = "refuse"'
+    )
+
+    def test_read_in_version_2(self) -> None:
+        method = parse_definition(v2('weight = 25\ninput = "ballots"', self.SAMPLES)).methods[0]
+        self.assertEqual(
+            (method.min_ballots, method.min_unit_ballots, method.too_few), (500, 20, "refuse")
+        )
+
+    def test_only_version_2_ballot_methods_and_known_outcomes(self) -> None:
+        text = edit(YINCHUAN, 'weight = 25\ninput = "ballots"', self.SAMPLES)
+        self.assertProblem(text, line_of(text, "min_ballots"), "最低样本量", "第 2 版")
+        scores = v2(
+            'weight = 25\ninput = "scores"', 'weight = 25\ninput = "scores"\nmin_ballots = 5'
+        )
+        self.assertProblem(scores, line_of(scores, "min_ballots"), "只适用于以答卷计分的方法")
+        odd = v2('weight = 25\ninput = "ballots"', self.SAMPLES.replace('"refuse"', '"stop"'))
+        self.assertProblem(odd, line_of(odd, "too_few"), '只能是 "warn"')
+
+
+class BaselineFocusDefinitionTests(DefinitionTestCase):
+    """Item 9: ``baseline_bottom`` and ``baseline_criticised`` in ``[grading]``."""
+
+    FOCUS = "watchlist = 3\nbaseline_bottom = 2\nbaseline_criticised = true"
+
+    def test_read_in_version_2(self) -> None:
+        grading = parse_definition(v2("watchlist = 3", self.FOCUS)).grading
+        self.assertEqual((grading.baseline_bottom, grading.baseline_criticised), (2, True))
+        self.assertEqual(parse_definition(V2).grading.baseline_bottom, 0)
+
+    def test_only_version_2_may_say_it(self) -> None:
+        text = edit(YINCHUAN, "watchlist = 3", self.FOCUS)
+        problems = self.problems(text)
+        self.assertEqual(len(problems), 2, problems)
+        self.assertIn("按上年结果确定重点督查对象", problems[0])

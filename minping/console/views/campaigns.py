@@ -259,7 +259,7 @@ def unit_tree(request: HttpRequest) -> HttpResponse:
 def eligibility(request: HttpRequest, code: str) -> HttpResponse:
     """Units that lost award eligibility in this campaign (R-39), and withdrawing it."""
     campaign = get_campaign(code)
-    form = EligibilityForm(request.POST or None)
+    form = EligibilityForm(request.POST or None, campaign=campaign)
     problems: list[str] = []
     if request.method == "POST":
         if not role_context(request)["is_organiser"]:
@@ -268,7 +268,11 @@ def eligibility(request: HttpRequest, code: str) -> HttpResponse:
             unit = form.cleaned_data["unit"]
             try:
                 do_withdraw_eligibility(
-                    campaign, unit, reason=form.cleaned_data["reason"], actor=request.user
+                    campaign,
+                    unit,
+                    reason=form.cleaned_data["reason"],
+                    actor=request.user,
+                    rule=form.cleaned_data.get("rule"),
                 )
             except (InvalidInput, NotAllowed) as error:
                 problems = _lines(error)
@@ -277,7 +281,7 @@ def eligibility(request: HttpRequest, code: str) -> HttpResponse:
                 return redirect("console:eligibility", code=code)
     context = {
         "campaign": campaign,
-        "items": campaign.ineligible.select_related("unit", "created_by"),
+        "items": campaign.ineligible.select_related("unit", "created_by", "rule"),
         "form": form,
         "problems": problems,
         **role_context(request),

@@ -14,9 +14,19 @@ from django.test import SimpleTestCase
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from minping.campaigns.definition import MethodDef, RuleDef, SourceDef
+from minping.campaigns.definition import (
+    CampaignDefinition,
+    GradingDef,
+    GroupDef,
+    MethodDef,
+    RuleDef,
+    SourceDef,
+)
 from minping.campaigns.participation import UnitDef
 from minping.scoring.engine import (
+    AnswerCount,
+    BallotCount,
+    Baseline,
     DeductionInput,
     ScoreInput,
     Tallies,
@@ -207,3 +217,345 @@ class SeveralSourcesTests(SimpleTestCase):
         self.assertEqual(
             [ln.source for ln in a.deduction_lines[:3]], ["jiwei", "gongwei", "xuncha"]
         )
+
+
+ONLINE = MethodDef("online", "网络及跟踪评议", D(50), "scores")
+HALF = MethodDef("survey", "群众满意度", D(50), "scores")
+
+
+class MethodDeductionTests(SimpleTestCase):
+    """Item 2: Yinchuan's deductions come off 网络及跟踪评议, composite-level ones keep S-4."""
+
+    def definition(self, floor: Decimal | None = None) -> CampaignDefinition:
+        return campaign(
+            format=2,
+            methods=(HALF, ONLINE),
+            watchlist=1,
+            sources=(
+                SourceDef("media", "媒体", cap=D(5), floor=floor),
+                SourceDef("discipline", "纪检监察机关"),
+            ),
+            rules=(
+                RuleDef("no_interview", "不配合采访", "media", D("0.1"), method="online"),
+                RuleDef("criticised", "被通报批评", "discipline", D("0.5")),
+            ),
+        )
+
+    def tallies(self) -> Tallies:
+        return Tallies(
+            units=UNITS,
+            scores=scores(
+                ("survey", "a", "80"),
+                ("online", "a", "90"),
+                ("survey", "b", "80"),
+                ("online", "b", "87"),
+            ),
+            deductions=(deduction(1, "a", "no_interview", 55), deduction(2, "a", "criticised", 2)),
+        )
+
+    def test_the_method_score_its_rank_and_the_watch_list_see_them(self) -> None:
+        results = compute(self.definition(), self.tallies())
+        a, b = (next(u for u in results.units if u.unit == code) for code in "ab")
+        # a: media 0.1 × 55 = 5.5, capped at 5, off online: 90 − 5 = 85.
+        online = a.methods["online"]
+        assert online is not None
+        self.assertEqual((online.score, online.deducted), (85, 5))
+        self.assertTrue(
+            online.formula.endswith("减分 5.00(媒体 5.00),减分后 90.00 − 5.00 = 85.00"),
+            online.formula,
+        )
+        # weighted = (80 × 50 + 85 × 50) / 100 = 82.5; discipline 0.5 × 2 = 1 off the
+        # composite: 82.5 − 1 = 81.5. (Off the composite, the media 5 would give 79.5.)
+        self.assertEqual(a.weighted, Fraction(165, 2))
+        self.assertEqual(a.composite, Fraction(163, 2))
+        self.assertEqual(a.composite_formula, "82.50 − 1.00 = 81.50")
+        self.assertEqual(a.deductions, {"media": 5, "discipline": 1})
+        # b: (80 + 87) / 2 = 83.5, no deduction. Online: b 87 is now first, a 85 second,
+        # and a (lowest on online) is on the watch list; both tie at 80 on the survey.
+        self.assertEqual(b.composite, Fraction(167, 2))
+        self.assertEqual((a.method_ranks["online"], b.method_ranks["online"]), (2, 1))
+        self.assertEqual((a.watchlist, b.watchlist), (("survey", "online"), ("survey",)))
+        # Every unit's figure on a method with deductions attached says how much: b none.
+        self.assertEqual(b.methods["online"].deducted, 0)  # type: ignore[union-attr]
+        unit = next(u for u in results_json(results)["units"] if u["unit"] == "a")
+        self.assertEqual(unit["methods"]["online"], {"score": 85.0, "deducted": 5.0})
+        self.assertNotIn("deducted", unit["methods"]["survey"])
+
+    def test_a_floor_is_held_against_the_method_score(self) -> None:
+        # media floor 88: 90 − 5 = 85 would be below it, so only 90 − 88 = 2 is taken.
+        a = compute(self.definition(floor=D(88)), self.tallies()).units[1]
+        self.assertEqual(a.unit, "a")
+        self.assertEqual((a.methods["online"].score, a.deductions["media"]), (88, 2))  # type: ignore[union-attr]
+        # weighted = (80 + 88) / 2 = 84; − 1 = 83.
+        self.assertEqual(a.composite, 83)
+
+
+@settings(max_examples=150, deadline=None)
+@given(events=st.integers(0, 120), online=st.integers(0, 100), survey=st.integers(0, 100))
+def test_a_method_deduction_costs_the_composite_its_weight_share(
+    events: int, online: int, survey: int
+) -> None:
+    """Property: attached to a method of weight 50, d points cost the composite d / 2,
+    and the composite equals the weighted score of the deducted method figures."""
+    definition = MethodDeductionTests().definition()
+    tallies = Tallies(
+        units=UNITS[:1],
+        scores=scores(("survey", "a", str(survey)), ("online", "a", str(online))),
+        deductions=(deduction(1, "a", "no_interview", events),) if events else (),
+    )
+    a = compute(definition, tallies).units[0]
+    taken = min(Fraction(events, 10), Fraction(5))
+    assert a.deductions["media"] == taken
+    assert a.composite == Fraction(survey + online, 2) - taken / 2
+
+
+THREE = (*UNITS, UnitDef("c", "丙局", group=AGENCIES.code))
+
+
+class IneligibilityTests(SimpleTestCase):
+    """Item 4: loss of award eligibility (R-39): never excellent, not thereby unsatisfactory,
+    and the recorded reason is the one shown."""
+
+    def test_the_place_goes_to_the_next_unit_and_the_reason_is_shown(self) -> None:
+        definition = campaign(format=2, methods=(SURVEY,), excellent=1, unsatisfactory=1)
+        tallies = Tallies(
+            units=THREE,
+            scores=scores(("survey", "a", "90"), ("survey", "b", "80"), ("survey", "c", "70")),
+            ineligible=frozenset({"a"}),
+            ineligible_reasons={"a": "整改不力:2010年第三季度暗访问题未整改"},
+        )
+        results = compute(definition, tallies)
+        grades = {u.unit: u.grade for u in results.units}
+        # a (90) lost eligibility: the one excellent place goes to b (80); c (70) is the
+        # bottom 1; a keeps rank 1 and is neither.
+        self.assertEqual(grades, {"a": None, "b": "excellent", "c": "unsatisfactory"})
+        a = results.units[0]
+        self.assertEqual((a.unit, a.rank, a.eligible), ("a", 1, False))
+        self.assertEqual(
+            a.grade_reason, "已取消评优资格(整改不力:2010年第三季度暗访问题未整改),不参加优秀评定"
+        )
+        unit = results_json(results)["units"][0]
+        self.assertEqual(unit["ineligible_reason"], "整改不力:2010年第三季度暗访问题未整改")
+        # A version-1 file's JSON keeps its keys; without a reason the old wording stays.
+        old = compute(replace(definition, format=1), replace(tallies, ineligible_reasons={}))
+        self.assertNotIn("ineligible_reason", results_json(old)["units"][0])
+        self.assertIn("拉票或弄虚作假", old.units[0].grade_reason)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    points=st.lists(st.integers(50, 100), min_size=3, max_size=3),
+    withdrawn=st.sets(st.sampled_from("abc")),
+    excellent=st.integers(0, 3),
+)
+def test_a_unit_without_eligibility_is_never_excellent_nor_made_unsatisfactory(
+    points: list[int], withdrawn: set[str], excellent: int
+) -> None:
+    """Property: ineligible units are never excellent; with no unsatisfactory places none
+    of them is unsatisfactory either (losing eligibility is not a veto)."""
+    definition = campaign(format=2, methods=(SURVEY,), excellent=excellent)
+    rows = tuple(ScoreInput("survey", u, D(p)) for u, p in zip("abc", points, strict=True))
+    tallies = Tallies(units=THREE, scores=rows, ineligible=frozenset(withdrawn))
+    grades = {u.unit: u.grade for u in compute(definition, tallies).units}
+    assert all(grades[u] is None for u in withdrawn)
+    assert sum(g == "excellent" for g in grades.values()) <= 3 - len(withdrawn)
+
+
+DIVISIONS = GroupDef("divisions", "被评处室", excellent=1)
+WINDOWS = GroupDef("windows", "被评窗口", excellent=2)
+NANTONG = (
+    MethodDef("daily", "日常考评", D(30), "scores", groups=("divisions",)),
+    MethodDef("survey", "社会调查", D(70), "scores", groups=("divisions",)),
+    MethodDef("wdaily", "窗口日常考评", D(50), "scores", groups=("windows",)),
+    MethodDef("wusers", "服务对象评议", D(50), "scores", groups=("windows",)),
+)
+NT_UNITS = (
+    UnitDef("d1", "处室一", group="divisions"),
+    UnitDef("d2", "处室二", group="divisions"),
+    UnitDef("w1", "窗口一", group="windows"),
+    UnitDef("w2", "窗口二", group="windows"),
+    UnitDef("w3", "窗口三", group="windows"),
+)
+
+
+class PerGroupTests(SimpleTestCase):
+    """Item 1: Nantong in one campaign: 6 先进处室 and 10 优质服务窗口 (here 1 and 2), and
+    综合考评 only for the divisions."""
+
+    def test_each_group_has_its_methods_and_its_number(self) -> None:
+        definition = campaign(
+            format=2, groups=(DIVISIONS, WINDOWS), methods=NANTONG, excellent=0, watchlist=1
+        )
+        tallies = Tallies(
+            units=NT_UNITS,
+            scores=scores(
+                ("daily", "d1", "90"),
+                ("survey", "d1", "80"),
+                ("daily", "d2", "70"),
+                ("survey", "d2", "90"),
+                ("wdaily", "w1", "80"),
+                ("wusers", "w1", "90"),
+                ("wdaily", "w2", "90"),
+                ("wusers", "w2", "90"),
+                ("wdaily", "w3", "60"),
+                ("wusers", "w3", "70"),
+            ),
+        )
+        results = compute(definition, tallies)
+        by_unit = {u.unit: u for u in results.units}
+        # d1 = 90×0.3 + 80×0.7 = 27 + 56 = 83; d2 = 21 + 63 = 84;
+        # w1 = (80 + 90) / 2 = 85; w2 = 90; w3 = (60 + 70) / 2 = 65.
+        self.assertEqual(
+            {code: u.composite for code, u in by_unit.items()},
+            {"d1": 83, "d2": 84, "w1": 85, "w2": 90, "w3": 65},
+        )
+        # 1 excellent division (d2), 2 excellent windows (w2, w1); [grading] says 0.
+        excellent = sorted(code for code, u in by_unit.items() if u.grade == "excellent")
+        self.assertEqual(excellent, ["d2", "w1", "w2"])
+        # No window misses the divisions' methods: nothing missing, nothing blocked.
+        self.assertEqual(results.missing, ())
+        self.assertEqual(set(by_unit["d1"].methods), {"daily", "survey"})
+        self.assertEqual(set(by_unit["w1"].method_ranks), {"wdaily", "wusers"})
+        # Watch list per method within the group: d2 lowest on daily (70), d1 on survey
+        # (80); w3 lowest on both window methods.
+        self.assertEqual(by_unit["d2"].watchlist, ("daily",))
+        self.assertEqual(by_unit["d1"].watchlist, ("survey",))
+        self.assertEqual(by_unit["w3"].watchlist, ("wdaily", "wusers"))
+        data = results_json(results)
+        w1 = next(u for u in data["units"] if u["unit"] == "w1")
+        self.assertEqual(set(w1["methods"]), {"wdaily", "wusers"})
+        self.assertEqual(data["methods"][0]["groups"], ["divisions"])
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    points=st.lists(st.integers(60, 100), min_size=5, max_size=5),
+    quotas=st.tuples(st.integers(0, 3), st.integers(0, 4)),
+)
+def test_per_group_quotas_never_give_more_than_n_excellent_but_for_ties(
+    points: list[int], quotas: tuple[int, int]
+) -> None:
+    """Property: a group with quota N has at most N excellent units, unless units tie with
+    the N-th (S-6 takes everyone tied with it); the other group's quota does not leak."""
+    groups = (replace(DIVISIONS, excellent=quotas[0]), replace(WINDOWS, excellent=quotas[1]))
+    methods = (
+        MethodDef("d", "处室考评", D(100), "scores", groups=("divisions",)),
+        MethodDef("w", "窗口考评", D(100), "scores", groups=("windows",)),
+    )
+    rows = tuple(
+        ScoreInput("d" if u.group == "divisions" else "w", u.code, D(p))
+        for u, p in zip(NT_UNITS, points, strict=True)
+    )
+    definition = campaign(format=2, groups=groups, methods=methods, excellent=5)
+    results = compute(definition, Tallies(units=NT_UNITS, scores=rows))
+    for group, n in zip(("divisions", "windows"), quotas, strict=True):
+        members = [u for u in results.units if u.group == group]
+        best = [u.composite for u in members if u.grade == "excellent" and u.composite]
+        assert len(best) >= min(n, len(members))
+        if len(best) > n:
+            assert best.count(min(best)) > 1 or (n == 0 and not best)
+
+
+class CaseByCasePointsTests(SimpleTestCase):
+    """Item 18: seed 003's 督查扣分: points set case by case within a stated maximum."""
+
+    def test_each_deduction_counts_its_own_figure_within_the_maximum(self) -> None:
+        definition = campaign(
+            format=2,
+            methods=(SURVEY,),
+            sources=(SourceDef("centre", "县行政服务中心"),),
+            rules=(RuleDef("ducha", "集中督查发现问题", "centre", D(0), max_points=D(2)),),
+        )
+        day = datetime.date(2018, 6, 1)
+        deductions = (
+            DeductionInput(1, "a", "ducha", day, 1, True, points=D("1.5")),
+            DeductionInput(2, "a", "ducha", day, 2, True, points=D("0.5")),
+            DeductionInput(3, "a", "ducha", day, 1, True),  # no figure set: not counted
+            DeductionInput(4, "a", "ducha", day, 1, True, points=D(3)),  # above the max
+        )
+        tallies = Tallies(
+            units=UNITS[:1], scores=scores(("survey", "a", "90")), deductions=deductions
+        )
+        a = compute(definition, tallies).units[0]
+        # 1.5 × 1 + 0.5 × 2 = 2.5; composite 90 − 2.5 = 87.5.
+        self.assertEqual(a.deductions, {"centre": Fraction(5, 2)})
+        self.assertEqual(a.composite, Fraction(175, 2))
+        self.assertEqual(a.source_totals[0].formula, "1.5×1 + 0.5×2 = 2.50")
+        reasons = [(ln.counted, ln.reason) for ln in a.deduction_lines[2:]]
+        self.assertEqual(reasons, [(False, "未确定分值"), (False, "分值 3 超过上限 2")])
+
+
+class MinimumSampleTests(SimpleTestCase):
+    """Item 7: 000's 测评问卷不少于500份 as a rule checked when results are computed."""
+
+    def definition(self, too_few: str) -> CampaignDefinition:
+        survey = MethodDef(
+            "survey", "问卷评议", D(100), min_ballots=5, min_unit_ballots=2, too_few=too_few
+        )
+        return campaign(format=2, methods=(survey,))
+
+    def tallies(self) -> Tallies:
+        # a: 3 questionnaires, all 好 (100); b: 1, 较好 (80). Campaign: 3 + 1 = 4 < 5.
+        answers, ballots = [], []
+        for unit, level, n in (("a", "好", 3), ("b", "较好", 1)):
+            answers.append(AnswerCount("survey", unit, "a", level, n))
+            ballots.append(BallotCount("survey", unit, n))
+        return Tallies(units=UNITS, answers=tuple(answers), ballots=tuple(ballots))
+
+    def test_a_warning_keeps_the_results_complete(self) -> None:
+        results = compute(self.definition("warn"), self.tallies())
+        found = [(s.unit, s.found, s.required, s.refuse) for s in results.shortfalls]
+        # The campaign has 4 of 5; b has 1 of 2 per unit; a's 3 are enough.
+        self.assertEqual(found, [("", 4, 5, False), ("b", 1, 2, False)])
+        self.assertTrue(results.complete)
+        self.assertIn("“问卷评议”共 4 份答卷,少于规定的 5 份:请注意样本代表性", results.notes)
+        self.assertEqual({u.unit: u.composite for u in results.units}, {"a": 100, "b": 80})
+        self.assertEqual(len(results_json(results)["shortfalls"]), 2)
+
+    def test_a_refusal_makes_them_incomplete(self) -> None:
+        results = compute(self.definition("refuse"), self.tallies())
+        self.assertFalse(results.complete)
+        self.assertTrue(all(s.refuse for s in results.shortfalls))
+        # Enough questionnaires: nothing is said and the JSON has no such key.
+        plenty = Tallies(
+            units=UNITS,
+            answers=(
+                AnswerCount("survey", "a", "a", "好", 3),
+                AnswerCount("survey", "b", "a", "好", 2),
+            ),
+            ballots=(BallotCount("survey", "a", 3), BallotCount("survey", "b", 2)),
+        )
+        enough = compute(self.definition("refuse"), plenty)
+        self.assertTrue(enough.complete)
+        self.assertNotIn("shortfalls", results_json(enough))
+
+
+class BaselineFocusTests(SimpleTestCase):
+    """Item 9 (seed 003, R-24): this year's focus from last year's results."""
+
+    def test_last_years_bottom_and_the_units_it_criticised(self) -> None:
+        grading = GradingDef(baseline_bottom=1, baseline_criticised=True)
+        definition = campaign(format=2, methods=(SURVEY,), grading=grading)
+        tallies = Tallies(
+            units=THREE,
+            scores=scores(("survey", "a", "90"), ("survey", "b", "80"), ("survey", "c", "85")),
+        )
+        # Last year: a 70 (the group's lowest), b 90 but criticised, c 80.
+        baseline = Baseline(
+            "t-2017", {"a": D(70), "b": D(90), "c": D(80)}, criticised=frozenset({"b"})
+        )
+        results = compute(definition, tallies, baseline)
+        focus = {u.unit: u.focus for u in results.units}
+        self.assertEqual(
+            focus,
+            {"a": ("上年综合得分本组后 1 名",), "b": ("上年受通报批评(减分)",), "c": ()},
+        )
+        data = results_json(results)
+        # Units by rank this year: a 90, c 85, b 80.
+        self.assertEqual(
+            [(u["unit"], u["focus"]) for u in data["units"]],
+            [("a", ["上年综合得分本组后 1 名"]), ("c", []), ("b", ["上年受通报批评(减分)"])],
+        )
+        # Without the keys (every version-1 file) there is no focus and no JSON key.
+        plain = compute(campaign(methods=(SURVEY,)), tallies, baseline)
+        self.assertNotIn("focus", results_json(plain)["units"][0])

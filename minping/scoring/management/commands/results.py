@@ -96,6 +96,11 @@ class Command(BaseCommand):
             else:
                 snapshot = do_compute_results(campaign, results=results)
                 self.stderr.write(f"已保存结果快照 #{snapshot.pk}。")
+        if incomplete and not any(m.blocks_composite for m in results.missing):
+            raise CommandError(
+                "样本量不足(见上),按定义文件的规定结果不完整;"
+                "补齐答卷后重新计算,或加 --allow-missing 接受不完整的结果。"
+            )
         if incomplete:
             units = len({m.unit for m in results.missing if m.blocks_composite})
             raise CommandError(
@@ -112,6 +117,10 @@ class Command(BaseCommand):
         raise CommandError(f"找不到代码为“{code}”的评议活动。{listing}")
 
     def _report_missing(self, results: Results) -> None:
+        if results.shortfalls:  # version 2: minimum samples not reached
+            self.stderr.write(f"以下 {len(results.shortfalls)} 项样本量不足:")
+            for s in results.shortfalls:
+                self.stderr.write(f"  {s.message}")
         if not results.missing:
             return
         self.stderr.write(f"以下 {len(results.missing)} 项数据缺失(不按零分计算):")
