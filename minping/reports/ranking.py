@@ -51,7 +51,7 @@ class Ranking:
     numeric: set[int]
     tables: list[RankingTable]
     details: list[list[str]]  # 计算明细: 单位, 项目, 计算过程
-    awards: list[list[str]] = field(default_factory=list)  # 个人表彰: 奖项, 姓名, 职务, 单位
+    awards: list[list[object]] = field(default_factory=list)  # 个人表彰: 奖项, 姓名, 职务, 单位
 
     @property
     def computed_on(self) -> datetime.date:
@@ -110,7 +110,7 @@ def ranking(campaign: Campaign, snapshot: ResultSnapshot, units: set[str] | None
     keep = {u["unit"] for u in results.get("units", [])}
     keep = keep if units is None else keep & units
     details = list(detail_rows(results, snapshot.breakdown, methods, keep))
-    awards = [
+    awards: list[list[object]] = [
         [a.award, a.person, a.position, a.unit.name]
         for a in campaign.person_awards.select_related("unit")
         if units is None or a.unit.code in units
