@@ -29,7 +29,7 @@ from minping.campaigns.definition import (
     SubmissionDef,
     VetoDef,
 )
-from minping.campaigns.participation import Participation, UnitDef, UnitTree
+from minping.campaigns.participation import MethodScope, Participation, UnitDef, UnitTree
 from minping.orgs.models import Group, Unit
 
 
@@ -57,6 +57,8 @@ class Campaign(models.Model):
     approval_title = models.CharField("结果审定机关", max_length=200, blank=True)
     # The definition file's version (``format = 2``); 1 for a file without the key.
     format = models.PositiveSmallIntegerField("定义文件版本", default=1)
+    # Version 2: group → the group whose units' windows and stations it ranks (R-03).
+    part_groups = models.JSONField("下属单位排名组别", default=dict, blank=True)
     created = models.DateTimeField("创建时间", auto_now_add=True)
     updated = models.DateTimeField("更新时间", auto_now=True)
 
@@ -89,7 +91,10 @@ class Campaign(models.Model):
             code=self.code,
             title=self.title,
             year=self.year,
-            groups=tuple(GroupDef(code, names.get(code, code)) for code in self.groups),
+            groups=tuple(
+                GroupDef(code, names.get(code, code), self.part_groups.get(code, ""))
+                for code in self.groups
+            ),
             methods=tuple(m.as_definition() for m in self.methods.order_by("order")),
             indicators=tuple(
                 IndicatorDef(i.code, i.title, i.weight) for i in self.indicators.order_by("order")
@@ -141,7 +146,18 @@ class Campaign(models.Model):
         ``campaigns.participation`` decides; this only reads the unit tree (pass ``tree``
         to read it once for several campaigns).
         """
-        return Participation(tree if tree is not None else stored_tree(), self.groups, self.exclude)
+        scopes = {
+            code: MethodScope(parts, frozenset(covers))
+            for code, parts, covers in self.methods.values_list("code", "parts", "covers")
+            if parts or covers
+        }
+        return Participation(
+            tree if tree is not None else stored_tree(),
+            self.groups,
+            self.exclude,
+            part_groups=self.part_groups,
+            methods=scopes,
+        )
 
     @classmethod
     def taking_part(cls, units: Iterable[Unit]) -> list[Campaign]:
@@ -226,6 +242,10 @@ class Method(models.Model):
     case_formula = models.JSONField("问题办理计分公式", null=True, blank=True)
     # Version 2: recorded and ranked on its own but not in the composite (weight 0).
     scored = models.BooleanField("计入综合得分", default=True)
+    # Version 2 (``campaigns.participation``): how a department with parts is rated
+    # ("mean", "own"; "" in version 1) and the only units the method rates (empty: all).
+    parts = models.CharField("有下属单位的部门怎样评", max_length=8, blank=True)
+    covers = models.JSONField("评议范围(单位代码)", default=list, blank=True)
 
     class Meta:
         ordering = ["campaign", "order"]
@@ -280,6 +300,8 @@ class Method(models.Model):
             deadline=self.deadline,
             cases=formula_from_json(self.case_formula),
             scored=self.scored,
+            parts=self.parts,
+            covers=tuple(self.covers),
         )
 
 

@@ -60,7 +60,7 @@ from minping.campaigns.definition import (
     LevelDef,
     MethodDef,
 )
-from minping.campaigns.participation import Participation, UnitDef
+from minping.campaigns.participation import Participation, UnitDef, for_definition
 
 EXCELLENT = "excellent"
 UNSATISFACTORY = "unsatisfactory"
@@ -409,11 +409,21 @@ class _Figures:
     def figure(self, method: MethodDef, unit: str) -> MethodFigure | None:
         key = (method.code, unit)
         if key not in self.memo:
-            if method.input == SCORES:
+            scope = self.taking_part.scope(method.code)
+            if not self.taking_part.rates(unit, method.code):
+                self.memo[key] = None  # version 2: the method does not rate this unit
+            elif method.input == SCORES:
                 self.memo[key] = self._imported(method, unit)
             elif method.input == CASES:
                 self.memo[key] = self._from_cases(method, unit)
+            elif self.taking_part.by_parts(unit, method.code):
+                # R-03 as a version-2 file says it: the mean of the parts, whatever
+                # ballots name the department itself (the importers refuse them).
+                self.memo[key] = self._from_parts(method, unit)
+            elif scope.parts:
+                self.memo[key] = self._own(method, unit)
             else:
+                # Version 1: the department's own ballots, if any, replace its parts' mean.
                 self.memo[key] = self._own(method, unit) or self._from_parts(method, unit)
         return self.memo[key]
 
@@ -732,24 +742,40 @@ def _score_unit(
     methods: Mapping[str, MethodFigure | None],
     lines: tuple[DeductionLine, ...],
     vetoes: tuple[VetoLine, ...],
+    rated: frozenset[str] | None = None,
 ) -> _Scored:
     """S-3 and S-4: weighted from the exact method scores, then the capped deductions.
 
     Deductions a version-2 file attaches to a method come off that method's score
     first, so that its rank and the watch list see them; the rest off the composite.
+    ``rated``: the methods that rate the unit (version 2, ``covers``); None: all. The
+    weights of those that do are rescaled to 100.
     """
     totals = source_totals(campaign, lines)
     targets = campaign.source_methods
     methods, on_methods = _deduct_from_methods(campaign, methods, totals, targets)
+    applies = [m for m in campaign.methods if rated is None or m.code in rated]
+    outside = [m for m in campaign.methods if m not in applies and m.scored and m.weight != 0]
     # A method with weight 0 is only ranked on its own (R-19); missing it blocks nothing.
-    blocked = any(methods[m.code] is None and m.weight != 0 for m in campaign.methods)
+    blocked = any(methods[m.code] is None and m.weight != 0 for m in applies)
     weighted: Fraction | None = None
     weighted_formula = "缺少方法得分,不计算加权得分"
-    if not blocked:
-        # A method with ``scored = false`` (version 2) is recorded, never weighted.
-        terms = [
-            (f, m) for m in campaign.methods if (f := methods[m.code]) is not None and m.scored
-        ]
+    # A method with ``scored = false`` (version 2) is recorded, never weighted.
+    terms = [(f, m) for m in applies if (f := methods[m.code]) is not None and m.scored]
+    share = sum((m.weight for _, m in terms), Decimal(0))
+    if not blocked and outside and share == 0:
+        weighted_formula = "没有评议该单位的计分方法,不计算加权得分"
+    elif not blocked and outside:
+        weighted = sum((f.score * Fraction(m.weight) for f, m in terms), Fraction(0)) / Fraction(
+            share
+        )
+        shown = " + ".join(f"{fmt(f.score)}×{fmt_plain(m.weight)}" for f, m in terms)
+        names = "、".join(m.title for m in outside)
+        weighted_formula = (
+            f"({shown}) / {fmt_plain(share)} = {fmt(weighted)}"
+            f"(“{names}”不评议该单位,其余权重按 100 折算)"
+        )
+    elif not blocked:
         weighted = sum((f.score * Fraction(m.weight) / 100 for f, m in terms), Fraction(0))
         shown = " + ".join(f"{fmt(f.score)}×{fmt_plain(m.weight)}" for f, m in terms)
         weighted_formula = f"({shown}) / 100 = {fmt(weighted)}"
@@ -824,12 +850,29 @@ def _stray_answers(campaign: CampaignDefinition, tallies: Tallies) -> list[str]:
     return [f"{stray} 条答案的评议方法、指标或等级不属于本次活动(或该方法按录入得分计),未计入"]
 
 
+def _refused_answers(taking_part: Participation, tallies: Tallies) -> list[str]:
+    """Answers about a unit taking part that a version-2 file says the method does not rate
+    on its own (a department rated by its parts' mean, a unit outside ``covers``):
+    left out, and said so. A version-1 file refuses none of them."""
+    if not taking_part.methods:
+        return []
+    refused: dict[tuple[str, str], int] = defaultdict(int)
+    for a in tallies.answers:
+        if taking_part.takes_part(a.unit) and taking_part.method_refusal(a.unit, a.method):
+            refused[a.method, a.unit] += a.count
+    return [
+        f"{n} 条答案所评的“{unit}”在评议方法“{method}”中不直接评议"
+        f"({taking_part.method_refusal(unit, method)}),未计入"
+        for (method, unit), n in sorted(refused.items())
+    ]
+
+
 def compute(
     campaign: CampaignDefinition, tallies: Tallies, baseline: Baseline | None = None
 ) -> Results:
     """Apply S-1..S-7 to one campaign. Deterministic whatever the order of the input rows."""
     group_codes = [g.code for g in campaign.groups]
-    taking_part = Participation(tallies.units, group_codes, campaign.exclude)
+    taking_part = for_definition(tallies.units, campaign)
     figures = _Figures(campaign, tallies, taking_part)
     ranked = taking_part.ranked
     ranked_codes = {u.code for u in ranked}
@@ -851,12 +894,15 @@ def compute(
             notes.append(f"一票否决 #{v.id}({v.unit},{v.date})所记单位不参加本次排名,未计入")
 
     notes += _stray_answers(campaign, tallies)
+    notes += _refused_answers(taking_part, tallies)
     missing: list[MissingInput] = []
     scored: list[_Scored] = []
     for unit in ranked:
         methods = {m.code: figures.figure(m, unit.code) for m in campaign.methods}
+        # Version 2: a method that does not rate the unit (``covers``, ``parts = "own"``).
+        rated = frozenset(m.code for m in campaign.methods if taking_part.rates(unit.code, m.code))
         for m in campaign.methods:
-            if methods[m.code] is None:
+            if methods[m.code] is None and m.code in rated:
                 reason, message = _missing_message(unit, m)
                 missing.append(
                     MissingInput(
@@ -876,6 +922,7 @@ def compute(
                 methods,
                 tuple(lines_by_unit.get(unit.code, [])),
                 tuple(vetoes_by_unit.get(unit.code, [])),
+                rated,
             )
         )
 

@@ -151,7 +151,11 @@ class BallotImporter:
     def take(self, row: Row) -> None:
         """Check one answer row against the campaign and its questionnaire; queue it if good."""
         method = self.cell(row, "method", self.ballot_method)
-        unit_id = self.cell(row, "unit", self.units.resolve)
+        # Which units a method may rate is the campaign's (a version-2 file may narrow it).
+        resolve = (
+            partial(self.units.resolve_for, method=method.code) if method else self.units.resolve
+        )
+        unit_id = self.cell(row, "unit", resolve)
         indicator = self.cell(row, "indicator", self.indicators.resolve)
         level = self.cell(row, "level", self.levels.resolve)
         category = row["category"]
