@@ -18,7 +18,11 @@ Where the rules are silent, these choices were made:
 - Which units are ranked and which are parts (S-2) is decided by
   ``campaigns.participation``, as for the importers and pickers: a unit under an
   excluded one is left out with it. A part with no data is skipped in the mean.
-  Imported scores are not averaged over parts.
+  Imported scores are not averaged over parts. A version-1 department's own
+  ballots replace its parts' mean; a version-2 file says per ballot method
+  (``parts``: the mean only, or the department only), may rank the parts in a
+  group of their own (``parts_of``) and may rate only some units on a method
+  (``covers``: the others' weighted score rescales the remaining weights to 100).
 - Grading (S-6): vetoed units are always unsatisfactory and never excellent;
   excellent is decided next, and unsatisfactory only takes units not already
   excellent, so a small group is never graded twice. Vetoed units keep the rank
@@ -97,6 +101,15 @@ class BallotCount:
 
 
 @dataclass(frozen=True, slots=True)
+class SheetUnits:
+    """One person's questionnaire that rated several ``units`` on ``method`` (version 2):
+    one ballot per unit, but one questionnaire when a mean over parts counts them (S-2)."""
+
+    method: str
+    units: frozenset[str]
+
+
+@dataclass(frozen=True, slots=True)
 class ScoreInput:
     """A 0–100 score imported for a method whose input is ``scores``."""
 
@@ -158,6 +171,8 @@ class Tallies:
     # Codes of units that lost award eligibility (R-39): never graded excellent.
     ineligible: frozenset[str] = frozenset()
     cases: tuple[CaseCount, ...] = ()
+    # Questionnaires that rated several units (version 2); those about one unit are not listed.
+    sheets: tuple[SheetUnits, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -398,6 +413,10 @@ class _Figures:
         for b in tallies.ballots:
             self.ballots[b.method, b.unit] += b.count
         self.scores = {(s.method, s.unit): s.score for s in tallies.scores}
+        self.sheets: dict[str, list[frozenset[str]]] = defaultdict(list)
+        for sheet in tallies.sheets:
+            if len(sheet.units) > 1:
+                self.sheets[sheet.method].append(sheet.units)
         # Cases about a window or station count for the department it is part of (R-03).
         self.cases: dict[str, list[CaseCount]] = defaultdict(list)
         for c in tallies.cases:
@@ -575,6 +594,9 @@ class _Figures:
         rates = [f.satisfaction_rate for f in with_data if f.satisfaction_rate is not None]
         rate = _mean(rates) if rates else None
         ballots = sum(f.ballots or 0 for f in with_data)
+        # One person's questionnaire over several of these parts is one questionnaire (S-2).
+        rated = set().union(*(_rated_directly(f) for f in with_data))
+        shared = sum(max(len(units & rated) - 1, 0) for units in self.sheets.get(method.code, ()))
         n = len(with_data)
         formula = (
             f"下属单位平均 ({' + '.join(f'{f.unit} {fmt(f.score)}' for f in with_data)})"
@@ -583,6 +605,9 @@ class _Figures:
         if rate is not None:
             formula += f";满意率 ({' + '.join(fmt(r) for r in rates)}) / {len(rates)} = {fmt(rate)}"
         formula += f";答卷 {' + '.join(str(f.ballots or 0) for f in with_data)} = {ballots} 份"
+        if shared:
+            ballots -= shared
+            formula += f",一人一份问卷评了其中多个单位,按人计 {ballots} 份"
         if without:
             formula += f";无数据未计入:{'、'.join(without)}"
         return MethodFigure(
@@ -599,6 +624,13 @@ class _Figures:
             parts_without_data=tuple(without),
             formula=formula,
         )
+
+
+def _rated_directly(figure: MethodFigure) -> set[str]:
+    """The units whose own ballots make up ``figure``."""
+    if figure.source != "parts":
+        return {figure.unit}
+    return set().union(*(_rated_directly(f) for f in figure.parts))
 
 
 def own_figures(
