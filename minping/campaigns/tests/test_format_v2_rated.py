@@ -14,8 +14,12 @@ from minping.campaigns.tests.test_definition import YINCHUAN, DefinitionTestCase
 from minping.campaigns.tests.test_format_v2 import V2, v2
 from minping.lib.errors import InvalidInput
 from minping.lib.tests.import_fixtures import FilesMixin, make_campaign
+from minping.orgs.models import Unit
+from minping.scoring.engine import compute
+from minping.scoring.tallies import read_tallies
 from minping.surveys.actions import do_import_ballots
 from minping.surveys.models import Ballot
+from minping.surveys.progress import method_progress
 from minping.surveys.questionnaires import pickable_units
 from minping.surveys.tests.test_import_ballots import HEADER, questionnaire
 from minping.test import BaseTestCase
@@ -158,3 +162,73 @@ class ImportAndPickTests(FilesMixin, BaseTestCase):
             parts="", covers=["water"]
         )
         self.assertEqual(picked("third_party"), ["water"])
+
+
+class OneQuestionnaireSeveralUnitsTests(FilesMixin, BaseTestCase):
+    """Item 6: one ballot id over several units is one person's questionnaire (version 2)."""
+
+    def rows(self) -> list[list[str]]:
+        # One person rated gaj's window and water on one sheet; another rated gaj-w1 alone.
+        return [
+            HEADER,
+            *questionnaire("p1", unit="gaj-w1"),
+            *questionnaire("p1", unit="water"),
+            *questionnaire("p2", unit="gaj-w1"),
+        ]
+
+    def test_version_1_refuses_it(self) -> None:
+        campaign = make_campaign()
+        with self.assertRaises(InvalidInput) as caught:
+            do_import_ballots(campaign, self.csv_file(self.rows()))
+        self.assertIn("同一答卷只能评一个单位", caught.exception.problems[0].message)
+        self.assertEqual(Ballot.objects.count(), 0)
+
+    def test_version_2_stores_a_ballot_per_unit_sharing_one_sheet(self) -> None:
+        campaign = make_campaign(format=2)
+        summary = do_import_ballots(campaign, self.csv_file(self.rows()))
+        self.assertEqual(summary.counts, {"ballots": 3, "answers": 9})
+        # Every imported ballot names its questionnaire; p1's two share theirs, p2's is its own.
+        units: dict[object, set[str]] = {}
+        for ballot in Ballot.objects.select_related("unit"):
+            units.setdefault(ballot.sheet, set()).add(ballot.unit.code)
+        self.assertEqual(sorted(map(sorted, units.values())), [["gaj-w1"], ["gaj-w1", "water"]])
+        self.assertNotIn(None, units)
+        tallied = read_tallies(campaign)
+        self.assertEqual(
+            [(s.method, s.units) for s in tallied.sheets],
+            [("third_party", frozenset({"gaj-w1", "water"}))],
+        )
+
+    def test_a_sheet_over_two_windows_counts_one_person_in_the_department(self) -> None:
+        # gaj-w2 is added; p1 rates gaj-w1 and gaj-w2, p2 gaj-w1: gaj (mean of its windows)
+        # has 2 + 1 = 3 ballots from 2 people.
+        Unit.objects.create(code="gaj-w2", name="出入境窗口", parent=self.gaj)
+        campaign = make_campaign(format=2)
+        Method.objects.filter(campaign=campaign, code="third_party").update(parts="mean")
+        rows = [
+            HEADER,
+            *questionnaire("p1", unit="gaj-w1"),
+            *questionnaire("p1", unit="gaj-w2"),
+            *questionnaire("p2", unit="gaj-w1"),
+        ]
+        do_import_ballots(campaign, self.csv_file(rows))
+        results = compute(campaign.as_definition(), read_tallies(campaign))
+        gaj = next(u for u in results.units if u.unit == "gaj").methods["third_party"]
+        assert gaj is not None
+        self.assertEqual(gaj.ballots, 2)
+        self.assertIn("按人计 2 份", gaj.formula)
+
+    def test_the_progress_monitor_counts_people(self) -> None:
+        # "100名群众": 3 ballots, 2 people (p1 over two units, p2 over one).
+        campaign = make_campaign(format=2)
+        do_import_ballots(campaign, self.csv_file(self.rows()))
+        progress = method_progress(campaign.methods.get(code="third_party"))
+        self.assertEqual((progress.accepted, progress.people), (3, 2))
+        self.assertTrue(progress.shared_sheets)
+        # Version 1: one ballot per questionnaire, as before.
+        other = make_campaign("yc-2019")
+        rows = [HEADER, *questionnaire("p1", unit="gaj"), *questionnaire("p2", unit="water")]
+        do_import_ballots(other, self.csv_file(rows))
+        progress = method_progress(other.methods.get(code="third_party"))
+        self.assertEqual((progress.accepted, progress.people), (2, 2))
+        self.assertFalse(progress.shared_sheets)
