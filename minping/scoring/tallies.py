@@ -136,12 +136,15 @@ def _sheets(
     A version-1 campaign stores none, and is not asked."""
     if campaign.format < 2:
         return ()
-    units: dict[tuple[int, object], set[str]] = {}
-    rows = (
-        Ballot.objects.filter(campaign=campaign, status=Ballot.Status.ACCEPTED, sheet__isnull=False)
-        .values_list("method_id", "sheet", "unit_id")
-        .order_by()
+    accepted = Ballot.objects.filter(
+        campaign=campaign, status=Ballot.Status.ACCEPTED, sheet__isnull=False
     )
+    # The database picks the few questionnaires over several units; only their rows come back.
+    shared = (
+        accepted.values("sheet").annotate(n=Count("*")).filter(n__gt=1).values("sheet").order_by()
+    )
+    units: dict[tuple[int, object], set[str]] = {}
+    rows = accepted.filter(sheet__in=shared).values_list("method_id", "sheet", "unit_id").order_by()
     for method, sheet, unit in rows:
         units.setdefault((method, sheet), set()).add(unit_codes[unit])
     return tuple(
