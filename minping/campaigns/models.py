@@ -288,6 +288,19 @@ class Method(models.Model):
         points = format(formula.no_cases.normalize(), "f")
         return f"按问题线索办理情况计分:{weights};没有问题线索的单位记 {points} 分"
 
+    @property
+    def scope_text(self) -> str:
+        """Whom the method rates, in plain Chinese (version 2); empty for version 1's rule."""
+        said = []
+        if self.parts == "mean":
+            said.append("有下属窗口/站所的部门取其平均,不直接评议部门")
+        elif self.parts == "own":
+            said.append("直接评议部门本身,不评其下属窗口/站所")
+        if self.covers:
+            names = dict(Unit.objects.filter(code__in=self.covers).values_list("code", "name"))
+            said.append("只评议" + "、".join(names.get(code, code) for code in self.covers))
+        return ";".join(said)
+
     def as_definition(self) -> MethodDef:
         return MethodDef(
             self.code,

@@ -101,6 +101,15 @@ class LoadTests(BaseTestCase):
         # An identical reload changes nothing.
         self.assertTrue(load_campaign(parse_definition(text), text).unchanged)
 
+    def test_the_campaign_page_says_whom_each_method_rates(self) -> None:
+        text = self.text()
+        load_campaign(parse_definition(text), text)
+        self.client.force_login(self.organiser)
+        page = self.client.get("/console/c/yc-2018/").content.decode()
+        self.assertIn("只评议公安局", page)  # online covers gaj, shown by its name
+        self.assertIn("有下属窗口/站所的部门取其平均,不直接评议部门", page)  # third_party
+        self.assertNotIn("covers", page)
+
     def test_covers_naming_an_unknown_unit_is_refused_at_its_line(self) -> None:
         text = v2('covers = ["gaj"]', 'covers = ["gaj", "gja"]', self.text())
         with self.assertRaises(InvalidInput) as caught:
