@@ -73,6 +73,7 @@ CAMPAIGN_FIELDS = (
     "issuer",
     "verify_phone",
     "format",
+    "part_groups",
 )
 
 # Changing these never changes a score, so a published campaign may change them freely.
@@ -162,6 +163,7 @@ def load_campaign(
     changes, and a no-op entry per scheduled reload would only bury them.
     """
     warnings = _check_against_tree(definition, source_text)
+    _check_covers(definition, source_text)
     with transaction.atomic():
         campaign = Campaign.objects.select_for_update().filter(code=definition.code).first()
         created = campaign is None
@@ -238,6 +240,26 @@ def _check_against_tree(definition: CampaignDefinition, source_text: str) -> lis
     return [f"注意:{message};这些代码现在不起作用。"]
 
 
+def _check_covers(definition: CampaignDefinition, source_text: str) -> None:
+    """A method's ``covers`` (version 2) must name units of the tree: a typo would leave a
+    unit unrated on that method, its weight silently shared out among the others."""
+    named = {code for m in definition.methods for code in m.covers}
+    if not named:
+        return
+    known = set(Unit.objects.filter(code__in=named).values_list("code", flat=True))
+    problems = ProblemCollector()
+    lines = LineMap(source_text)
+    for i, method in enumerate(definition.methods):
+        unknown = [code for code in method.covers if code not in known]
+        if unknown:
+            problems.add(
+                f"评议方法“{method.code}”的 covers 中的单位代码“{'、'.join(unknown)}”不在单位树中:"
+                "请检查代码,或先导入单位(minping import units)",
+                lines.line(("methods", i, "covers")),
+            )
+    problems.raise_if_any(f"评议活动 {definition.code}")
+
+
 # --- what the definition wants, what is there, and the difference -------------------
 
 
@@ -267,6 +289,8 @@ def _wanted_rows(definition: CampaignDefinition) -> dict[str, dict[str, dict[str
                     "min_ballots": m.min_ballots,
                     "min_unit_ballots": m.min_unit_ballots,
                     "too_few": m.too_few,
+                    "parts": m.parts,
+                    "covers": list(m.covers),
                 },
             )
             for m in definition.methods
@@ -377,6 +401,7 @@ def _campaign_values(definition: CampaignDefinition) -> dict[str, Any]:
         "issuer": definition.issuer,
         "verify_phone": definition.verify_phone,
         "format": definition.format,
+        "part_groups": definition.part_groups,
     }
 
 
@@ -672,6 +697,9 @@ _FIELD_LABELS = {
     "deadline": "数据截止日期",
     "case_formula": "问题办理计分公式",
     "scored": "计入综合得分",
+    "parts": "有下属单位的部门怎样评",
+    "covers": "评议范围",
+    "part_groups": "下属单位排名组别",
     "kind": "材料类型",
     "due": "截止日期",
     "stage": "所属阶段",

@@ -57,6 +57,11 @@ BALLOTS = "ballots"
 SCORES = "scores"
 CASES = "cases"  # scored from the unit's case statistics (R-33)
 INPUTS = (BALLOTS, SCORES, CASES)
+# How a department with windows or stations is rated on a ballot method (version 2, R-03).
+PARTS_RULES = {
+    "mean": "取下属窗口/站所的平均,不直接评议部门",
+    "own": "直接评议部门本身,不评下属窗口/站所",
+}
 FORMATS = (1, 2)  # versions of the definition file; without ``format`` a file is version 1
 
 # What units hand in (R-04, R-35), by the code a definition file uses; oversight's
@@ -159,6 +164,13 @@ class MethodDef:
     min_ballots: int = 0
     min_unit_ballots: int = 0
     too_few: str = "warn"
+
+    # Version 2, whom it rates (``campaigns.participation``): ``parts`` of a ballot method,
+    # "mean" (R-03, the default of a version-2 file) or "own"; "" is version 1's rule
+    # (own ballots first, else the mean of the parts). ``covers``: the units it rates,
+    # with everything under them; empty, every unit (seed 001's hall survey names some).
+    parts: str = ""
+    covers: tuple[str, ...] = ()
 
     def applies_to(self, group: str | None) -> bool:
         return not self.groups or group in self.groups
@@ -268,6 +280,10 @@ class GroupDef:
     excellent: int | None = None
     unsatisfactory: int | None = None
     watchlist: int | None = None
+    # Version 2: the group whose units' parts (windows, stations) this group ranks, while
+    # they still feed their department's mean (seed 000 commends the windows). Its
+    # members are those parts, not the units of the tree in this group.
+    parts_of: str = ""
 
 
 @dataclass(frozen=True)
@@ -358,6 +374,11 @@ class CampaignDefinition:
     @property
     def group_codes(self) -> list[str]:
         return [g.code for g in self.groups]
+
+    @property
+    def part_groups(self) -> dict[str, str]:
+        """Version 2: each group that ranks parts → the group whose units' parts it ranks."""
+        return {g.code: g.parts_of for g in self.groups if g.parts_of}
 
     @property
     def satisfied(self) -> list[str]:
@@ -1008,19 +1029,46 @@ class _Reader:
         for i, item in enumerate(value):
             where: Path = ("groups", i)
             if isinstance(item, dict):
-                self.keys(item, where, {"code", "title", *GRADING_KEYS}, ("code",))
+                self.keys(item, where, {"code", "title", "parts_of", *GRADING_KEYS}, ("code",))
                 code = self.code(item["code"], (*where, "code")) if "code" in item else None
                 title = self.string(item, "title", where, max_length=100)
                 quotas: dict[str, int | None] = {}
                 for key in GRADING_KEYS:
                     if key in item and self.needs_v2((*where, key), f"组别的 {key}(按组别设名额)"):
                         quotas[key] = self.integer(item, key, where, low=0, high=1000)
-                if code is not None:
-                    out.append(GroupDef(code, title or "", **quotas))
+                parts_of = self.group_parts_of(item, where, value)
+                if code is not None and parts_of is not None:
+                    out.append(GroupDef(code, title or "", parts_of=parts_of, **quotas))
             elif (code := self.code(item, where)) is not None:
                 out.append(GroupDef(code))
         self.unique(((("groups", i), g.code) for i, g in enumerate(out)), "组别")
+        for i, group in enumerate(out):
+            if group.parts_of == group.code:
+                self.add(("groups", i, "parts_of"), f"组别“{group.code}”的 parts_of 不能是它自己")
         return tuple(out)
+
+    def group_parts_of(self, item: dict[str, Any], where: Path, groups: list[Any]) -> str | None:
+        """``parts_of = "depts"`` (version 2): this group ranks the parts of that group's units."""
+        if "parts_of" not in item:
+            return ""
+        at: Path = (*where, "parts_of")
+        if not self.needs_v2(at, f"{_name(at)}(下属窗口/站所单独排名)"):
+            return None
+        code = self.code(item["parts_of"], at)
+        if code is None:
+            return None
+        ranked = [
+            g if isinstance(g, str) else g.get("code")
+            for g in groups
+            if isinstance(g, str) or (isinstance(g, dict) and "parts_of" not in g)
+        ]
+        if code not in ranked:
+            known = "、".join(c for c in ranked if isinstance(c, str)) or "(无)"
+            self.add(
+                at, f"{_name(at)} 应为本活动中按单位排名的另一组别(现有:{known}),而不是“{code}”"
+            )
+            return None
+        return code
 
     def exclude(self, data: dict[str, Any]) -> tuple[str, ...]:
         value = data.get("exclude", [])
@@ -1139,7 +1187,17 @@ class _Reader:
             code, title = self.item(
                 where,
                 item,
-                {"code", "title", "weight", "input", "scored", "groups", *SAMPLE_KEYS}
+                {
+                    "code",
+                    "title",
+                    "weight",
+                    "input",
+                    "scored",
+                    "groups",
+                    *SAMPLE_KEYS,
+                    "parts",
+                    "covers",
+                }
                 | METHOD_WORKFLOW_KEYS,
                 ("code", "title", "weight") if scored else ("code", "title"),
                 200,
@@ -1159,7 +1217,9 @@ class _Reader:
             workflow = self.method_workflow(item, where, kind)
             groups = self.method_groups(item, where)
             samples = self.method_samples(item, where, kind)
-            if code and title and weight is not None and kind in INPUTS:
+            parts = self.method_parts(item, where, kind)
+            covers = self.method_covers(item, where)
+            if code and title and weight is not None and kind in INPUTS and parts is not None:
                 out.append(
                     MethodDef(
                         code,
@@ -1170,6 +1230,8 @@ class _Reader:
                         scored=scored,
                         groups=groups,
                         **samples,
+                        parts=parts,
+                        covers=covers,
                     )
                 )
         if any("groups" in item for _, item in items):
@@ -1252,6 +1314,44 @@ class _Reader:
         self.needs_v2((*where, "scored"))  # reported once; read on as written
         value = self.boolean(item, "scored", where)
         return True if value is None else value
+
+    def method_parts(self, item: dict[str, Any], where: Path, kind: Any) -> str | None:
+        """``parts = "mean"`` or ``"own"`` (version 2, R-03); a version-2 ballot method
+        without it takes the mean, a version-1 file keeps its own-ballots-first rule."""
+        if "parts" not in item:
+            return "mean" if self.format >= 2 and kind == BALLOTS else ""
+        at: Path = (*where, "parts")
+        if not self.needs_v2(at, f"{_name(at)}(有下属窗口/站所的部门怎样评)"):
+            return None
+        value = item["parts"]
+        if value not in PARTS_RULES:
+            shown = ";".join(f'"{k}":{v}' for k, v in PARTS_RULES.items())
+            self.add(at, f"{_name(at)} 只能是 {shown},而不是“{value}”")
+            return None
+        if kind != BALLOTS:
+            self.add(at, f'{_name(at)} 只适用于以答卷计分的方法(input = "ballots")')
+            return None
+        return str(value)
+
+    def method_covers(self, item: dict[str, Any], where: Path) -> tuple[str, ...]:
+        """``covers = ["yc-fgw", …]`` (version 2): the only units the method rates."""
+        if "covers" not in item:
+            return ()
+        at: Path = (*where, "covers")
+        if not self.needs_v2(at, f"{_name(at)}(只评议部分单位的方法)"):
+            return ()
+        value = item["covers"]
+        if not isinstance(value, list) or not value:
+            self.add(at, f'{_name(at)} 应为单位代码的数组,如 ["yc-fgw", "yc-rsj"]')
+            return ()
+        codes = []
+        for unit in value:
+            if not isinstance(unit, str) or not unit.strip():
+                self.add(at, f"{_name(at)} 中的“{unit}”应为非空的单位代码字符串")
+            else:
+                codes.append(unit.strip())
+        self.unique(((at, c) for c in codes), f"{_name(at)} 中的单位代码")
+        return tuple(codes)
 
     def check_scored_weight(self, where: Path, scored: bool, weight: Decimal | None) -> None:
         """Version 2 says it in so many words: weight 0 if and only if ``scored = false``."""

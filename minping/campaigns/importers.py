@@ -6,6 +6,7 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import partial
 
 from minping.campaigns.models import Campaign, Method
 from minping.campaigns.sheets import methods_with_sheets
@@ -72,7 +73,11 @@ class ScoreReader:
 
     def check(self, row: Row) -> ScoreRow | None:
         method = read_cell(self.problems, self.table, row, "method", self.score_method)
-        unit_id = read_cell(self.problems, self.table, row, "unit", self.units.resolve)
+        # A version-2 method may cover only some units (``covers``): the others are refused.
+        resolve = (
+            partial(self.units.resolve_for, method=method.code) if method else self.units.resolve
+        )
+        unit_id = read_cell(self.problems, self.table, row, "unit", resolve)
         score = read_cell(self.problems, self.table, row, "score", parse_score)
         if method is None or unit_id is None or score is None:
             return None

@@ -30,7 +30,7 @@ from minping.campaigns.definition import (
     SubmissionDef,
     VetoDef,
 )
-from minping.campaigns.participation import Participation, UnitDef, UnitTree
+from minping.campaigns.participation import MethodScope, Participation, UnitDef, UnitTree
 from minping.orgs.models import Group, Unit
 
 
@@ -66,6 +66,8 @@ class Campaign(models.Model):
     verify_phone = models.CharField("核实电话", max_length=40, blank=True)
     # The definition file's version (``format = 2``); 1 for a file without the key.
     format = models.PositiveSmallIntegerField("定义文件版本", default=1)
+    # Version 2: group → the group whose units' windows and stations it ranks (R-03).
+    part_groups = models.JSONField("下属单位排名组别", default=dict, blank=True)
     created = models.DateTimeField("创建时间", auto_now_add=True)
     updated = models.DateTimeField("更新时间", auto_now=True)
 
@@ -99,7 +101,12 @@ class Campaign(models.Model):
             title=self.title,
             year=self.year,
             groups=tuple(
-                GroupDef(code, names.get(code, code), **self.group_grading.get(code, {}))
+                GroupDef(
+                    code,
+                    names.get(code, code),
+                    parts_of=self.part_groups.get(code, ""),
+                    **self.group_grading.get(code, {}),
+                )
                 for code in self.groups
             ),
             methods=tuple(m.as_definition() for m in self.methods.order_by("order")),
@@ -166,7 +173,18 @@ class Campaign(models.Model):
         ``campaigns.participation`` decides; this only reads the unit tree (pass ``tree``
         to read it once for several campaigns).
         """
-        return Participation(tree if tree is not None else stored_tree(), self.groups, self.exclude)
+        scopes = {
+            code: MethodScope(parts, frozenset(covers))
+            for code, parts, covers in self.methods.values_list("code", "parts", "covers")
+            if parts or covers
+        }
+        return Participation(
+            tree if tree is not None else stored_tree(),
+            self.groups,
+            self.exclude,
+            part_groups=self.part_groups,
+            methods=scopes,
+        )
 
     @classmethod
     def taking_part(cls, units: Iterable[Unit]) -> list[Campaign]:
@@ -257,6 +275,10 @@ class Method(models.Model):
     min_ballots = models.PositiveIntegerField("最低答卷数(全活动)", default=0)
     min_unit_ballots = models.PositiveIntegerField("每个单位最低答卷数", default=0)
     too_few = models.CharField("样本不足时", max_length=6, default="warn")
+    # Version 2 (``campaigns.participation``): how a department with parts is rated
+    # ("mean", "own"; "" in version 1) and the only units the method rates (empty: all).
+    parts = models.CharField("有下属单位的部门怎样评", max_length=8, blank=True)
+    covers = models.JSONField("评议范围(单位代码)", default=list, blank=True)
 
     class Meta:
         ordering = ["campaign", "order"]
@@ -299,6 +321,19 @@ class Method(models.Model):
         points = format(formula.no_cases.normalize(), "f")
         return f"按问题线索办理情况计分:{weights};没有问题线索的单位记 {points} 分"
 
+    @property
+    def scope_text(self) -> str:
+        """Whom the method rates, in plain Chinese (version 2); empty for version 1's rule."""
+        said = []
+        if self.parts == "mean":
+            said.append("有下属窗口/站所的部门取其平均,不直接评议部门")
+        elif self.parts == "own":
+            said.append("直接评议部门本身,不评其下属窗口/站所")
+        if self.covers:
+            names = dict(Unit.objects.filter(code__in=self.covers).values_list("code", "name"))
+            said.append("只评议" + "、".join(names.get(code, code) for code in self.covers))
+        return ";".join(said)
+
     def as_definition(self) -> MethodDef:
         return MethodDef(
             self.code,
@@ -315,6 +350,8 @@ class Method(models.Model):
             min_ballots=self.min_ballots,
             min_unit_ballots=self.min_unit_ballots,
             too_few=self.too_few,
+            parts=self.parts,
+            covers=tuple(self.covers),
         )
 
 

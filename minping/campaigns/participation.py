@@ -21,13 +21,34 @@ The rules, for a campaign with its ``groups`` and its ``exclude`` list:
   group that is no part of a ranked unit (a service centre whose windows are
   ranked in their own group, or a unit in no group at all) does not take part
   itself.
+
+A version-2 definition (``docs/definition.md``) may say more, per method and per group;
+a version-1 one says none of it, and these rules then change nothing:
+
+- *How a department with parts is rated on a ballot method* (``parts``): ``"mean"``
+  (R-03: the mean of its parts; ballots naming the department itself are refused, and
+  a department without parts is rated directly), ``"own"`` (rated directly; its parts
+  are not rated on that method). Without it (version 1) the department's own ballots,
+  when it has any, replace the mean of its parts.
+- *Which units a method covers* (``covers``): the units named and everything under
+  them; a unit outside is not rated on that method (the engine rescales the other
+  weights). Empty: every unit taking part.
+- *Parts ranked on their own* (a group with ``parts_of``): the parts of the units of
+  that group are also ranked in this group, while still feeding their department's mean.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from minping.campaigns.definition import CampaignDefinition
+
+MEAN = "mean"  # a department with parts is rated by their mean only (R-03)
+OWN = "own"  # a department is rated directly; its parts are not rated on the method
 
 
 @dataclass(frozen=True)
@@ -38,6 +59,16 @@ class UnitDef:
     name: str
     parent: str | None = None
     group: str | None = None
+
+
+@dataclass(frozen=True)
+class MethodScope:
+    """Whom one method rates (version 2): how departments with parts are rated
+    (``parts``: ``"mean"``, ``"own"``, or "" for version 1's own-ballots-first), and
+    the units it covers with everything under them (``covers``; empty: all)."""
+
+    parts: str = ""
+    covers: frozenset[str] = frozenset()
 
 
 class UnitTree:
@@ -74,11 +105,23 @@ class Participation:
     """Which units of ``tree`` a campaign ranks, which are parts of which, and which take part."""
 
     def __init__(
-        self, tree: UnitTree | Iterable[UnitDef], groups: Sequence[str], exclude: Iterable[str]
+        self,
+        tree: UnitTree | Iterable[UnitDef],
+        groups: Sequence[str],
+        exclude: Iterable[str],
+        *,
+        part_groups: Mapping[str, str] | None = None,
+        methods: Mapping[str, MethodScope] | None = None,
     ) -> None:
+        """``part_groups``: group code → the group whose units' parts it ranks (version 2);
+        such a group is among ``groups`` too. ``methods``: method code → its scope."""
         self.tree = tree if isinstance(tree, UnitTree) else UnitTree(tree)
+        self.part_groups = dict(part_groups or {})
+        # A group of ranked parts holds no unit of the tree: its members are parts.
         self.groups = tuple(groups)
         self.exclude = frozenset(exclude)
+        self.methods = dict(methods or {})
+        self._method_refusals: dict[tuple[str, str], str] = {}
         self._counts_for: dict[str, str | None] = {}
         self._refusals: dict[str, str] = {}
 
@@ -110,7 +153,7 @@ class Participation:
             return None, (
                 f"评议对象“{code}”没有排名组别,也不是参评单位的下属窗口或站所,不参加本次活动"
             )
-        if grouped.group not in self.groups:
+        if grouped.group not in self.groups or grouped.group in self.part_groups:
             known = "、".join(sorted(self.groups)) or "无"
             return None, (
                 f"评议对象“{code}”属于组别“{grouped.group}”,不在本次活动的参评组别({known})之中"
@@ -154,13 +197,99 @@ class Participation:
             if self.tree.units[child].group is None and child not in self.exclude
         ]
 
+    def part_group(self, code: str) -> str | None:
+        """The group a part is also ranked in (version 2, ``parts_of``); None for no part
+        or a part no group ranks."""
+        owner = self.counts_for(code)
+        if owner is None or owner == code:
+            return None
+        group = self.tree.units[owner].group
+        return next((g for g, of in self.part_groups.items() if of == group), None)
+
+    # --- per method (version 2) -------------------------------------------------------
+
+    def scope(self, method: str) -> MethodScope:
+        return self.methods.get(method, MethodScope())
+
+    def covered(self, code: str, method: str) -> bool:
+        """Whether ``method`` covers ``code``: it, or a unit above it, is named (or none is)."""
+        covers = self.scope(method).covers
+        return not covers or any(unit.code in covers for unit in self.tree.chain(code))
+
+    def by_parts(self, code: str, method: str) -> bool:
+        """Whether the unit's figure on a ballot method is the mean of its parts and never
+        its own ballots (``parts = "mean"`` and it has parts)."""
+        return self.scope(method).parts == MEAN and bool(self.parts(code))
+
+    def rates(self, code: str, method: str) -> bool:
+        """Whether ``method`` gives ``code`` a figure of its own or of its parts."""
+        if not self.takes_part(code) or not self.covered(code, method):
+            return False
+        return not (self.scope(method).parts == OWN and not self.is_ranked(code))
+
+    def method_refusal(self, code: str, method: str) -> str:
+        """Why ballots on ``method`` may not name ``code``; empty when they may."""
+        if not self.methods:
+            return self.refusal(code)  # version 1: every method rates every unit taking part
+        key = (code, method)
+        if key not in self._method_refusals:
+            self._method_refusals[key] = self._method_refusal(code, method)
+        return self._method_refusals[key]
+
+    def _method_refusal(self, code: str, method: str) -> str:
+        if why := self.refusal(code):
+            return why
+        scope = self.scope(method)
+        if not self.covered(code, method):
+            return f"评议对象“{code}”不在评议方法“{method}”的评议范围内(covers)"
+        if scope.parts == OWN and not self.is_ranked(code):
+            above = self.counts_for(code)
+            return f"评议方法“{method}”直接评议部门本身,不评其下属窗口或站所:请记在“{above}”上"
+        if self.by_parts(code, method):
+            names = "、".join(self.parts(code))
+            return (
+                f"评议方法“{method}”中,“{code}”的得分取其下属窗口/站所的平均(R-03),"
+                f"不直接评议:请记在具体的下属单位上({names})"
+            )
+        return ""
+
+    def resolve_for(self, code: str, method: str) -> int:
+        """The database id of a unit ballots on ``method`` may name; ValueError otherwise."""
+        if why := self.method_refusal(code, method):
+            raise ValueError(why)
+        return self.tree.ids[code]
+
+    def pickable(self, method: str | None = None) -> list[UnitDef]:
+        """What a respondent may rate on ``method``: the ranked units, a department rated by
+        the mean of its parts replaced by those parts (R-03), each only where the method
+        covers it. Without a method: the ranked units (version 1's pickers)."""
+        ranked = [u for u in self.ranked if self.is_ranked(u.code)]
+        if method is None:
+            return ranked
+        out: list[UnitDef] = []
+        stack = [u.code for u in reversed(ranked)]
+        while stack:
+            code = stack.pop()
+            if self.by_parts(code, method):
+                stack.extend(reversed(self.parts(code)))
+            elif not self.method_refusal(code, method):
+                out.append(self.tree.units[code])
+        return out
+
     # --- whole lists ---------------------------------------------------------------
 
     @property
     def ranked(self) -> list[UnitDef]:
-        """The ranked units, by the campaign's order of groups, then by code."""
+        """The ranked units, by the campaign's order of groups, then by code; parts ranked on
+        their own (version 2) carry the group they are ranked in."""
         order = {group: i for i, group in enumerate(self.groups)}
         units = [unit for unit in self.tree.units.values() if self.is_ranked(unit.code)]
+        if self.part_groups:
+            units += [
+                replace(unit, group=group)
+                for unit in self.tree.units.values()
+                if (group := self.part_group(unit.code)) is not None
+            ]
         return sorted(units, key=lambda unit: (order[unit.group or ""], unit.code))
 
     def taking_part(self) -> list[UnitDef]:
@@ -181,3 +310,21 @@ class Participation:
 
     def ids(self, units: Iterable[UnitDef]) -> list[int]:
         return [self.tree.ids[unit.code] for unit in units]
+
+
+def for_definition(
+    tree: UnitTree | Iterable[UnitDef], definition: CampaignDefinition
+) -> Participation:
+    """Who takes part in the campaign ``definition`` describes, over ``tree``."""
+    scopes = {
+        m.code: MethodScope(m.parts, frozenset(m.covers))
+        for m in definition.methods
+        if m.parts or m.covers
+    }
+    return Participation(
+        tree,
+        definition.group_codes,
+        definition.exclude,
+        part_groups=definition.part_groups,
+        methods=scopes,
+    )

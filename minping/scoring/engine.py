@@ -18,7 +18,11 @@ Where the rules are silent, these choices were made:
 - Which units are ranked and which are parts (S-2) is decided by
   ``campaigns.participation``, as for the importers and pickers: a unit under an
   excluded one is left out with it. A part with no data is skipped in the mean.
-  Imported scores are not averaged over parts.
+  Imported scores are not averaged over parts. A version-1 department's own
+  ballots replace its parts' mean; a version-2 file says per ballot method
+  (``parts``: the mean only, or the department only), may rank the parts in a
+  group of their own (``parts_of``) and may rate only some units on a method
+  (``covers``: the others' weighted score rescales the remaining weights to 100).
 - Grading (S-6): vetoed units are always unsatisfactory and never excellent;
   excellent is decided next, and unsatisfactory only takes units not already
   excellent, so a small group is never graded twice. Vetoed units keep the rank
@@ -61,7 +65,7 @@ from minping.campaigns.definition import (
     LevelDef,
     MethodDef,
 )
-from minping.campaigns.participation import Participation, UnitDef
+from minping.campaigns.participation import Participation, UnitDef, for_definition
 
 EXCELLENT = "excellent"
 UNSATISFACTORY = "unsatisfactory"
@@ -95,6 +99,15 @@ class BallotCount:
     method: str
     unit: str
     count: int
+
+
+@dataclass(frozen=True, slots=True)
+class SheetUnits:
+    """One person's questionnaire that rated several ``units`` on ``method`` (version 2):
+    one ballot per unit, but one questionnaire when a mean over parts counts them (S-2)."""
+
+    method: str
+    units: frozenset[str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -163,6 +176,8 @@ class Tallies:
     cases: tuple[CaseCount, ...] = ()
     # Why each of ``ineligible`` lost it, as recorded (R-39); shown in the grade's reason.
     ineligible_reasons: Mapping[str, str] = field(default_factory=dict)
+    # Questionnaires that rated several units (version 2); those about one unit are not listed.
+    sheets: tuple[SheetUnits, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -425,6 +440,10 @@ class _Figures:
         for b in tallies.ballots:
             self.ballots[b.method, b.unit] += b.count
         self.scores = {(s.method, s.unit): s.score for s in tallies.scores}
+        self.sheets: dict[str, list[frozenset[str]]] = defaultdict(list)
+        for sheet in tallies.sheets:
+            if len(sheet.units) > 1:
+                self.sheets[sheet.method].append(sheet.units)
         # Cases about a window or station count for the department it is part of (R-03).
         self.cases: dict[str, list[CaseCount]] = defaultdict(list)
         for c in tallies.cases:
@@ -436,11 +455,21 @@ class _Figures:
     def figure(self, method: MethodDef, unit: str) -> MethodFigure | None:
         key = (method.code, unit)
         if key not in self.memo:
-            if method.input == SCORES:
+            scope = self.taking_part.scope(method.code)
+            if not self.taking_part.rates(unit, method.code):
+                self.memo[key] = None  # version 2: the method does not rate this unit
+            elif method.input == SCORES:
                 self.memo[key] = self._imported(method, unit)
             elif method.input == CASES:
                 self.memo[key] = self._from_cases(method, unit)
+            elif self.taking_part.by_parts(unit, method.code):
+                # R-03 as a version-2 file says it: the mean of the parts, whatever
+                # ballots name the department itself (the importers refuse them).
+                self.memo[key] = self._from_parts(method, unit)
+            elif scope.parts:
+                self.memo[key] = self._own(method, unit)
             else:
+                # Version 1: the department's own ballots, if any, replace its parts' mean.
                 self.memo[key] = self._own(method, unit) or self._from_parts(method, unit)
         return self.memo[key]
 
@@ -592,6 +621,9 @@ class _Figures:
         rates = [f.satisfaction_rate for f in with_data if f.satisfaction_rate is not None]
         rate = _mean(rates) if rates else None
         ballots = sum(f.ballots or 0 for f in with_data)
+        # One person's questionnaire over several of these parts is one questionnaire (S-2).
+        rated = set().union(*(_rated_directly(f) for f in with_data))
+        shared = sum(max(len(units & rated) - 1, 0) for units in self.sheets.get(method.code, ()))
         n = len(with_data)
         formula = (
             f"下属单位平均 ({' + '.join(f'{f.unit} {fmt(f.score)}' for f in with_data)})"
@@ -600,6 +632,9 @@ class _Figures:
         if rate is not None:
             formula += f";满意率 ({' + '.join(fmt(r) for r in rates)}) / {len(rates)} = {fmt(rate)}"
         formula += f";答卷 {' + '.join(str(f.ballots or 0) for f in with_data)} = {ballots} 份"
+        if shared:
+            ballots -= shared
+            formula += f",一人一份问卷评了其中多个单位,按人计 {ballots} 份"
         if without:
             formula += f";无数据未计入:{'、'.join(without)}"
         return MethodFigure(
@@ -616,6 +651,13 @@ class _Figures:
             parts_without_data=tuple(without),
             formula=formula,
         )
+
+
+def _rated_directly(figure: MethodFigure) -> set[str]:
+    """The units whose own ballots make up ``figure``."""
+    if figure.source != "parts":
+        return {figure.unit}
+    return set().union(*(_rated_directly(f) for f in figure.parts))
 
 
 def own_figures(
@@ -765,23 +807,41 @@ def _score_unit(
     methods: Mapping[str, MethodFigure | None],
     lines: tuple[DeductionLine, ...],
     vetoes: tuple[VetoLine, ...],
+    rated: frozenset[str] | None = None,
 ) -> _Scored:
     """S-3 and S-4: weighted from the exact method scores, then the capped deductions.
 
     Deductions a version-2 file attaches to a method come off that method's score
     first, so that its rank and the watch list see them; the rest off the composite.
+    ``rated``: the methods that rate the unit (version 2, ``covers``); None: all. The
+    weights of those that do are rescaled to 100.
     """
     totals = source_totals(campaign, lines)
     targets = campaign.source_methods
     own = campaign.methods_for(unit.group)  # version 2 may limit methods to some groups
     methods, on_methods = _deduct_from_methods(own, methods, totals, targets)
+    applies = [m for m in own if rated is None or m.code in rated]
+    outside = [m for m in own if m not in applies and m.scored and m.weight != 0]
     # A method with weight 0 is only ranked on its own (R-19); missing it blocks nothing.
-    blocked = any(methods[m.code] is None and m.weight != 0 for m in own)
+    blocked = any(methods[m.code] is None and m.weight != 0 for m in applies)
     weighted: Fraction | None = None
     weighted_formula = "缺少方法得分,不计算加权得分"
-    if not blocked:
-        # A method with ``scored = false`` (version 2) is recorded, never weighted.
-        terms = [(f, m) for m in own if (f := methods[m.code]) is not None and m.scored]
+    # A method with ``scored = false`` (version 2) is recorded, never weighted.
+    terms = [(f, m) for m in applies if (f := methods[m.code]) is not None and m.scored]
+    share = sum((m.weight for _, m in terms), Decimal(0))
+    if not blocked and outside and share == 0:
+        weighted_formula = "没有评议该单位的计分方法,不计算加权得分"
+    elif not blocked and outside:
+        weighted = sum((f.score * Fraction(m.weight) for f, m in terms), Fraction(0)) / Fraction(
+            share
+        )
+        shown = " + ".join(f"{fmt(f.score)}×{fmt_plain(m.weight)}" for f, m in terms)
+        names = "、".join(m.title for m in outside)
+        weighted_formula = (
+            f"({shown}) / {fmt_plain(share)} = {fmt(weighted)}"
+            f"(“{names}”不评议该单位,其余权重按 100 折算)"
+        )
+    elif not blocked:
         weighted = sum((f.score * Fraction(m.weight) / 100 for f, m in terms), Fraction(0))
         shown = " + ".join(f"{fmt(f.score)}×{fmt_plain(m.weight)}" for f, m in terms)
         weighted_formula = f"({shown}) / 100 = {fmt(weighted)}"
@@ -880,12 +940,29 @@ def _stray_answers(campaign: CampaignDefinition, tallies: Tallies) -> list[str]:
     return [f"{stray} 条答案的评议方法、指标或等级不属于本次活动(或该方法按录入得分计),未计入"]
 
 
+def _refused_answers(taking_part: Participation, tallies: Tallies) -> list[str]:
+    """Answers about a unit taking part that a version-2 file says the method does not rate
+    on its own (a department rated by its parts' mean, a unit outside ``covers``):
+    left out, and said so. A version-1 file refuses none of them."""
+    if not taking_part.methods:
+        return []
+    refused: dict[tuple[str, str], int] = defaultdict(int)
+    for a in tallies.answers:
+        if taking_part.takes_part(a.unit) and taking_part.method_refusal(a.unit, a.method):
+            refused[a.method, a.unit] += a.count
+    return [
+        f"{n} 条答案所评的“{unit}”在评议方法“{method}”中不直接评议"
+        f"({taking_part.method_refusal(unit, method)}),未计入"
+        for (method, unit), n in sorted(refused.items())
+    ]
+
+
 def compute(
     campaign: CampaignDefinition, tallies: Tallies, baseline: Baseline | None = None
 ) -> Results:
     """Apply S-1..S-7 to one campaign. Deterministic whatever the order of the input rows."""
     group_codes = [g.code for g in campaign.groups]
-    taking_part = Participation(tallies.units, group_codes, campaign.exclude)
+    taking_part = for_definition(tallies.units, campaign)
     figures = _Figures(campaign, tallies, taking_part)
     ranked = taking_part.ranked
     ranked_codes = {u.code for u in ranked}
@@ -907,13 +984,16 @@ def compute(
             notes.append(f"一票否决 #{v.id}({v.unit},{v.date})所记单位不参加本次排名,未计入")
 
     notes += _stray_answers(campaign, tallies)
+    notes += _refused_answers(taking_part, tallies)
     missing: list[MissingInput] = []
     scored: list[_Scored] = []
     for unit in ranked:
         own = campaign.methods_for(unit.group)
         methods = {m.code: figures.figure(m, unit.code) for m in own}
+        # Version 2: a method that does not rate the unit (``covers``, ``parts = "own"``).
+        rated = frozenset(m.code for m in own if taking_part.rates(unit.code, m.code))
         for m in own:
-            if methods[m.code] is None:
+            if methods[m.code] is None and m.code in rated:
                 reason, message = _missing_message(unit, m)
                 missing.append(
                     MissingInput(
@@ -933,6 +1013,7 @@ def compute(
                 methods,
                 tuple(lines_by_unit.get(unit.code, [])),
                 tuple(vetoes_by_unit.get(unit.code, [])),
+                rated,
             )
         )
 

@@ -134,6 +134,32 @@ def read_tallies(campaign: Campaign) -> engine.Tallies:
         ineligible,
         cases=cases,
         ineligible_reasons=reasons,
+        sheets=_sheets(campaign, methods, unit_codes),
+    )
+
+
+def _sheets(
+    campaign: Campaign, methods: dict[int, str], unit_codes: dict[int, str]
+) -> tuple[engine.SheetUnits, ...]:
+    """Questionnaires that rated several units (version 2), with the units each rated.
+    A version-1 campaign stores none, and is not asked."""
+    if campaign.format < 2:
+        return ()
+    accepted = Ballot.objects.filter(
+        campaign=campaign, status=Ballot.Status.ACCEPTED, sheet__isnull=False
+    )
+    # The database picks the few questionnaires over several units; only their rows come back.
+    shared = (
+        accepted.values("sheet").annotate(n=Count("*")).filter(n__gt=1).values("sheet").order_by()
+    )
+    units: dict[tuple[int, object], set[str]] = {}
+    rows = accepted.filter(sheet__in=shared).values_list("method_id", "sheet", "unit_id").order_by()
+    for method, sheet, unit in rows:
+        units.setdefault((method, sheet), set()).add(unit_codes[unit])
+    return tuple(
+        engine.SheetUnits(methods.get(m, f"#{m}"), frozenset(codes))
+        for (m, _), codes in sorted(units.items(), key=lambda item: (item[0][0], str(item[0][1])))
+        if len(codes) > 1
     )
 
 

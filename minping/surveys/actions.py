@@ -303,6 +303,10 @@ def do_cast_ballot(
     campaign_id, method_id = questionnaire.campaign_id, questionnaire.method_id
     accepted = status == Ballot.Status.ACCEPTED
     round = round if round is not None else settings.current_round
+    # Version 2: one person's questionnaire over several units counts as one (S-2).
+    sheet = None
+    if len(responses) > 1 and Campaign.objects.filter(pk=campaign_id, format__gte=2).exists():
+        sheet = uuid.uuid4()
     with transaction.atomic():
         if key and not _take_key(key, today):
             return CastResult(0, replayed=True)
@@ -322,6 +326,7 @@ def do_cast_ballot(
                 status=status,
                 questionnaire=questionnaire,
                 round=round,
+                sheet=sheet,
                 held_answers=None if accepted else dict(response.levels),
                 hold_reason="" if accepted else hold_reason[:20],
             )

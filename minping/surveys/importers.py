@@ -53,7 +53,7 @@ COLUMNS = (
 
 # Answers stored per insert; the transaction is one, whatever the batch.
 BATCH = 5000
-BALLOT_FIELDS = ("id", "campaign", "method", "unit", "date", "channel", "category")
+BALLOT_FIELDS = ("id", "campaign", "method", "unit", "date", "channel", "category", "sheet")
 ANSWER_FIELDS = ("ballot", "campaign", "method", "unit", "indicator", "level")
 CATEGORY_MAX = Ballot._meta.get_field("category").max_length or 40
 
@@ -100,6 +100,10 @@ class OpenBallot:
     unit_id: int | None = None
     stored: bool = False
     indicators: dict[int, int | None] = field(default_factory=dict)  # indicator id -> line
+    # Version 2, one questionnaire over several units: the unit this ballot of it is about,
+    # and the questionnaire's id as stored (``Ballot.sheet``); "" and None otherwise.
+    unit_key: str = ""
+    db_sheet: Any = None
 
 
 class BallotImporter:
@@ -124,6 +128,8 @@ class BallotImporter:
         label = attrgetter("label")
         self.levels = Lookup(ScaleLevel.objects.filter(campaign=campaign), "评价等级", label, label)
         self.units = campaign.participation()
+        # Version 2: one ballot id may rate several units (one person's questionnaire).
+        self.several = campaign.format >= 2
         self.secret = secrets.token_bytes(32)  # forgotten when the import ends
         self.seen = SeenFilter(table.total if table.unit == "B" else table.total * 16)
         self.current: OpenBallot | None = None
@@ -151,7 +157,11 @@ class BallotImporter:
     def take(self, row: Row) -> None:
         """Check one answer row against the campaign and its questionnaire; queue it if good."""
         method = self.cell(row, "method", self.ballot_method)
-        unit_id = self.cell(row, "unit", self.units.resolve)
+        # Which units a method may rate is the campaign's (a version-2 file may narrow it).
+        resolve = (
+            partial(self.units.resolve_for, method=method.code) if method else self.units.resolve
+        )
+        unit_id = self.cell(row, "unit", resolve)
         indicator = self.cell(row, "indicator", self.indicators.resolve)
         level = self.cell(row, "level", self.levels.resolve)
         category = row["category"]
@@ -170,8 +180,9 @@ class BallotImporter:
             self.add("答卷编号不能为空", row, "ballot")
             return
         ballot = self.current
-        if ballot is None or ballot.key != key:
-            ballot = self.current = self.open(key, row)
+        unit_key = row["unit"] if self.several else ""
+        if ballot is None or ballot.key != key or ballot.unit_key != unit_key:
+            ballot = self.current = self.open(key, row, unit_key)
         if ballot.method_id is None and ballot.line == row.line:
             ballot.method_id = method.id if method is not None else None
             ballot.unit_id = unit_id
@@ -198,6 +209,7 @@ class BallotImporter:
                     self.db_date(day),
                     "import",
                     category,
+                    ballot.db_sheet,
                 )
             )
             ballot.stored = True
@@ -258,9 +270,16 @@ class BallotImporter:
 
     # -- ballots -------------------------------------------------------------------------
 
-    def open(self, key: str, row: Row) -> OpenBallot:
-        """Start reading the ballot ``key``: a new one, or one stored earlier that continues."""
-        digest = hashlib.blake2b(key.encode(), key=self.secret, digest_size=16).digest()
+    def open(self, key: str, row: Row, unit_key: str = "") -> OpenBallot:
+        """Start reading the ballot ``key`` (about ``unit_key`` when one questionnaire may
+        rate several units): a new one, or one stored earlier that continues."""
+        sheet = None
+        if unit_key:
+            sheet = self.db_uuid(self.uuid_of(key))
+            key_text = f"{key}\x00{unit_key}"
+        else:
+            key_text = key
+        digest = hashlib.blake2b(key_text.encode(), key=self.secret, digest_size=16).digest()
         ballot_id = uuid.UUID(bytes=digest, version=4)
         number = int.from_bytes(digest, "little")
         if number in self.seen:
@@ -288,6 +307,8 @@ class BallotImporter:
                     unit_id=stored["unit_id"],
                     stored=True,
                     indicators=dict.fromkeys(answered),
+                    unit_key=unit_key,
+                    db_sheet=sheet,
                 )
         self.seen.add(number)
         return OpenBallot(
@@ -299,7 +320,14 @@ class BallotImporter:
             unit_text=row["unit"],
             category=row["category"],
             date_text=row["date"],
+            unit_key=unit_key,
+            db_sheet=sheet,
         )
+
+    def uuid_of(self, key: str) -> uuid.UUID:
+        """The questionnaire's id: from its key and this import's secret, never the key."""
+        digest = hashlib.blake2b(b"sheet\x00" + key.encode(), key=self.secret, digest_size=16)
+        return uuid.UUID(bytes=digest.digest(), version=4)
 
     def flush(self) -> None:
         """Store the queued ballots, then their answers (which refer to them)."""

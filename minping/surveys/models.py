@@ -63,6 +63,11 @@ class Ballot(models.Model):
     )
     # The survey round (R-10: two rounds of 100); null where the method has no rounds.
     round = models.PositiveSmallIntegerField("轮次", null=True, blank=True)
+    # One person's questionnaire that rated several units (version 2: one ballot id over
+    # several units in an import): its ballots share this id, so that S-2's ballot count and
+    # "100 名群众" count the person once. Set on every ballot a version-2 import stores and
+    # on those of one online questionnaire over several units; null otherwise.
+    sheet = models.UUIDField("问卷(一人一份)", null=True, blank=True)
 
     class Meta:
         indexes = [

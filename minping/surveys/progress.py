@@ -100,6 +100,14 @@ class MethodProgress:
     category_columns: list[str] = field(default_factory=list)
     category_rows: list[Row] = field(default_factory=list)
     quotas: list[QuotaFigure] = field(default_factory=list)
+    # Accepted questionnaires, one per person (version 2: a questionnaire over several
+    # units is one; "不少于500份", "100名群众"); equal to ``accepted`` in a version-1 campaign.
+    people: int = 0
+
+    @property
+    def shared_sheets(self) -> bool:
+        """Whether some questionnaires rated several units, so people differ from ballots."""
+        return self.people != self.accepted
 
     @property
     def accepted(self) -> int:
@@ -181,11 +189,23 @@ def method_progress(method: Method) -> MethodProgress:
                 invitations_used=used,
             )
         )
+    progress.people = _people(method, progress.accepted)
     progress.channels = _channels(method)
     progress.rankings = round_rankings(method, settings, units)
     progress.category_columns, progress.category_rows = category_table(method)
     progress.quotas = quota_figures(method, settings, units)
     return progress
+
+
+def _people(method: Method, accepted: int) -> int:
+    """Accepted questionnaires counted by person: a version-2 questionnaire that rated several
+    units (``Ballot.sheet``) is one. A version-1 campaign stores none: ``accepted``."""
+    if method.campaign.format < 2:
+        return accepted
+    figures = Ballot.objects.filter(method=method, status=Ballot.Status.ACCEPTED).aggregate(
+        alone=Count("id", filter=Q(sheet__isnull=True)), sheets=Count("sheet", distinct=True)
+    )
+    return int(figures["alone"] or 0) + int(figures["sheets"] or 0)
 
 
 def quota_figures(

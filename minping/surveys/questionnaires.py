@@ -99,11 +99,17 @@ def closed_reason(settings: CollectionSettings, today: datetime.date | None = No
     return ""
 
 
-def pickable_units(campaign: Campaign, taking_part: Participation | None = None) -> Pickable:
+def pickable_units(
+    campaign: Campaign, taking_part: Participation | None = None, method: str | None = None
+) -> Pickable:
     """The units the campaign ranks (``campaigns.participation``): what a respondent may say
-    they dealt with, and what an invitation may name. Pass ``taking_part`` if it is read."""
+    they dealt with, and what an invitation may name. Pass ``taking_part`` if it is read.
+
+    With ``method`` (a version-2 definition may say so per method): a department rated
+    by the mean of its parts is replaced by its parts, and units the method does not
+    cover are left out; in a version-1 campaign the list is the same."""
     taking_part = taking_part or campaign.participation()
-    units = Unit.objects.filter(pk__in=taking_part.ids(taking_part.ranked))
+    units = Unit.objects.filter(pk__in=taking_part.ids(taking_part.pickable(method)))
     return Pickable(list(units.order_by("group__code", "code")))
 
 

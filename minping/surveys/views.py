@@ -318,7 +318,7 @@ def invitation_flow(
     if fixed is None:
         chosen_codes = request.POST.getlist("unit") if step else request.GET.getlist("unit")
         if step in ("pick", "answer") or chosen_codes:
-            pickable = pickable_units(invitation.campaign)
+            pickable = pickable_units(invitation.campaign, method=invitation.method.code)
             units, problem = read_picked([str(c)[:64] for c in chosen_codes], pickable.by_code())
             if problem:
                 return pick_page(request, invitation, action, hidden, [problem], status=400)
@@ -345,7 +345,7 @@ def pick_page(
     errors: list[str],
     status: int = 200,
 ) -> HttpResponse:
-    units = pickable_units(invitation.campaign).units
+    units = pickable_units(invitation.campaign, method=invitation.method.code).units
     context = {
         "units": units,
         "action": action,
@@ -637,10 +637,14 @@ def manage(request: HttpRequest) -> HttpResponse:
     return render(request, "surveys/manage.html", {"campaigns": Campaign.objects.all()})
 
 
-def _windows_of(campaign: Campaign) -> list[Unit]:
-    """Windows taking part: the parts of the campaign's ranked units (R-03, R-12)."""
+def _windows_of(campaign: Campaign, method: str | None = None) -> list[Unit]:
+    """Windows taking part: the parts of the campaign's ranked units (R-03, R-12); with
+    ``method``, those its ballots may name (a version-2 definition may say fewer)."""
     taking_part = campaign.participation()
-    ids = taking_part.ids(taking_part.every_part())
+    parts = taking_part.every_part()
+    if method is not None:
+        parts = [u for u in parts if not taking_part.method_refusal(u.code, method)]
+    ids = taking_part.ids(parts)
     return list(Unit.objects.filter(pk__in=ids).select_related("parent").order_by("code"))
 
 
@@ -714,7 +718,7 @@ def freeze(request: HttpRequest, code: str, method: str) -> HttpResponse:
 def create_windows(request: HttpRequest, code: str, method: str) -> HttpResponse:
     found_campaign = get_campaign(code)
     found = get_ballot_method(found_campaign, method)
-    links = do_create_window_links(request.user, found, _windows_of(found_campaign))
+    links = do_create_window_links(request.user, found, _windows_of(found_campaign, found.code))
     return _done(request, code, f"“{found.title}”共有 {len(links)} 个窗口评价码。")
 
 
@@ -730,7 +734,7 @@ def invite(request: HttpRequest, code: str, method: str) -> HttpResponse:
     found_campaign = get_campaign(code)
     found = get_ballot_method(found_campaign, method)
     form = IssueInvitationsForm(request.POST or None)
-    pickable = pickable_units(found_campaign).by_code()
+    pickable = pickable_units(found_campaign, method=found.code).by_code()
     form.fields["unit"].queryset = Unit.objects.filter(pk__in=[u.pk for u in pickable.values()])  # type: ignore[attr-defined]
     errors: list[str] = []
     if request.method == "POST" and form.is_valid():

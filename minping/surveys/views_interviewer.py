@@ -78,7 +78,7 @@ def _entry_page(
         "spec": spec,
         "questions": questions,
         "levels": spec["levels"],
-        "units": pickable_units(method.campaign).units,
+        "units": pickable_units(method.campaign, method=method.code).units,
         "channels": [(c.value, c.label) for c in ENTRY_CHANNELS],
         "values": values,
         "comment": values.get("u0-comment", ""),
@@ -105,7 +105,7 @@ def enter(request: HttpRequest, code: str, method: str) -> HttpResponse:
         return _entry_page(request, found, questionnaire)
     values = {k: str(v)[:2000] for k, v in request.POST.items()}
     problems: list[str] = []
-    unit = pickable_units(found.campaign).by_code().get(values.get("unit", ""))
+    unit = pickable_units(found.campaign, method=found.code).by_code().get(values.get("unit", ""))
     if unit is None:
         problems.append("请选择被评议的单位。")
     channel = values.get("channel", "")

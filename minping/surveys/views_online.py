@@ -159,10 +159,11 @@ def _already_rated(request: HttpRequest, units: list[Unit]) -> HttpResponse:
 
 
 def _pick_page(
-    request: HttpRequest, campaign: Campaign, errors: list[str], status: int = 200
+    request: HttpRequest, method: Method, errors: list[str], status: int = 200
 ) -> HttpResponse:
+    campaign = method.campaign
     context = {
-        "units": pickable_units(campaign).units,
+        "units": pickable_units(campaign, method=method.code).units,
         "action": request.path,
         "hidden": {},
         "errors": errors,
@@ -183,7 +184,7 @@ def online(request: HttpRequest, code: str, method: str, unit: str = "") -> Http
         return found
     the_method, questionnaire = found
     campaign = the_method.campaign
-    pickable = pickable_units(campaign).by_code()
+    pickable = pickable_units(campaign, method=the_method.code).by_code()
     fixed = pickable.get(unit[:64]) if unit else None
     if unit and fixed is None:
         return message(request, _("没有找到这个单位"), _("这个单位不在本次评议范围内。"), 404)
@@ -203,10 +204,10 @@ def online(request: HttpRequest, code: str, method: str, unit: str = "") -> Http
     else:
         chosen = request.POST.getlist("unit") if step else request.GET.getlist("unit")
         if not step and not chosen:
-            return _pick_page(request, campaign, [])
+            return _pick_page(request, the_method, [])
         units, problem = read_picked([str(c)[:64] for c in chosen], pickable)
         if problem:
-            return _pick_page(request, campaign, [problem], status=400)
+            return _pick_page(request, the_method, [problem], status=400)
     rated = set(phone_has_rated(campaign.pk, [u.pk for u in units], key))
     if rated:
         return _already_rated(request, [u for u in units if u.pk in rated])
