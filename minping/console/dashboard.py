@@ -4,7 +4,8 @@ Campaigns in progress (results not yet published) with their collection; from ea
 latest computed results the top and bottom five of every group, the count per grade and the
 watch list; the cases open and overdue and the on-time rate; and what waits: deductions and
 vetoes to review, submissions past their deadline, cases due this week. A handful of
-``GROUP BY`` queries whatever the number of ballots (docs/performance.md).
+``GROUP BY`` queries; the one over the ballots is cached for a minute and the figures drawn
+from a snapshot for as long as the snapshot lives (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -23,10 +25,15 @@ from minping.cases.stats import COUNTS, Row, this_week
 from minping.lib.rates import as_percent, rate
 from minping.orgs.models import Group
 from minping.oversight.models import Deduction, Review, Submission, Veto
+from minping.reports.screen import seconds
 from minping.reports.views import GRADE_LABELS
 from minping.scoring.models import ResultSnapshot
 from minping.surveys.models import Ballot, CollectionSettings
 
+# Ballot counts are the one figure that grows with the data: counted at most once a minute
+# (the progress monitor, which the figure links to, counts live).
+BALLOTS_CACHE_SECONDS = 60
+RESULTS_CACHE_SECONDS = 24 * 3600
 # Campaigns shown at most (the newest); more are on the campaign list.
 MAX_CAMPAIGNS = 6
 ENDS = 5
@@ -106,22 +113,36 @@ def campaign_figures(campaign: Campaign) -> CampaignFigures:
     taking_part = campaign.participation()
     figures.late = _late_submissions(campaign, taking_part.ids(taking_part.ranked))
     figures.ranked_units = len(taking_part.ranked)
-    snapshot = campaign.snapshots.order_by("-computed_at", "-pk").first()
+    # The results JSON (and its large breakdown) is read only when its figures are not cached.
+    snapshot = (
+        campaign.snapshots.order_by("-computed_at", "-pk").defer("results", "breakdown").first()
+    )
     if snapshot is not None:
         figures.snapshot = snapshot
-        _results(figures, snapshot)
+        key = f"minping:dashboard-results:{snapshot.pk}"
+        found = cache.get(key)
+        if found is None:
+            _results(figures, snapshot)
+            found = (figures.groups, figures.grades, figures.watch)
+            # A snapshot's results never change: kept until the cache needs the room.
+            cache.set(key, found, RESULTS_CACHE_SECONDS)
+        figures.groups, figures.grades, figures.watch = found
     return figures
 
 
 def _collections(campaigns: list[CampaignFigures]) -> None:
     """Accepted ballots per ballot method of every campaign shown: one GROUP BY in all."""
     ids = [c.campaign.pk for c in campaigns]
-    accepted = dict(
-        Ballot.objects.filter(campaign_id__in=ids, status=Ballot.Status.ACCEPTED)
-        .values_list("method_id")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
+    key = "minping:dashboard-ballots:" + ",".join(map(str, ids))
+    accepted = cache.get(key)
+    if accepted is None:
+        accepted = dict(
+            Ballot.objects.filter(campaign_id__in=ids, status=Ballot.Status.ACCEPTED)
+            .values_list("method_id")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+        cache.set(key, accepted, seconds("MINPING_DASHBOARD_CACHE_SECONDS", BALLOTS_CACHE_SECONDS))
     methods = Method.objects.filter(campaign_id__in=ids, input=Method.BALLOTS).order_by("order")
     targets = dict(
         CollectionSettings.objects.filter(method__in=methods).values_list("method_id", "target")

@@ -228,7 +228,7 @@ def final_boards(campaign: Campaign, snapshot: ResultSnapshot) -> list[Board]:
     boards = []
     for code in order:
         units = sorted(by_group[code], key=lambda u: (u.get("rank") or 10**6, u["unit"]))
-        grades = defaultdict(int)
+        grades: dict[str | None, int] = defaultdict(int)
         for unit in units:
             grades[unit.get("grade")] += 1
         note = "  ".join(
