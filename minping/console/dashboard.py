@@ -139,7 +139,7 @@ def _collections(campaigns: list[CampaignFigures]) -> None:
         accepted = dict(
             Ballot.objects.filter(campaign_id__in=ids, status=Ballot.Status.ACCEPTED)
             .values_list("method_id")
-            .annotate(n=Count("id"))
+            .annotate(n=Count("*"))  # from the index alone, without reading the rows
             .order_by()
         )
         cache.set(key, accepted, seconds("MINPING_DASHBOARD_CACHE_SECONDS", BALLOTS_CACHE_SECONDS))
