@@ -4,8 +4,8 @@ Campaigns in progress (results not yet published) with their collection; from ea
 latest computed results the top and bottom five of every group, the count per grade and the
 watch list; the cases open and overdue and the on-time rate; and what waits: deductions and
 vetoes to review, submissions past their deadline, cases due this week. A handful of
-``GROUP BY`` queries; the one over the ballots is cached for a minute and the figures drawn
-from a snapshot for as long as the snapshot lives (docs/performance.md).
+``GROUP BY`` queries; the campaigns' figures are kept for a minute (or until new results are
+computed) and those drawn from a snapshot for as long as it lives (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Count, Q
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from minping.campaigns.models import Campaign, Method
@@ -30,9 +30,9 @@ from minping.reports.views import GRADE_LABELS
 from minping.scoring.models import ResultSnapshot
 from minping.surveys.models import Ballot, CollectionSettings
 
-# Ballot counts are the one figure that grows with the data: counted at most once a minute
-# (the progress monitor, which the figure links to, counts live).
-BALLOTS_CACHE_SECONDS = 60
+# The campaigns' figures (ballots, late submissions, results) are worked out at most once a
+# minute; the progress monitor and the monitor page they link to count live.
+CAMPAIGNS_CACHE_SECONDS = 60
 RESULTS_CACHE_SECONDS = 24 * 3600
 # Campaigns shown at most (the newest); more are on the campaign list.
 MAX_CAMPAIGNS = 6
@@ -99,13 +99,34 @@ def dashboard(user: Any) -> Dashboard:
             : MAX_CAMPAIGNS + 1
         ]
     )
-    campaigns = [campaign_figures(c) for c in found[:MAX_CAMPAIGNS]]
-    _collections(campaigns)
+    campaigns = _campaigns(found[:MAX_CAMPAIGNS])
     to_review = (
         Deduction.objects.filter(status=Review.SIGNED_OFF).count()
         + Veto.objects.filter(status=Review.SIGNED_OFF).count()
     )
     return Dashboard(campaigns, len(found) > MAX_CAMPAIGNS, case_figures(user), to_review)
+
+
+def _campaigns(shown: list[Campaign]) -> list[CampaignFigures]:
+    """The campaigns' figures, worked out at most once a minute (a new computation at once).
+
+    Ballots, submissions and the unit tree change all the time but need not be to the
+    second here; the figures each links to are. Cases and reviews (the organiser's own
+    to-dos) are counted on every request.
+    """
+    latest = dict(
+        ResultSnapshot.objects.filter(campaign__in=shown)
+        .values_list("campaign_id")
+        .annotate(last=Max("pk"))
+        .order_by()
+    )
+    key = "minping:dashboard:" + ",".join(f"{c.pk}-{latest.get(c.pk, 0)}" for c in shown)
+    found: list[CampaignFigures] | None = cache.get(key)
+    if found is None:
+        found = [campaign_figures(c) for c in shown]
+        _collections(found)
+        cache.set(key, found, seconds("MINPING_DASHBOARD_CACHE_SECONDS", CAMPAIGNS_CACHE_SECONDS))
+    return found
 
 
 def campaign_figures(campaign: Campaign) -> CampaignFigures:
@@ -133,16 +154,12 @@ def campaign_figures(campaign: Campaign) -> CampaignFigures:
 def _collections(campaigns: list[CampaignFigures]) -> None:
     """Accepted ballots per ballot method of every campaign shown: one GROUP BY in all."""
     ids = [c.campaign.pk for c in campaigns]
-    key = "minping:dashboard-ballots:" + ",".join(map(str, ids))
-    accepted = cache.get(key)
-    if accepted is None:
-        accepted = dict(
-            Ballot.objects.filter(campaign_id__in=ids, status=Ballot.Status.ACCEPTED)
-            .values_list("method_id")
-            .annotate(n=Count("*"))  # from the index alone, without reading the rows
-            .order_by()
-        )
-        cache.set(key, accepted, seconds("MINPING_DASHBOARD_CACHE_SECONDS", BALLOTS_CACHE_SECONDS))
+    accepted = dict(
+        Ballot.objects.filter(campaign_id__in=ids, status=Ballot.Status.ACCEPTED)
+        .values_list("method_id")
+        .annotate(n=Count("*"))  # from the index alone, without reading the rows
+        .order_by()
+    )
     methods = Method.objects.filter(campaign_id__in=ids, input=Method.BALLOTS).order_by("order")
     targets = dict(
         CollectionSettings.objects.filter(method__in=methods).values_list("method_id", "target")
