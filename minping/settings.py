@@ -318,6 +318,16 @@ MINPING_REPORT_INLINE_UNITS = int(os.environ.get("MINPING_REPORT_INLINE_UNITS", 
 # Font families per role, replacing minping.reports.fonts.ROLES, e.g.
 # {"body": ["仿宋_GB2312", "Noto Serif CJK SC"]}; empty: the defaults.
 MINPING_REPORT_FONTS: dict[str, list[str]] = {}
+# The hall screen (大屏): seconds between its polls, between turning pages, how long its
+# document is kept for every screen, and how long a closed round's ranking is kept.
+MINPING_SCREEN_POLL_SECONDS = int(os.environ.get("MINPING_SCREEN_POLL_SECONDS", "15"))
+MINPING_SCREEN_PAGE_SECONDS = int(os.environ.get("MINPING_SCREEN_PAGE_SECONDS", "8"))
+MINPING_SCREEN_CACHE_SECONDS = int(os.environ.get("MINPING_SCREEN_CACHE_SECONDS", "30"))
+MINPING_SCREEN_ROUND_CACHE_SECONDS = int(
+    os.environ.get("MINPING_SCREEN_ROUND_CACHE_SECONDS", "600")
+)
+# Seconds the 工作台 keeps its count of ballots per method.
+MINPING_DASHBOARD_CACHE_SECONDS = int(os.environ.get("MINPING_DASHBOARD_CACHE_SECONDS", "60"))
 # --- end of reports ---------------------------------------------------------------------------
 
 if REDIS_URL := os.environ.get("REDIS_URL"):

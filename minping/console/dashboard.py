@@ -4,7 +4,8 @@ Campaigns in progress (results not yet published) with their collection; from ea
 latest computed results the top and bottom five of every group, the count per grade and the
 watch list; the cases open and overdue and the on-time rate; and what waits: deductions and
 vetoes to review, submissions past their deadline, cases due this week. A handful of
-``GROUP BY`` queries whatever the number of ballots (docs/performance.md).
+``GROUP BY`` queries; the campaigns' figures are kept for a minute (or until new results are
+computed) and those drawn from a snapshot for as long as it lives (docs/performance.md).
 """
 
 from __future__ import annotations
@@ -13,7 +14,8 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q
+from django.core.cache import cache
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from minping.campaigns.models import Campaign, Method
@@ -23,10 +25,15 @@ from minping.cases.stats import COUNTS, Row, this_week
 from minping.lib.rates import as_percent, rate
 from minping.orgs.models import Group
 from minping.oversight.models import Deduction, Review, Submission, Veto
+from minping.reports.screen import seconds
 from minping.reports.views import GRADE_LABELS
 from minping.scoring.models import ResultSnapshot
 from minping.surveys.models import Ballot, CollectionSettings
 
+# The campaigns' figures (ballots, late submissions, results) are worked out at most once a
+# minute; the progress monitor and the monitor page they link to count live.
+CAMPAIGNS_CACHE_SECONDS = 60
+RESULTS_CACHE_SECONDS = 24 * 3600
 # Campaigns shown at most (the newest); more are on the campaign list.
 MAX_CAMPAIGNS = 6
 ENDS = 5
@@ -92,8 +99,7 @@ def dashboard(user: Any) -> Dashboard:
             : MAX_CAMPAIGNS + 1
         ]
     )
-    campaigns = [campaign_figures(c) for c in found[:MAX_CAMPAIGNS]]
-    _collections(campaigns)
+    campaigns = _campaigns(found[:MAX_CAMPAIGNS])
     to_review = (
         Deduction.objects.filter(status=Review.SIGNED_OFF).count()
         + Veto.objects.filter(status=Review.SIGNED_OFF).count()
@@ -101,15 +107,47 @@ def dashboard(user: Any) -> Dashboard:
     return Dashboard(campaigns, len(found) > MAX_CAMPAIGNS, case_figures(user), to_review)
 
 
+def _campaigns(shown: list[Campaign]) -> list[CampaignFigures]:
+    """The campaigns' figures, worked out at most once a minute (a new computation at once).
+
+    Ballots, submissions and the unit tree change all the time but need not be to the
+    second here; the figures each links to are. Cases and reviews (the organiser's own
+    to-dos) are counted on every request.
+    """
+    latest = dict(
+        ResultSnapshot.objects.filter(campaign__in=shown)
+        .values_list("campaign_id")
+        .annotate(last=Max("pk"))
+        .order_by()
+    )
+    key = "minping:dashboard:" + ",".join(f"{c.pk}-{latest.get(c.pk, 0)}" for c in shown)
+    found: list[CampaignFigures] | None = cache.get(key)
+    if found is None:
+        found = [campaign_figures(c) for c in shown]
+        _collections(found)
+        cache.set(key, found, seconds("MINPING_DASHBOARD_CACHE_SECONDS", CAMPAIGNS_CACHE_SECONDS))
+    return found
+
+
 def campaign_figures(campaign: Campaign) -> CampaignFigures:
     figures = CampaignFigures(campaign)
     taking_part = campaign.participation()
     figures.late = _late_submissions(campaign, taking_part.ids(taking_part.ranked))
     figures.ranked_units = len(taking_part.ranked)
-    snapshot = campaign.snapshots.order_by("-computed_at", "-pk").first()
+    # The results JSON (and its large breakdown) is read only when its figures are not cached.
+    snapshot = (
+        campaign.snapshots.order_by("-computed_at", "-pk").defer("results", "breakdown").first()
+    )
     if snapshot is not None:
         figures.snapshot = snapshot
-        _results(figures, snapshot)
+        key = f"minping:dashboard-results:{snapshot.pk}"
+        found = cache.get(key)
+        if found is None:
+            _results(figures, snapshot)
+            found = (figures.groups, figures.grades, figures.watch)
+            # A snapshot's results never change: kept until the cache needs the room.
+            cache.set(key, found, RESULTS_CACHE_SECONDS)
+        figures.groups, figures.grades, figures.watch = found
     return figures
 
 
@@ -119,7 +157,7 @@ def _collections(campaigns: list[CampaignFigures]) -> None:
     accepted = dict(
         Ballot.objects.filter(campaign_id__in=ids, status=Ballot.Status.ACCEPTED)
         .values_list("method_id")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("*"))  # from the index alone, without reading the rows
         .order_by()
     )
     methods = Method.objects.filter(campaign_id__in=ids, input=Method.BALLOTS).order_by("order")

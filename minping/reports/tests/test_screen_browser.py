@@ -105,11 +105,15 @@ def test_the_screen_fits_pages_and_updates_without_a_reload(
             # 40 agencies do not fit one screen: the pages turn, then the next group shows.
             where = page.locator("#screen-page")
             expect(where).to_have_text(re.compile(r"机关单位 第 1/\d 页"))
-            pages = int(re.findall(r"/(\d)", where.inner_text())[0])
+            # Read in the page, at once: the pages keep turning while the test runs.
+            pages = page.wait_for_function(
+                """() => { const m = document.getElementById('screen-page').textContent
+                .match(/机关单位 第 \\d\\/(\\d) 页/); return m ? Number(m[1]) : 0; }"""
+            ).json_value()
             assert pages >= 2
             expect(where).to_have_text(re.compile(r"机关单位 第 2/\d 页"))
             fits(page)
-            expect(where).to_have_text("重点行业", timeout=pages * 2000 + 5000)
+            expect(where).to_have_text("重点行业", timeout=pages * 3000 + 10_000)
             fits(page)
             page.evaluate("() => { window.notReloaded = true; }")
 
