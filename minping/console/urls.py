@@ -3,7 +3,6 @@ and the audit log, under /console/."""
 
 from django.urls import include, path
 
-from minping.audit.views import audit_log
 from minping.cases.views import from_visit
 from minping.console.views import (
     calendar,
@@ -17,6 +16,7 @@ from minping.console.views import (
     sheets,
     users,
 )
+from minping.console.views.audit_log import audit_log
 
 app_name = "console"
 

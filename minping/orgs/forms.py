@@ -112,12 +112,11 @@ class GrantForm(forms.Form):
         error_messages={"invalid_choice": "请从列表中选择提出单位或审定机关"},
     )
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, bodies: dict[str, str], **kwargs: Any) -> None:
+        # ``bodies`` (code → name) come from the campaigns, which build on orgs: the page
+        # passes them in (``campaigns.bodies``).
         super().__init__(*args, **kwargs)
-        # Bodies are defined by campaigns, which build on orgs; read them when the form is made.
-        from minping.campaigns.bodies import bodies
-
-        named = sorted(bodies().items(), key=lambda item: item[1])
+        named = sorted(bodies.items(), key=lambda item: item[1])
         self.fields["source_code"].choices = [("", "(不指定)"), *named]  # type: ignore[attr-defined]
 
 

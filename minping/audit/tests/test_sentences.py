@@ -9,8 +9,8 @@ from django.db import transaction
 
 from minping.audit import log
 from minping.audit.models import AuditEntry
-from minping.audit.words import Reader, actor_name
 from minping.campaigns.models import DeductionRule
+from minping.console.audit_words import Reader, actor_name
 from minping.lib.tests.import_fixtures import make_campaign
 from minping.oversight.models import Deduction, Review
 from minping.test import BaseTestCase

@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
+from minping.campaigns.bodies import bodies
 from minping.lib.errors import InvalidInput
 from minping.orgs import totp
 from minping.orgs.access import require
@@ -72,7 +73,7 @@ def user_detail(request: HttpRequest, pk: int) -> HttpResponse:
     user = _get_user(pk)
     shown = request.session.pop(SESSION_KEY, None)
     password = shown[1] if shown and shown[0] == user.pk else None
-    form = GrantForm(request.POST or None)
+    form = GrantForm(request.POST or None, bodies=bodies())
     problems: list[str] = []
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

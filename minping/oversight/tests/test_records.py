@@ -180,3 +180,21 @@ class RecordPagesTest(BaseTestCase):
         self.assertContains(page, "个人表彰")
         self.assertContains(page, "王芳")
         self.assertContains(page, "户政窗口")
+
+
+class RecordSentencesTest(BaseTestCase):
+    def test_the_audit_log_says_what_was_recorded_in_words(self) -> None:
+        from minping.console.audit_words import Reader
+
+        campaign = make_campaign()
+        do_record_consequence(
+            campaign, self.gaj, kind="talk", date=DAY, summary="约谈局长", actor=self.organiser
+        )
+        do_record_person_award(
+            campaign, self.gaj_window, person="王芳", award="优秀服务窗口负责人", actor=None
+        )
+        entries = list(AuditEntry.objects.order_by("seq"))
+        reader = Reader.for_entries(entries)
+        sentences = [reader.sentence(e) for e in entries]
+        self.assertEqual(sentences[0], "organiser 登记了对 公安局 的约谈:约谈局长")
+        self.assertIn("登记 户政窗口 的 王芳 为“优秀服务窗口负责人”", sentences[1])

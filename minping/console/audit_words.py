@@ -107,6 +107,10 @@ ACTION_LABELS = {
     "import.deductions": "导入减分",
     "import.vetoes": "导入一票否决",
     "demo.create_user": "创建演示账号",
+    "consequence.record": "登记约谈、问责或曝光",
+    "consequence.delete": "删除约谈、问责或曝光记录",
+    "person_award.record": "登记个人表彰",
+    "person_award.delete": "撤销个人表彰",
 }
 
 # Sentences of the actions people ask about most. ``{actor}`` is who acted; the other
@@ -123,6 +127,10 @@ SENTENCES = {
     "veto.reject": "{actor} 不采纳对 {unit} 的一票否决,理由:{reason}",
     "eligibility.withdraw": "{actor} 取消了 {unit} 的评优资格,理由:{reason}",
     "eligibility.restore": "{actor} 恢复了 {unit} 的评优资格,理由:{reason}",
+    "consequence.record": "{actor} 登记了对 {unit} 的{kind}:{summary}",
+    "consequence.delete": "{actor} 删除了对 {unit} 的{kind}记录,理由:{reason}",
+    "person_award.record": "{actor} 登记 {unit} 的 {person} 为“{award}”",
+    "person_award.delete": "{actor} 撤销了 {unit} 的 {person} 的“{award}”,理由:{reason}",
     "submission.submit": "{actor} 为 {unit} 报送了“{requirement}”",
     "submission.replace": "{actor} 为 {unit} 重新报送了“{requirement}”",
     "case.register": "{actor} 登记了问题 {number}(来源:{source})",
@@ -210,11 +218,11 @@ def actor_name(label: str, user: Any = None) -> str:
 def _kind_labels() -> dict[str, str]:
     """Every ``kind`` a detail may carry, by its label (the kinds never share a code)."""
     from minping.cases.models import ExplanationKind
-    from minping.oversight.models import SubmissionKind, VisitKind
+    from minping.oversight.models import ConsequenceKind, SubmissionKind, VisitKind
     from minping.reports.models import ReportJob
 
     labels: dict[str, str] = {"on": "上班", "off": "放假"}
-    for choices in (SubmissionKind, VisitKind, ExplanationKind, ReportJob.Kind):
+    for choices in (SubmissionKind, VisitKind, ExplanationKind, ReportJob.Kind, ConsequenceKind):
         labels.update({value: str(label) for value, label in choices.choices})
     return labels
 

@@ -14,8 +14,8 @@ from django.shortcuts import render
 from django.utils import timezone
 
 from minping.audit.models import AuditEntry
-from minping.audit.words import ACTION_LABELS, Reader
 from minping.campaigns.models import Campaign
+from minping.console.audit_words import ACTION_LABELS, Reader
 from minping.orgs.access import require
 from minping.orgs.models import Role
 

@@ -1,10 +1,10 @@
-"""``{{ label|actor_name }}``: who acted, as a reader names them (see audit/words.py)."""
+"""``{{ label|actor_name }}``: who acted, as a reader names them (see console/audit_words.py)."""
 
 from __future__ import annotations
 
 from django import template
 
-from minping.audit.words import actor_name as name_of
+from minping.console.audit_words import actor_name as name_of
 
 register = template.Library()
 
