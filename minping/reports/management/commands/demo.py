@@ -150,7 +150,8 @@ class Command(BaseCommand):
         return code
 
     def compute_results(self) -> None:
-        """Compute every campaign; publish those whose plan says the public sees results (R-37).
+        """Compute every campaign and publish its results: to the public where the plan says
+        so, otherwise to the units alone (R-37).
 
         Results that need a higher body's approval (R-23) are submitted; where the plan has
         them published, the body's demo approver approves them first, and the others wait
@@ -169,11 +170,16 @@ class Command(BaseCommand):
                     self.stdout.write(f"已计算结果并上报审定:{campaign.code}")
                     continue
                 do_approve_results(snapshot, actor=approver)
-            if campaign.publish and complete:
-                do_publish_results(snapshot, actor=demo)
+            if not complete:
+                self.stdout.write(f"已计算结果(数据不完整,未发布):{campaign.code}")
+                continue
+            # Publishing gives each unit its own results (R-37); the public sees them only
+            # where the plan says so (Yinchuan's forbids it).
+            do_publish_results(snapshot, actor=demo)
+            if campaign.publish:
                 self.stdout.write(f"已计算并发布结果:{campaign.code}")
             else:
-                self.stdout.write(f"已计算结果(不公开):{campaign.code}")
+                self.stdout.write(f"已计算结果并通报各单位(不向社会公开):{campaign.code}")
 
     def build_live_campaign(self) -> None:
         """The campaign in full swing today (``reports/live_demo.py``); its results wait."""
