@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""The hall screen's data endpoint and the 工作台, against /healthz in the same run.
+"""The hall screen's data endpoint, the 工作台 and the results pages, against /healthz in
+the same run.
 
     .venv/bin/python bench/screen_dashboard.py          # SQLite: 100 units × 200,000 ballots
     .venv/bin/python bench/screen_dashboard.py --ballots 1000000 \
@@ -14,7 +15,9 @@ templates; no network), interleaves --requests rounds of:
 - ``GET /healthz`` (one ``SELECT 1``);
 - ``GET /c/bench/screen/data.json`` as a leader, as every screen polls it: served from the
   cached document (``MINPING_SCREEN_CACHE_SECONDS``);
-- ``GET /console/`` as a leader (the 工作台).
+- ``GET /console/`` as a leader (the 工作台);
+- ``GET /c/bench/`` and ``GET /console/c/bench/results/`` as a leader: the results table
+  and the organiser's results page, both drawn from the stored snapshot.
 
 and, fewer times, the screen's data with the cache emptied first: what one poll costs once
 every ``MINPING_SCREEN_CACHE_SECONDS`` (``cold: document``) and once every
@@ -147,13 +150,17 @@ def main() -> None:
     def get(path: str) -> Callable[[], int]:
         return lambda: client.get(path).status_code
 
-    healthz, data, board = [], [], []
+    healthz, data, board, table, page = [], [], [], [], []
+    results_table, results_page = "/c/bench/", "/console/c/bench/results/"
     for _ in range(3):  # warm up: imports, templates, the cached document
         get("/healthz")(), get("/c/bench/screen/data.json")(), get("/console/")()
+        get(results_table)(), get(results_page)()
     for _ in range(args.requests):
         healthz.append(timed(get("/healthz")))
         data.append(timed(get("/c/bench/screen/data.json")))
         board.append(timed(get("/console/")))
+        table.append(timed(get(results_table)))
+        page.append(timed(get(results_page)))
     cold_document, cold_round = [], []
     for _ in range(args.cold):
         # The document expired, the closed round's ranking still cached.
@@ -166,6 +173,8 @@ def main() -> None:
     report("GET /healthz", healthz, p95)
     report("GET screen data.json (cached)", data, p95)
     report("GET /console/ (工作台, leader)", board, p95)
+    report("GET /c/bench/ (results table)", table, p95)
+    report("GET results page (console)", page, p95)
     report("screen data, cold: document", cold_document, p95)
     report("screen data, cold: round ranking", cold_round, p95)
 
