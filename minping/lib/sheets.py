@@ -24,13 +24,14 @@ import re
 import unicodedata
 from collections.abc import Iterable, Sequence
 from decimal import Decimal
-from typing import IO, Any, Protocol
+from typing import IO, TYPE_CHECKING, Any, Protocol
 
-from openpyxl import Workbook
-from openpyxl.cell.cell import Cell
-from openpyxl.styles import Alignment, Border, Font, Side
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
+# openpyxl (and numpy, which it imports when present) is imported where a workbook is made,
+# not here: commands that only write CSV or JSON, such as `minping results`, start faster
+# without it (docs/performance.md).
+if TYPE_CHECKING:
+    from openpyxl.cell.cell import Cell
+    from openpyxl.worksheet.worksheet import Worksheet
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -41,8 +42,12 @@ MAX_CELL_CHARS = 32_767
 # Characters an XML file cannot hold (openpyxl refuses them with an exception).
 _NOT_IN_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
-THIN = Side(style="thin")
-BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+
+def _border() -> Any:
+    from openpyxl.styles import Border, Side
+
+    thin = Side(style="thin")
+    return Border(left=thin, right=thin, top=thin, bottom=thin)
 
 
 def looks_like_formula(text: str) -> bool:
@@ -112,6 +117,9 @@ def display_width(value: Any) -> int:
 
 def fill_sheet(ws: Worksheet, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     """Bold header, frozen header row, two-decimal figures, widths that fit the content."""
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
     for column, title in enumerate(header, start=1):
         cell = put(ws, 1, column, title)
         cell.font = Font(bold=True)
@@ -136,18 +144,22 @@ def titled_table(
 
     ``columns`` are (header, width) pairs.
     """
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    border = _border()
     put(ws, 1, 1, title).font = Font(bold=True, size=14)
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(columns))
     ws.cell(row=1, column=1).alignment = Alignment(horizontal="center")
     for index, (name, width) in enumerate(columns, start=1):
         cell = put(ws, 2, index, name)
-        cell.font, cell.border = Font(bold=True), BORDER
+        cell.font, cell.border = Font(bold=True), border
         cell.alignment = Alignment(horizontal="center", vertical="center")
         ws.column_dimensions[get_column_letter(index)].width = width
     for row_number, row in enumerate(rows, start=3):
         for column, value in enumerate(row, start=1):
             cell = put(ws, row_number, column, value)
-            cell.border = BORDER
+            cell.border = border
             cell.alignment = Alignment(wrap_text=True, vertical="top")
     ws.freeze_panes = "A3"
 
@@ -156,6 +168,8 @@ class Book:
     """A workbook being written: add sheets, fill them with the functions above, save."""
 
     def __init__(self) -> None:
+        from openpyxl import Workbook
+
         self._workbook = Workbook()
         first = self._workbook.active
         assert first is not None
