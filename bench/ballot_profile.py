@@ -136,6 +136,8 @@ def main() -> None:
     for name in ("healthz", "get", "post"):
         print(f"  {name:<8} {phases[name]:7.2f} ms  ×{phases[name] / base:5.1f}")
     if args.profile:
+        profiler.dump_stats(os.path.join(tmp, "profile.prof"))
+        print("profile:", os.path.join(tmp, "profile.prof"))
         stats = pstats.Stats(profiler)
         stats.sort_stats("cumulative").print_stats(args.top)
         stats.sort_stats("tottime").print_stats(args.top)
