@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import F, Field, Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -243,16 +243,21 @@ def _definition_ids(campaign_id: int) -> _DefinitionIds:
 # building them with the ORM on each POST cost more CPU than PostgreSQL spent answering
 # them (docs/performance.md, "A cheaper ballot"). Table and column names come from the
 # models; every value is a parameter.
+def _column(model: type[Model], name: str) -> str:
+    """The quoted column of a model's field ("pk" for the primary key)."""
+    field = model._meta.pk if name == "pk" else model._meta.get_field(name)
+    assert isinstance(field, Field) and field.column
+    return str(connection.ops.quote_name(field.column))
+
+
 @functools.cache
 def _definition_sql() -> str:
-    q = connection.ops.quote_name
     parts = []
     for kind, model, name in (("i", Indicator, "code"), ("l", ScaleLevel, "label")):
-        meta = model._meta
-        campaign, column = meta.get_field("campaign").column, meta.get_field(name).column
         parts.append(
-            f"SELECT '{kind}', {q(column)}, {q(meta.pk.column)} FROM {q(meta.db_table)} "
-            f"WHERE {q(campaign)} = %s"
+            f"SELECT '{kind}', {_column(model, name)}, {_column(model, 'pk')} "
+            f"FROM {connection.ops.quote_name(model._meta.db_table)} "
+            f"WHERE {_column(model, 'campaign')} = %s"
         )
     return " UNION ALL ".join(parts)
 
@@ -260,16 +265,17 @@ def _definition_sql() -> str:
 @functools.cache
 def _consume_sql() -> str:
     """A conditional UPDATE: used where unused and unexpired (see InvitationClaim)."""
-    q, meta = connection.ops.quote_name, Invitation._meta
-    used, expires = (q(meta.get_field(name).column) for name in ("used", "expires"))
+    used, expires = _column(Invitation, "used"), _column(Invitation, "expires")
     return (
-        f"UPDATE {q(meta.db_table)} SET {used} = %s "
-        f"WHERE {q(meta.pk.column)} = %s AND {used} = %s AND {expires} >= %s"
+        f"UPDATE {connection.ops.quote_name(Invitation._meta.db_table)} SET {used} = %s "
+        f"WHERE {_column(Invitation, 'pk')} = %s AND {used} = %s AND {expires} >= %s"
     )
 
 
 def _uuid_param(value: uuid.UUID) -> Any:
-    return Invitation._meta.pk.get_db_prep_value(value, connection)  # type: ignore[union-attr]
+    field = Invitation._meta.pk
+    assert field is not None
+    return field.get_db_prep_value(value, connection)
 
 
 def _date_param(value: datetime.date) -> Any:
