@@ -5,6 +5,7 @@
     .venv/bin/python bench/results_vs_count.py \
         --database-url postgres://postgres@127.0.0.1/minping_bench
     .venv/bin/python bench/results_vs_count.py --ballots 100000,300000,1000000  # memory vs size
+    .venv/bin/python bench/results_vs_count.py --compare /tmp/old   # also an older checkout
 
 For each size it fills a fresh campaign with set-based SQL (so that generating five
 million answers takes seconds), then times, side by side in one run:
@@ -13,7 +14,10 @@ million answers takes seconds), then times, side by side in one run:
   in-process — the least any scoring can cost;
 - ``results``: ``minping results CAMPAIGN --format json`` as a user runs it (a new
   process: Django start-up, both GROUP BYs, the engine, JSON out), with its peak RSS;
-- ``startup``: ``minping check`` in a new process, to show what start-up alone costs.
+- ``startup``: ``minping check`` in a new process, to show what start-up alone costs;
+- with ``--compare DIR`` (a checkout of another version, e.g. ``git archive`` of an older
+  commit), ``results`` and ``startup`` of that version too, on the same database, each
+  repetition alternating between the two.
 
 Each figure is the best of ``--repeat`` runs. The machine is shared: compare ratios
 from one run, not seconds across runs.
@@ -42,13 +46,17 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--indicators", type=int, default=5)
     parser.add_argument("--ballots", default="1000000", help="逗号分隔的答卷数,逐级累加")
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--compare", metavar="DIR", help="另一版本的代码目录,同库对照")
     return parser.parse_args()
 
 
-def timed_child(args: list[str], env: dict[str, str]) -> tuple[float, int]:
-    """Wall seconds and peak RSS (MiB) of one child process."""
+def timed_child(args: list[str], env: dict[str, str], code: Path = ROOT) -> tuple[float, int]:
+    """Wall seconds and peak RSS (MiB) of one child process running the code in ``code``."""
+    env = {**env, "PYTHONPATH": str(code)}
     start = time.perf_counter()
-    proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(
+        args, env=env, cwd=code, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     _, status, usage = os.wait4(proc.pid, 0)
     elapsed = time.perf_counter() - start
     proc.returncode = os.waitstatus_to_exitcode(status)
@@ -188,9 +196,12 @@ def main() -> None:
 
     campaign_id, method_id = create_campaign(args.units, args.indicators)
     print(f"database: {connection.vendor}; {args.units} units × {args.indicators} indicators")
+    versions = [("this", ROOT)] + (
+        [("compare", Path(args.compare).resolve())] if args.compare else []
+    )
     print(
-        f"{'ballots':>9} {'answers':>9} {'fill s':>7} {'count s':>8} {'results s':>9} "
-        f"{'startup s':>9} {'ratio':>6} {'ratio-startup':>13} {'peak MiB':>8}"
+        f"{'version':>8} {'ballots':>9} {'answers':>9} {'fill s':>7} {'count s':>8} "
+        f"{'results s':>9} {'startup s':>9} {'ratio':>6} {'ratio-startup':>13} {'peak MiB':>8}"
     )
     done = 0
     for size in sizes:
@@ -199,17 +210,29 @@ def main() -> None:
         fill = time.perf_counter() - start
         done = size
         count = bare_count(campaign_id, args.repeat)
-        runs = [
-            timed_child([*MINPING, "results", "bench", "--format", "json"], env)
-            for _ in range(args.repeat)
-        ]
-        results, peak = min(r[0] for r in runs), max(r[1] for r in runs)
-        startup = min(timed_child([*MINPING, "check"], env)[0] for _ in range(args.repeat))
-        print(
-            f"{size:>9,} {size * args.indicators:>9,} {fill:>7.1f} {count:>8.2f} {results:>9.2f} "
-            f"{startup:>9.2f} {results / count:>6.2f} "
-            f"{(results - startup) / count:>13.2f} {peak:>8}"
-        )
+        runs: dict[str, list[tuple[float, int]]] = {name: [] for name, _ in versions}
+        checks: dict[str, list[float]] = {name: [] for name, _ in versions}
+        for _ in range(args.repeat):  # alternating, so that the machine's load hits both alike
+            for name, code in versions:
+                runs[name].append(
+                    timed_child([*MINPING, "results", "bench", "--format", "json"], env, code)
+                )
+        for _ in range(args.repeat):
+            for name, code in versions:
+                checks[name].append(timed_child([*MINPING, "check"], env, code)[0])
+        for name, _ in versions:
+            results = min(r[0] for r in runs[name])
+            peak = max(r[1] for r in runs[name])
+            startup = min(checks[name])
+            print(
+                f"{name:>8} {size:>9,} {size * args.indicators:>9,} {fill:>7.1f} {count:>8.2f} "
+                f"{results:>9.2f} {startup:>9.2f} {results / count:>6.2f} "
+                f"{(results - startup) / count:>13.2f} {peak:>8}"
+            )
+    if not args.database_url:
+        import shutil
+
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

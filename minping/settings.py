@@ -9,6 +9,7 @@ for a city- or province-wide installation. A server is in production unless
 
 import os
 from datetime import timedelta
+from importlib.util import find_spec
 from pathlib import Path
 
 import dj_database_url
@@ -117,7 +118,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "axes",
-    "ninja",  # serves the API docs page from local static files, not a CDN
     "django_tasks",
     "django_tasks_db",
     "minping.lib",
@@ -162,10 +162,16 @@ MIDDLEWARE = [
 ROOT_URLCONF = "minping.urls"
 WSGI_APPLICATION = "minping.wsgi.application"
 
+# django-ninja serves the API docs page from its own templates and static files (not a CDN).
+# They are added as folders, not "ninja" as an app: an app is imported when Django starts,
+# and importing ninja (and pydantic) was a quarter of every command's start-up, `minping
+# results` included (docs/performance.md). The API itself imports it with the URLs.
+_NINJA = Path(find_spec("ninja").origin).parent  # type: ignore[union-attr,arg-type]
+
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        "DIRS": [BASE_DIR / "templates", _NINJA / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -215,7 +221,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+STATICFILES_DIRS = [BASE_DIR / "static", _NINJA / "static"]
 STATIC_ROOT = DATA_DIR / "static"
 # Uploaded reports, photos and attachments. Never served from a public URL: views that
 # check access hand them out one by one.

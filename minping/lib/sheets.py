@@ -27,15 +27,15 @@ import unicodedata
 import zipfile
 from collections.abc import Iterable, Iterator, Sequence
 from decimal import Decimal
-from typing import IO, Any, Protocol
+from typing import IO, TYPE_CHECKING, Any, Protocol
 from xml.sax.saxutils import escape
 
-from openpyxl import Workbook
-from openpyxl.cell.cell import Cell
-from openpyxl.styles import Alignment, Border, Font, Side
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.properties import PageSetupProperties
-from openpyxl.worksheet.worksheet import Worksheet
+# openpyxl (and numpy, which it imports when present) is imported where a workbook is made,
+# not here: commands that only write CSV or JSON, such as `minping results`, start faster
+# without it (docs/performance.md).
+if TYPE_CHECKING:
+    from openpyxl.cell.cell import Cell
+    from openpyxl.worksheet.worksheet import Worksheet
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -48,8 +48,12 @@ _NOT_IN_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 _BAD_SHEET_CHARS = str.maketrans({c: "_" for c in "[]:*?/\\"})
 
-THIN = Side(style="thin")
-BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+
+def _border() -> Any:
+    from openpyxl.styles import Border, Side
+
+    thin = Side(style="thin")
+    return Border(left=thin, right=thin, top=thin, bottom=thin)
 
 
 def looks_like_formula(text: str) -> bool:
@@ -127,6 +131,9 @@ def display_width(value: Any) -> int:
 
 def fill_sheet(ws: Worksheet, header: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
     """Bold header, frozen header row, two-decimal figures, widths that fit the content."""
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
     for column, title in enumerate(header, start=1):
         cell = put(ws, 1, column, title)
         cell.font = Font(bold=True)
@@ -151,24 +158,30 @@ def titled_table(
 
     ``columns`` are (header, width) pairs.
     """
+    from openpyxl.styles import Alignment, Font
+    from openpyxl.utils import get_column_letter
+
+    border = _border()
     put(ws, 1, 1, title).font = Font(bold=True, size=14)
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=len(columns))
     ws.cell(row=1, column=1).alignment = Alignment(horizontal="center")
     for index, (name, width) in enumerate(columns, start=1):
         cell = put(ws, 2, index, name)
-        cell.font, cell.border = Font(bold=True), BORDER
+        cell.font, cell.border = Font(bold=True), border
         cell.alignment = Alignment(horizontal="center", vertical="center")
         ws.column_dimensions[get_column_letter(index)].width = width
     for row_number, row in enumerate(rows, start=3):
         for column, value in enumerate(row, start=1):
             cell = put(ws, row_number, column, value)
-            cell.border = BORDER
+            cell.border = border
             cell.alignment = Alignment(wrap_text=True, vertical="top")
     ws.freeze_panes = "A3"
 
 
 def print_setup(ws: Worksheet, *, repeat_rows: str, landscape: bool = True) -> None:
     """A4, one page wide however long, with the header rows printed on every page."""
+    from openpyxl.worksheet.properties import PageSetupProperties
+
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.orientation = "landscape" if landscape else "portrait"
     props = ws.sheet_properties
@@ -185,6 +198,8 @@ class Book:
     """A workbook being written: add sheets, fill them with the functions above, save."""
 
     def __init__(self) -> None:
+        from openpyxl import Workbook
+
         self._workbook = Workbook()
         first = self._workbook.active
         assert first is not None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 import secrets
 import uuid
 from collections.abc import Sequence
@@ -11,7 +12,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F, Value
+from django.db.models import F, Field, Model
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -135,11 +136,13 @@ class InvitationClaim:
     def consume(self, today: datetime.date) -> None:
         # A conditional UPDATE under the row lock: of two concurrent submissions
         # exactly one sees used=False, whatever the isolation level.
-        taken = Invitation.objects.filter(
-            id=self.invitation_id, used=False, expires__gte=today
-        ).update(used=True)
-        if taken == 1:
-            return
+        with connection.cursor() as cursor:
+            cursor.execute(
+                _consume_sql(),
+                [True, _uuid_param(self.invitation_id), False, _date_param(today)],
+            )
+            if cursor.rowcount == 1:
+                return
         invitation = Invitation.objects.filter(id=self.invitation_id).first()
         if invitation is None:
             raise CastRefused("unknown", _("没有找到这个邀请码。"))
@@ -228,22 +231,55 @@ def _definition_ids(campaign_id: int) -> _DefinitionIds:
     Read on every ballot rather than cached: the campaign definition can be reloaded
     at any time, and an indicator deleted since the form was shown must be noticed.
     """
-    indicators = (
-        Indicator.objects.filter(campaign_id=campaign_id)
-        .annotate(kind=Value("i"), name=F("code"))
-        .values_list("kind", "name", "id")
-        .order_by()
-    )
-    levels = (
-        ScaleLevel.objects.filter(campaign_id=campaign_id)
-        .annotate(kind=Value("l"), name=F("label"))
-        .values_list("kind", "name", "id")
-        .order_by()
-    )
     found = _DefinitionIds({}, {})
-    for kind, name, pk in indicators.union(levels, all=True):
-        (found.indicators if kind == "i" else found.levels)[name] = pk
+    with connection.cursor() as cursor:
+        cursor.execute(_definition_sql(), [campaign_id, campaign_id])
+        for kind, name, pk in cursor.fetchall():
+            (found.indicators if kind == "i" else found.levels)[name] = pk
     return found
+
+
+# The two statements every ballot runs besides the inserts, written out once per process:
+# building them with the ORM on each POST cost more CPU than PostgreSQL spent answering
+# them (docs/performance.md, "A cheaper ballot"). Table and column names come from the
+# models; every value is a parameter.
+def _column(model: type[Model], name: str) -> str:
+    """The quoted column of a model's field ("pk" for the primary key)."""
+    field = model._meta.pk if name == "pk" else model._meta.get_field(name)
+    assert isinstance(field, Field) and field.column
+    return str(connection.ops.quote_name(field.column))
+
+
+@functools.cache
+def _definition_sql() -> str:
+    parts = []
+    for kind, model, name in (("i", Indicator, "code"), ("l", ScaleLevel, "label")):
+        parts.append(
+            f"SELECT '{kind}', {_column(model, name)}, {_column(model, 'pk')} "
+            f"FROM {connection.ops.quote_name(model._meta.db_table)} "
+            f"WHERE {_column(model, 'campaign')} = %s"
+        )
+    return " UNION ALL ".join(parts)
+
+
+@functools.cache
+def _consume_sql() -> str:
+    """A conditional UPDATE: used where unused and unexpired (see InvitationClaim)."""
+    used, expires = _column(Invitation, "used"), _column(Invitation, "expires")
+    return (
+        f"UPDATE {connection.ops.quote_name(Invitation._meta.db_table)} SET {used} = %s "
+        f"WHERE {_column(Invitation, 'pk')} = %s AND {used} = %s AND {expires} >= %s"
+    )
+
+
+def _uuid_param(value: uuid.UUID) -> Any:
+    field = Invitation._meta.pk
+    assert field is not None
+    return field.get_db_prep_value(value, connection)
+
+
+def _date_param(value: datetime.date) -> Any:
+    return connection.ops.adapt_datefield_value(value)
 
 
 def do_cast_ballot(

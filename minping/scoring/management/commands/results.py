@@ -15,10 +15,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from django.core.checks import Tags
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from minping.campaigns.models import Campaign
-from minping.scoring.actions import do_compute_results
 from minping.scoring.engine import Results
 from minping.scoring.export import csv_text, dumps, results_json, write_xlsx
 from minping.scoring.tallies import load_results
@@ -27,6 +27,11 @@ FORMATS = ["json", "csv", "xlsx"]
 
 
 class Command(BaseCommand):
+    # The model checks guard what this command reads. The URL checks would import every view
+    # (and with them openpyxl, python-docx, WeasyPrint, matplotlib, django-ninja) for a
+    # command that serves no page: a third of its start-up (docs/performance.md). `minping
+    # check` and every app server's start still run them all.
+    requires_system_checks = [Tags.models]
     help = (
         "计算并输出评议结果(各单位方法得分、加权得分、减分、综合得分、排名、等次、重点跟踪对象)。"
         "默认以 JSON 输出到屏幕;不保存任何数据,除非加 --save。"
@@ -94,6 +99,9 @@ class Command(BaseCommand):
             if incomplete:
                 self.stderr.write("结果不完整,未保存快照(如确需保存,请加 --allow-missing)。")
             else:
+                # Only here: the action brings the audit log and mail with it.
+                from minping.scoring.actions import do_compute_results
+
                 snapshot = do_compute_results(campaign, results=results)
                 self.stderr.write(f"已保存结果快照 #{snapshot.pk}。")
         if incomplete and not any(m.blocks_composite for m in results.missing):
