@@ -113,7 +113,9 @@ class JobProgress(Progress):
 
     def note(self, done: int, total: int, step: str) -> None:
         self.total = total
-        ReportJob.objects.filter(pk=self.job_id).update(done=done, total=total, step=step)
+        ReportJob.objects.filter(pk=self.job_id).update(
+            done=done, total=total, step=step, heartbeat=timezone.now()
+        )
 
     def _write(self, done: int, force: bool = False) -> None:
         now = time.monotonic()
@@ -121,7 +123,10 @@ class JobProgress(Progress):
             return
         self.written = now
         ReportJob.objects.filter(pk=self.job_id).update(
-            done=done, total=self.total, step=self.describe(done, self.total)
+            done=done,
+            total=self.total,
+            step=self.describe(done, self.total),
+            heartbeat=timezone.now(),
         )
 
 
@@ -171,7 +176,9 @@ def run_job(job_id: int) -> None:
     job = ReportJob.objects.select_related("campaign", "snapshot").get(pk=job_id)
     if job.finished:
         return
-    ReportJob.objects.filter(pk=job.pk).update(state=ReportJob.State.RUNNING, step="正在生成")
+    ReportJob.objects.filter(pk=job.pk).update(
+        state=ReportJob.State.RUNNING, step="正在生成", heartbeat=timezone.now()
+    )
     try:
         detail = _make_analysis(job) if job.kind == ReportJob.Kind.ANALYSIS else _make_cards(job)
     except (WordingError, FontMissing) as problem:

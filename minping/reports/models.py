@@ -9,10 +9,15 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 
 from minping.campaigns.models import Campaign
 from minping.oversight.storage import upload_storage
 from minping.scoring.models import ResultSnapshot
+
+# Longer than the slowest single step (laying out the PDF of 1,000 units' cards,
+# docs/performance.md) so that a job is never called cut off while it works.
+STALE_SECONDS = 15 * 60
 
 
 class ReportJob(models.Model):
@@ -41,6 +46,9 @@ class ReportJob(models.Model):
     total = models.PositiveIntegerField(default=0)
     step = models.CharField("进度说明", max_length=200, blank=True)
     error = models.TextField("未能生成的原因", blank=True)
+    # Written with every step of progress: a running job whose heartbeat stopped was cut off
+    # (the worker killed, the server restarted) and is shown as interrupted.
+    heartbeat = models.DateTimeField("最近进展", null=True, blank=True)
     docx = models.FileField(storage=upload_storage, upload_to="reports/%Y/", blank=True)
     pdf = models.FileField(storage=upload_storage, upload_to="reports/%Y/", blank=True)
     archive = models.FileField(storage=upload_storage, upload_to="reports/%Y/", blank=True)
@@ -54,8 +62,17 @@ class ReportJob(models.Model):
         return f"{self.campaign.code} · {self.get_kind_display()} · {self.get_state_display()}"
 
     @property
+    def interrupted(self) -> bool:
+        """Running, but no step of progress for longer than any step takes: cut off."""
+        if self.state != self.State.RUNNING:
+            return False
+        last = self.heartbeat or self.requested_at
+        return (timezone.now() - last).total_seconds() > STALE_SECONDS
+
+    @property
     def finished(self) -> bool:
-        return self.state in (self.State.DONE, self.State.FAILED)
+        """Nothing more will happen to it: made, failed, or cut off (ask for a new one)."""
+        return self.state in (self.State.DONE, self.State.FAILED) or self.interrupted
 
     @property
     def percent(self) -> int:

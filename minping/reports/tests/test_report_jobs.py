@@ -3,6 +3,7 @@ worker for a large one, with progress the page polls, audited, downloads for the
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import shutil
 import tempfile
@@ -13,6 +14,7 @@ from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
 from minping.audit.models import AuditEntry
+from minping.reports.actions import JobProgress, run_job
 from minping.reports.models import ReportJob
 from minping.reports.tasks import generate_report
 from minping.reports.tests import files
@@ -131,3 +133,59 @@ class ReportJobTest(UploadsTestCase):
         path.parent.mkdir(parents=True)
         path.write_text("# 二、总体结果\n{% if %}\n", encoding="utf-8")
         return folder
+
+
+class InterruptedJobTest(UploadsTestCase):
+    """A worker killed mid-job (issue 14 item 4): the job stops claiming to run."""
+
+    built: Built
+
+    @classmethod
+    def setUpTestData(cls) -> None:
+        super().setUpTestData()
+        cls.built = build_small_campaign()
+
+    def running(self, minutes_ago: int) -> ReportJob:
+        from django.utils import timezone
+
+        from minping.reports.models import STALE_SECONDS
+
+        assert STALE_SECONDS == 15 * 60
+        return ReportJob.objects.create(
+            campaign=self.built.campaign,
+            snapshot=self.built.snapshot,
+            kind=ReportJob.Kind.ANALYSIS,
+            state=ReportJob.State.RUNNING,
+            step="正在排版 PDF 文件",
+            heartbeat=timezone.now() - datetime.timedelta(minutes=minutes_ago),
+        )
+
+    def fragment(self, job: ReportJob) -> str:
+        self.client.force_login(self.organiser)
+        response = self.client.get(reverse("report-job", kwargs={"pk": job.pk}))
+        return response.content.decode()
+
+    def test_a_job_with_recent_progress_still_runs_and_is_polled(self) -> None:
+        html = self.fragment(self.running(minutes_ago=14))
+        self.assertIn("hx-get", html)
+        self.assertIn("正在排版 PDF 文件", html)
+        self.assertNotIn("生成中断", html)
+
+    def test_a_job_cut_off_says_so_stops_polling_and_is_never_resumed_half_way(self) -> None:
+        job = self.running(minutes_ago=16)
+        html = self.fragment(job)
+        self.assertIn("生成中断", html)
+        self.assertIn("请重新生成", html)
+        self.assertNotIn("hx-get", html)
+        # Should the queue hand the task out again, it leaves the job alone: a new request
+        # makes the report afresh.
+        run_job(job.pk)
+        job.refresh_from_db()
+        self.assertEqual(job.state, ReportJob.State.RUNNING)
+        self.assertFalse(job.docx)
+
+    def test_progress_renews_the_heartbeat(self) -> None:
+        job = self.running(minutes_ago=16)
+        JobProgress(job.pk).note(1, 9, "正在写“基本情况”")
+        job.refresh_from_db()
+        self.assertFalse(job.interrupted)
