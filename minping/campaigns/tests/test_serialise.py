@@ -29,7 +29,7 @@ EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 class RoundTrip(SimpleTestCase):
     def test_every_example_comes_back_equal(self) -> None:
         files = sorted(EXAMPLES.glob("*/campaign.toml"))
-        self.assertGreaterEqual(len(files), 6)
+        self.assertGreaterEqual(len(files), 5)  # Nantong's two files became one (format 2)
         for path in files:
             with self.subTest(path.parent.name):
                 definition = parse_definition(path.read_text(encoding="utf-8"))

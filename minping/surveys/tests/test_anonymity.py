@@ -51,9 +51,12 @@ ALLOWED_TARGETS = {
 }
 # Every column, so that a new one has to be argued for here.
 COLUMNS: dict[type[models.Model], set[str]] = {
+    # ``sheet`` (version 2) ties the ballots of one questionnaire over several units to each
+    # other, so that one person counts once; it is random online and a keyed hash of the
+    # file's id on import, and reaches no person, device, invitation or time.
     Ballot: {
         "id", "campaign", "method", "unit", "date", "channel", "category", "status",
-        "hold_reason", "held_answers", "questionnaire", "round",
+        "hold_reason", "held_answers", "questionnaire", "round", "sheet",
     },
     Answer: {"id", "ballot", "campaign", "method", "unit", "indicator", "level"},
     Comment: {"id", "ballot", "campaign", "unit", "date", "text", "follow_up", "case_number"},
