@@ -20,12 +20,13 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from minping.campaigns.definition import DEFAULT_LEVELS, CampaignDefinition, GroupDef
+from minping.campaigns.definition import DEFAULT_LEVELS, CampaignDefinition, GroupDef, RuleDef
 
 # CampaignDefinition fields the file writes elsewhere than under their own name.
 _NESTED = {"levels", "deductions_from", "deductions_to", "sources", "rules", "groups"}
 # Keys in this order first, then any other (a part added to the format later) in field order.
 _PART_ORDER = (
+    "format",
     "code",
     "title",
     "year",
@@ -79,7 +80,20 @@ def definition_text(definition: CampaignDefinition, *, comment: str = "") -> str
 
 
 def _group(group: GroupDef) -> Any:
-    return {"code": group.code, "title": group.title} if group.title else group.code
+    """A bare code, or a table with what else the group says (title, version 2's quotas)."""
+    data = _value(group)
+    return data if set(data) != {"code"} else group.code
+
+
+def _rule(rule: RuleDef) -> dict[str, Any]:
+    """A rule as written: ``sources`` instead of ``source`` when several bodies propose it,
+    and no ``points`` when they are set case by case (``max_points``, version 2)."""
+    data: dict[str, Any] = _value(rule)
+    if rule.sources:
+        data.pop("source", None)
+    if rule.max_points is not None:
+        data.pop("points", None)
+    return data
 
 
 def _deductions(definition: CampaignDefinition) -> dict[str, Any]:
@@ -91,7 +105,7 @@ def _deductions(definition: CampaignDefinition) -> dict[str, Any]:
     if definition.sources:
         out["sources"] = [_value(s) for s in definition.sources]
     if definition.rules:
-        out["rules"] = [_value(r) for r in definition.rules]
+        out["rules"] = [_rule(r) for r in definition.rules]
     return out
 
 
