@@ -41,7 +41,8 @@ def visible_campaigns(request: HttpRequest) -> list[Campaign]:
 
 def visible_snapshot(request: HttpRequest, campaign: Campaign) -> ResultSnapshot | None:
     """Staff see the latest results computed, the public the latest published."""
-    snapshots = campaign.snapshots.order_by("-computed_at")
+    # The working (breakdown) is the largest part and this page does not show it.
+    snapshots = campaign.snapshots.order_by("-computed_at").defer("breakdown")
     if not may_see_everything(request):
         snapshots = snapshots.filter(published=True)
     return snapshots.first()
@@ -119,7 +120,8 @@ def campaign_results(request: HttpRequest, code: str) -> HttpResponse:
         "snapshot": snapshot,
         "methods": list(campaign.methods.all()),
         "sources": list(campaign.deduction_sources.all()),
-        "tables": group_tables(campaign, snapshot.results) if snapshot else [],
+        # Called by the template only when its cached copy of the tables is gone.
+        "tables": (lambda: group_tables(campaign, snapshot.results)) if snapshot else [],
         "missing": missing_lines(campaign, snapshot.results) if snapshot else [],
         "person_awards": campaign.person_awards.select_related("unit") if snapshot else [],
         "package": published_snapshot(request, campaign),
@@ -135,6 +137,7 @@ def published_snapshot(request: HttpRequest, campaign: Campaign) -> ResultSnapsh
     return (
         campaign.snapshots.filter(published=True, inputs__isnull=False)
         .order_by("-computed_at", "-pk")
+        .only("pk", "campaign_id", "computed_at", "published")  # a link needs no figures
         .first()
     )
 
