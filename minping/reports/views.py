@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -101,6 +102,16 @@ def group_tables(campaign: Campaign, results: dict[str, Any]) -> list[GroupTable
     return [t for t in tables.values() if t.rows]
 
 
+def tables_key(campaign: Campaign, snapshot: ResultSnapshot | None, methods: list[Any]) -> str:
+    """What the drawn ranking tables depend on: the stored snapshot and the methods' headings
+    (a reloaded definition may retitle or reweigh a method after the computation)."""
+    if snapshot is None:
+        return f"{campaign.code}:none"
+    heads = "|".join(f"{m.code}:{m.title}:{m.weight}:{m.scored}" for m in methods)
+    digest = hashlib.sha256(heads.encode()).hexdigest()[:16]
+    return f"{campaign.code}:{snapshot.pk}:{snapshot.computed_at.timestamp()}:{digest}"
+
+
 @public
 def index(request: HttpRequest) -> HttpResponse:
     return render(request, "reports/index.html", {"campaigns": visible_campaigns(request)})
@@ -115,10 +126,12 @@ def campaign_results(request: HttpRequest, code: str) -> HttpResponse:
             return redirect_to_login(request.get_full_path())
         return render(request, "reports/not_published.html", {"campaign": campaign}, status=404)
     snapshot = visible_snapshot(request, campaign)
+    methods = list(campaign.methods.all())
     context = {
         "campaign": campaign,
         "snapshot": snapshot,
-        "methods": list(campaign.methods.all()),
+        "methods": methods,
+        "tables_key": tables_key(campaign, snapshot, methods),
         "sources": list(campaign.deduction_sources.all()),
         # Called by the template only when its cached copy of the tables is gone.
         "tables": (lambda: group_tables(campaign, snapshot.results)) if snapshot else [],

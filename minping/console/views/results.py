@@ -20,7 +20,7 @@ from minping.console.views.common import get_campaign, role_context
 from minping.orgs.access import has_role, require, source_codes
 from minping.orgs.models import Role
 from minping.reports.compare import Comparison, compare, previous
-from minping.reports.views import group_tables, missing_lines
+from minping.reports.views import group_tables, missing_lines, tables_key
 from minping.scoring.actions import (
     ResultsRefused,
     do_approve_results,
@@ -118,6 +118,7 @@ def results(request: HttpRequest, code: str) -> HttpResponse:
         shown = next((s for s in snapshots if s.pk == int(asked)), latest)
     elif waiting := next((s for s in snapshots if s.state == SUBMITTED), None):
         shown = waiting
+    methods = list(campaign.methods.all())
     context = {
         "campaign": campaign,
         "rows": [{"snapshot": s, "buttons": _buttons(campaign, s, roles)} for s in snapshots],
@@ -125,7 +126,8 @@ def results(request: HttpRequest, code: str) -> HttpResponse:
         "shown": shown,
         # Called by the template only when its cached copy of the tables is gone.
         "tables": (lambda: group_tables(campaign, shown.results)) if shown else [],
-        "methods": list(campaign.methods.all()),
+        "methods": methods,
+        "tables_key": tables_key(campaign, shown, methods),
         "missing": missing_lines(campaign, latest.results) if latest else [],
         "stale": changes_since(latest) if latest else [],
         "comparison": _comparison(request, snapshots, shown),

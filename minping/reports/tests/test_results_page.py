@@ -64,6 +64,24 @@ class ResultsPageTestCase(BaseTestCase):
         self.assertContains(r, "一票否决")
         self.assertContains(r, "未发布")
 
+    def test_tables_are_drawn_once_per_snapshot_and_again_when_a_heading_changes(self) -> None:
+        from unittest import mock
+
+        from minping.reports import views
+
+        self.client.force_login(self.organiser)
+        with mock.patch.object(views, "group_tables", wraps=views.group_tables) as drawn:
+            self.client.get("/c/t-2026/")
+            second = self.client.get("/c/t-2026/")
+            self.assertEqual(drawn.call_count, 1)
+            self.assertContains(second, "91.25")  # the kept copy
+            # A definition reloaded after the computation retitles the method: drawn again.
+            Method.objects.filter(campaign=self.campaign, code="survey").update(title="群众问卷")
+            third = self.client.get("/c/t-2026/")
+            self.assertEqual(drawn.call_count, 2)
+        self.assertContains(third, "群众问卷")
+        self.assertContains(third, "91.25")
+
     def test_public_is_sent_to_sign_in_before_publication(self) -> None:
         r = self.client.get("/c/t-2026/")
         self.assertEqual(r.status_code, 302)
