@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -61,7 +62,7 @@ def main() -> None:
     from minping.surveys.tests.helpers import issue, open_collection
 
     sys.path.insert(0, str(ROOT / "bench"))
-    from ballots_http import read_form  # type: ignore[import-not-found]
+    from ballots_http import read_form
 
     group = Group.objects.create(code="agencies", name="机关单位")
     unit = Unit.objects.create(code="gaj", name="公安局", group=group)
@@ -94,7 +95,7 @@ def main() -> None:
     phases: dict[str, float] = {}
     profiler = cProfile.Profile(time.process_time)  # CPU, not the wait for the database
 
-    def run(name: str, work: list) -> None:  # type: ignore[type-arg]
+    def run(name: str, work: list[Any]) -> None:
         if args.profile == name:
             profiler.enable()
         start = time.process_time()
