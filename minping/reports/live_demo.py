@@ -1,6 +1,6 @@
 """The demo's live campaign: Yinchuan's plan (seed 001) moved to this year, collecting today.
 
-The six examples are finished campaigns. This one is in full swing on the day the demo is
+The five examples are finished campaigns. This one is in full swing on the day the demo is
 built: the plan's dates are moved by whole months so that today falls in its November
 (third-party survey and representatives' appraisal under way, the all-year channels open,
 the submission deadlines of June passed). Everything is made through the ``do_*`` actions a
