@@ -40,7 +40,8 @@ class PolicyTestCase(BaseTestCase):
         # The project's own templates (django-ninja's folder, also in DIRS, is not ours to change).
         base = Path(settings.BASE_DIR)
         dirs = [Path(d) for d in settings.TEMPLATES[0]["DIRS"]]  # type: ignore[attr-defined]
-        folders = [d for d in dirs if d.is_relative_to(base)]
+        # A virtual environment may live inside the project (``.venv``): its packages are not ours.
+        folders = [d for d in dirs if d.is_relative_to(base) and "site-packages" not in d.parts]
         folders += list((Path(settings.BASE_DIR) / "minping").glob("*/templates"))
         found = []
         for folder in folders:
