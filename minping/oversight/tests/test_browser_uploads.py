@@ -26,6 +26,7 @@ from minping.audit.models import AuditEntry
 from minping.campaigns.models import DeductionRule
 from minping.lib.tests import upload_fixtures as files
 from minping.lib.tests.import_fixtures import make_campaign
+from minping.lib.tests.test_browser_csp import wait_until
 from minping.orgs.models import Group, Membership, Role, Unit
 from minping.oversight.actions import do_record_visit
 from minping.oversight.models import (
@@ -200,7 +201,7 @@ def test_hostile_files_stored_earlier_run_nothing_when_the_organiser_opens_them(
 
     # A real photo, re-encoded on upload, still shows: in the visit's page and on its own.
     page.goto(f"{base}/console/oversight/inspections/visits/{visit.pk}/")
-    page.wait_for_function("document.images.length == 1 && document.images[0].complete")
+    wait_until(page, "document.images.length == 1 && document.images[0].complete")
     assert page.get_by_alt_text("走访照片 1").evaluate("img => img.naturalWidth") == 40
     page.goto(f"{base}/console/oversight/inspections/photos/{visit.photos.get().pk}/")
     assert page.evaluate("document.images[0].naturalWidth") == 40  # inline under the sandbox
