@@ -668,7 +668,8 @@ def _scan_brackets(text: str, depth: int) -> tuple[int, str]:
 
 # --- checking the values -----------------------------------------------------------
 
-TOP_KEYS = {
+# The file's top-level keys, in the order a reader goes through them (and a file is written).
+TOP_KEYS = (
     "format",
     "code",
     "title",
@@ -689,7 +690,7 @@ TOP_KEYS = {
     "issuer",
     "verify_phone",
     "ineligibility",
-}
+)
 
 # Version 2: a ballot method's minimum samples, and what falling short of them does.
 SAMPLE_KEYS = ("min_ballots", "min_unit_ballots", "too_few")
@@ -926,7 +927,7 @@ class _Reader:
         return False
 
     def campaign(self, data: dict[str, Any]) -> CampaignDefinition | None:
-        self.keys(data, (), TOP_KEYS, ("code", "title", "year", "groups"))
+        self.keys(data, (), set(TOP_KEYS), ("code", "title", "year", "groups"))
         self.format = self.version(data)
         code = self.code(data["code"], ("code",), campaign=True) if "code" in data else None
         title = self.string(data, "title", (), max_length=200)

@@ -20,28 +20,18 @@ import re
 from decimal import Decimal
 from typing import Any
 
-from minping.campaigns.definition import DEFAULT_LEVELS, CampaignDefinition, GroupDef, RuleDef
+from minping.campaigns.definition import (
+    DEFAULT_LEVELS,
+    TOP_KEYS,
+    CampaignDefinition,
+    GroupDef,
+    RuleDef,
+)
 
 # CampaignDefinition fields the file writes elsewhere than under their own name.
 _NESTED = {"levels", "deductions_from", "deductions_to", "sources", "rules", "groups"}
-# Keys in this order first, then any other (a part added to the format later) in field order.
-_PART_ORDER = (
-    "format",
-    "code",
-    "title",
-    "year",
-    "groups",
-    "exclude",
-    "publish",
-    "baseline",
-    "scale",
-    "indicators",
-    "methods",
-    "deductions",
-    "vetoes",
-    "grading",
-    "stages",
-)
+# The parts in the order the file has them (a key added to the format goes there too).
+_PART_ORDER = TOP_KEYS
 _BARE_KEY_RE = re.compile(r"[A-Za-z0-9_-]+")
 
 
