@@ -241,8 +241,10 @@ def _check_against_tree(definition: CampaignDefinition, source_text: str) -> lis
 
 
 def _check_covers(definition: CampaignDefinition, source_text: str) -> None:
-    """A method's ``covers`` (version 2) must name units of the tree: a typo would leave a
-    unit unrated on that method, its weight silently shared out among the others."""
+    """A method's ``covers`` (version 2) must name units of the tree or groups of the
+    campaign: a typo would leave a unit unrated on that method, its weight silently shared
+    out among the others. A code that is both would be read two ways, so it is refused."""
+    groups = set(definition.group_codes)
     named = {code for m in definition.methods for code in m.covers}
     if not named:
         return
@@ -250,12 +252,20 @@ def _check_covers(definition: CampaignDefinition, source_text: str) -> None:
     problems = ProblemCollector()
     lines = LineMap(source_text)
     for i, method in enumerate(definition.methods):
-        unknown = [code for code in method.covers if code not in known]
+        line = lines.line(("methods", i, "covers"))
+        unknown = [code for code in method.covers if code not in known and code not in groups]
         if unknown:
             problems.add(
-                f"评议方法“{method.code}”的 covers 中的单位代码“{'、'.join(unknown)}”不在单位树中:"
-                "请检查代码,或先导入单位(minping import units)",
-                lines.line(("methods", i, "covers")),
+                f"评议方法“{method.code}”的 covers 中的“{'、'.join(unknown)}”既不是单位树中的单位,"
+                "也不是本活动的组别:请检查代码,或先导入单位(minping import units)",
+                line,
+            )
+        both = [code for code in method.covers if code in known and code in groups]
+        if both:
+            problems.add(
+                f"评议方法“{method.code}”的 covers 中的“{'、'.join(both)}”既是单位代码又是组别代码,"
+                "无法确定指哪一个:请改用该组别的单位代码,或改动其中一个代码",
+                line,
             )
     problems.raise_if_any(f"评议活动 {definition.code}")
 

@@ -167,7 +167,8 @@ class MethodDef:
 
     # Version 2, whom it rates (``campaigns.participation``): ``parts`` of a ballot method,
     # "mean" (R-03, the default of a version-2 file) or "own"; "" is version 1's rule
-    # (own ballots first, else the mean of the parts). ``covers``: the units it rates,
+    # (own ballots first, else the mean of the parts). ``covers``: the units it rates
+    # (a code of one of the campaign's groups: that group's units),
     # with everything under them; empty, every unit (seed 001's hall survey names some).
     parts: str = ""
     covers: tuple[str, ...] = ()
@@ -1335,7 +1336,8 @@ class _Reader:
         return str(value)
 
     def method_covers(self, item: dict[str, Any], where: Path) -> tuple[str, ...]:
-        """``covers = ["yc-fgw", …]`` (version 2): the only units the method rates."""
+        """``covers = ["yc-fgw", …]`` (version 2): the only units the method rates, by unit
+        code or by the code of one of the campaign's groups (its units)."""
         if "covers" not in item:
             return ()
         at: Path = (*where, "covers")
@@ -1343,15 +1345,15 @@ class _Reader:
             return ()
         value = item["covers"]
         if not isinstance(value, list) or not value:
-            self.add(at, f'{_name(at)} 应为单位代码的数组,如 ["yc-fgw", "yc-rsj"]')
+            self.add(at, f'{_name(at)} 应为单位代码或组别代码的数组,如 ["yc-fgw", "yc-rsj"]')
             return ()
         codes = []
         for unit in value:
             if not isinstance(unit, str) or not unit.strip():
-                self.add(at, f"{_name(at)} 中的“{unit}”应为非空的单位代码字符串")
+                self.add(at, f"{_name(at)} 中的“{unit}”应为非空的单位代码或组别代码字符串")
             else:
                 codes.append(unit.strip())
-        self.unique(((at, c) for c in codes), f"{_name(at)} 中的单位代码")
+        self.unique(((at, c) for c in codes), f"{_name(at)} 中的代码")
         return tuple(codes)
 
     def check_scored_weight(self, where: Path, scored: bool, weight: Decimal | None) -> None:

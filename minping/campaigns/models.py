@@ -30,7 +30,7 @@ from minping.campaigns.definition import (
     SubmissionDef,
     VetoDef,
 )
-from minping.campaigns.participation import MethodScope, Participation, UnitDef, UnitTree
+from minping.campaigns.participation import Participation, UnitDef, UnitTree, method_scopes
 from minping.orgs.models import Group, Unit
 
 
@@ -173,11 +173,7 @@ class Campaign(models.Model):
         ``campaigns.participation`` decides; this only reads the unit tree (pass ``tree``
         to read it once for several campaigns).
         """
-        scopes = {
-            code: MethodScope(parts, frozenset(covers))
-            for code, parts, covers in self.methods.values_list("code", "parts", "covers")
-            if parts or covers
-        }
+        scopes = method_scopes(self.methods.values_list("code", "parts", "covers"), self.groups)
         return Participation(
             tree if tree is not None else stored_tree(),
             self.groups,
@@ -331,7 +327,14 @@ class Method(models.Model):
             said.append("直接评议部门本身,不评其下属窗口/站所")
         if self.covers:
             names = dict(Unit.objects.filter(code__in=self.covers).values_list("code", "name"))
-            said.append("只评议" + "、".join(names.get(code, code) for code in self.covers))
+            # A group of the campaign is named by its title: its units are covered (version 2).
+            named = [code for code in self.covers if code in self.campaign.groups]
+            groups = dict(Group.objects.filter(code__in=named).values_list("code", "name"))
+            shown = [
+                f"{groups[code]}各单位" if code in groups else names.get(code, code)
+                for code in self.covers
+            ]
+            said.append("只评议" + "、".join(shown))
         return ";".join(said)
 
     def as_definition(self) -> MethodDef:

@@ -31,8 +31,9 @@ a version-1 one says none of it, and these rules then change nothing:
   are not rated on that method). Without it (version 1) the department's own ballots,
   when it has any, replace the mean of its parts.
 - *Which units a method covers* (``covers``): the units named and everything under
-  them; a unit outside is not rated on that method (the engine rescales the other
-  weights). Empty: every unit taking part.
+  them, and every unit ranked in a group named (with its parts, or the parts a group
+  with ``parts_of`` ranks); a unit outside is not rated on that method (the engine
+  rescales the other weights). Empty: every unit taking part.
 - *Parts ranked on their own* (a group with ``parts_of``): the parts of the units of
   that group are also ranked in this group, while still feeding their department's mean.
 """
@@ -65,10 +66,12 @@ class UnitDef:
 class MethodScope:
     """Whom one method rates (version 2): how departments with parts are rated
     (``parts``: ``"mean"``, ``"own"``, or "" for version 1's own-ballots-first), and
-    the units it covers with everything under them (``covers``; empty: all)."""
+    the units it covers with everything under them (``covers``) and the groups whose
+    units it covers (``covers_groups``); both empty: all."""
 
     parts: str = ""
     covers: frozenset[str] = frozenset()
+    covers_groups: frozenset[str] = frozenset()
 
 
 class UnitTree:
@@ -212,9 +215,19 @@ class Participation:
         return self.methods.get(method, MethodScope())
 
     def covered(self, code: str, method: str) -> bool:
-        """Whether ``method`` covers ``code``: it, or a unit above it, is named (or none is)."""
-        covers = self.scope(method).covers
-        return not covers or any(unit.code in covers for unit in self.tree.chain(code))
+        """Whether ``method`` covers ``code``: it, or a unit above it, is named, or it is
+        ranked in a group named or is a part of a unit that is (or nothing is named)."""
+        scope = self.scope(method)
+        if not scope.covers and not scope.covers_groups:
+            return True
+        if any(unit.code in scope.covers for unit in self.tree.chain(code)):
+            return True
+        if not scope.covers_groups:
+            return False
+        owner = self.counts_for(code)
+        if owner is not None and self.tree.units[owner].group in scope.covers_groups:
+            return True
+        return self.part_group(code) in scope.covers_groups
 
     def by_parts(self, code: str, method: str) -> bool:
         """Whether the unit's figure on a ballot method is the mean of its parts and never
@@ -312,15 +325,32 @@ class Participation:
         return [self.tree.ids[unit.code] for unit in units]
 
 
+def method_scopes(
+    methods: Iterable[tuple[str, str, Iterable[str]]], groups: Iterable[str]
+) -> dict[str, MethodScope]:
+    """Each method's scope from its (code, ``parts``, ``covers``): a code in ``covers``
+    that is one of the campaign's ``groups`` names a group, any other names a unit.
+    Methods that say neither are left out (they rate everyone, as in version 1)."""
+    group_codes = set(groups)
+    scopes: dict[str, MethodScope] = {}
+    for code, parts, covers in methods:
+        named = tuple(covers)
+        if parts or named:
+            scopes[code] = MethodScope(
+                parts,
+                frozenset(c for c in named if c not in group_codes),
+                frozenset(c for c in named if c in group_codes),
+            )
+    return scopes
+
+
 def for_definition(
     tree: UnitTree | Iterable[UnitDef], definition: CampaignDefinition
 ) -> Participation:
     """Who takes part in the campaign ``definition`` describes, over ``tree``."""
-    scopes = {
-        m.code: MethodScope(m.parts, frozenset(m.covers))
-        for m in definition.methods
-        if m.parts or m.covers
-    }
+    scopes = method_scopes(
+        ((m.code, m.parts, m.covers) for m in definition.methods), definition.group_codes
+    )
     return Participation(
         tree,
         definition.group_codes,

@@ -64,7 +64,7 @@ class ParseTests(DefinitionTestCase):
         for old, new, message in (
             (SURVEY, SURVEY + 'parts = "avg"\n', "而不是“avg”"),
             (SCORES, SCORES + 'parts = "mean"\n', '只适用于以答卷计分的方法(input = "ballots")'),
-            (SCORES, SCORES + "covers = []\n", "应为单位代码的数组"),
+            (SCORES, SCORES + "covers = []\n", "应为单位代码或组别代码的数组"),
             (SCORES, SCORES + 'covers = ["gaj", "gaj"]\n', "重复"),
             ('"industries"]', '"industries", {code = "w", parts_of = "nope"}]', "而不是“nope”"),
         ):
@@ -116,7 +116,28 @@ class LoadTests(BaseTestCase):
             load_campaign(parse_definition(text), text)
         (problem,) = caught.exception.problems
         self.assertEqual(problem.line, line_of(text, "covers ="))
-        self.assertIn("“gja”不在单位树中", problem.message)
+        self.assertIn("“gja”既不是单位树中的单位,也不是本活动的组别", problem.message)
+        self.assertFalse(Campaign.objects.exists())
+
+    def test_covers_may_name_a_group_of_the_campaign(self) -> None:
+        # "windows" ranks gaj's window (parts_of): naming the group covers it, not gaj.
+        text = v2('covers = ["gaj"]', 'covers = ["windows"]', self.text())
+        campaign = load_campaign(parse_definition(text), text).campaign
+        taking_part = campaign.participation()
+        self.assertTrue(taking_part.covered("gaj-w1", "online"))
+        self.assertFalse(taking_part.covered("gaj", "online"))
+        self.client.force_login(self.organiser)
+        page = self.client.get("/console/c/yc-2018/").content.decode()
+        self.assertIn("只评议服务窗口各单位", page)
+
+    def test_a_covers_code_that_is_a_unit_and_a_group_is_refused(self) -> None:
+        Unit.objects.create(code="windows", name="同名单位")
+        text = v2('covers = ["gaj"]', 'covers = ["windows"]', self.text())
+        with self.assertRaises(InvalidInput) as caught:
+            load_campaign(parse_definition(text), text)
+        (problem,) = caught.exception.problems
+        self.assertEqual(problem.line, line_of(text, "covers ="))
+        self.assertIn("既是单位代码又是组别代码", problem.message)
         self.assertFalse(Campaign.objects.exists())
 
 

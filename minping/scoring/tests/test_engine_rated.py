@@ -179,6 +179,44 @@ class CoversTests(SimpleTestCase):
         self.assertFalse(taking_part.covered("solo", "hall"))
         self.assertIn("不在评议方法“hall”的评议范围内", taking_part.method_refusal("solo", "hall"))
 
+    def test_naming_a_group_covers_its_units_only(self) -> None:
+        # Two groups: dept and solo are agencies; the windows w1 and w2 are ranked on their
+        # own in "windows" (parts_of). The hall method covers the group "windows" only:
+        # w1 hall 90, third 80 → (90×25 + 80×75) / 100 = (2250 + 6000) / 100 = 82.50;
+        # w2 has only third 60 → 60×75 / 75 = 60.00 would need hall: it is covered, so it is
+        # missing hall instead. solo (an agency) is outside: 70×75 / 75 = 70.00.
+        hall = replace(HALL, covers=("windows",))
+        definition = campaign(format=2, methods=(hall, OTHER), groups=(AGENCIES, STATIONS))
+        t = tallies(
+            TREE,
+            scores=self.scores(
+                ("hall", "w1", "90"),
+                ("third", "w1", "80"),
+                ("third", "w2", "60"),
+                ("third", "solo", "70"),
+                ("third", "dept", "75"),
+            ),
+        )
+        results = compute(definition, t)
+        got = by_code(results)
+        self.assertEqual(got["w1"].weighted, Fraction(165, 2))
+        self.assertEqual(got["solo"].weighted, 70)
+        self.assertEqual(got["dept"].weighted, 75)  # an agency: outside too, 75×75 / 75
+        self.assertEqual([(m.unit, m.method) for m in results.missing], [("w2", "hall")])
+        taking_part = for_definition(TREE, definition)
+        self.assertTrue(taking_part.covered("w1", "hall"))
+        self.assertFalse(taking_part.covered("dept", "hall"))
+        self.assertFalse(taking_part.covered("solo", "hall"))
+
+    def test_naming_a_group_covers_its_units_and_their_parts(self) -> None:
+        # covers = ["agencies"]: every agency and the windows under them; in a one-group
+        # campaign that is everyone, so nothing is outside.
+        definition = campaign(format=2, methods=(replace(HALL, covers=("agencies",)), OTHER))
+        taking_part = for_definition(TREE, definition)
+        self.assertTrue(
+            all(taking_part.covered(code, "hall") for code in ("dept", "w1", "w2", "solo"))
+        )
+
     @settings(max_examples=60, deadline=None)
     @given(st.integers(0, 100), st.integers(0, 100), st.integers(1, 99), st.booleans())
     def test_rescaling_equals_the_plain_formula_when_all_are_covered(
