@@ -145,7 +145,7 @@ class Participation:
         for unit in chain:
             if unit.code in self.exclude:
                 above = "" if unit.code == code else f"(其上级“{unit.code}”)"
-                return None, f"评议对象“{code}”{above}不参加本次活动(exclude)"
+                return None, f"评议对象“{code}”{above}不参加本次活动(已被排除)"
         grouped = next((unit for unit in chain if unit.group is not None), None)
         if grouped is None:
             if self._has_ranked_below(code):
@@ -254,14 +254,14 @@ class Participation:
             return why
         scope = self.scope(method)
         if not self.covered(code, method):
-            return f"评议对象“{code}”不在评议方法“{method}”的评议范围内(covers)"
+            return f"评议对象“{code}”不在评议方法“{method}”的评议范围内"
         if scope.parts == OWN and not self.is_ranked(code):
             above = self.counts_for(code)
             return f"评议方法“{method}”直接评议部门本身,不评其下属窗口或站所:请记在“{above}”上"
         if self.by_parts(code, method):
             names = "、".join(self.parts(code))
             return (
-                f"评议方法“{method}”中,“{code}”的得分取其下属窗口/站所的平均(R-03),"
+                f"评议方法“{method}”中,“{code}”的得分取其下属窗口/站所的平均,"
                 f"不直接评议:请记在具体的下属单位上({names})"
             )
         return ""

@@ -76,7 +76,7 @@ TREE = [
 GROUPS = ("depts", "firms", "windows")
 EXCLUDE = ("bank", "gas-w1", "closed-centre")
 
-EXCLUDED = "不参加本次活动(exclude)"
+EXCLUDED = "不参加本次活动(已被排除)"
 NO_GROUP = "没有排名组别,也不是参评单位的下属窗口或站所"
 # What the campaign decides for each unit: ranked, the ranked unit its data count for,
 # its parts, and why data about it are refused ("" when they are not).
