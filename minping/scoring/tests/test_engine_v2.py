@@ -309,6 +309,45 @@ def test_a_method_deduction_costs_the_composite_its_weight_share(
     assert a.composite == Fraction(survey + online, 2) - taken / 2
 
 
+@settings(max_examples=150, deadline=None)
+@given(
+    events=st.lists(st.tuples(st.sampled_from("ab"), st.integers(1, 60)), max_size=4),
+    figures=st.lists(st.integers(0, 100), min_size=4, max_size=4),
+    floor=st.one_of(st.none(), st.integers(0, 100)),
+)
+def test_a_method_deduction_never_raises_any_score(
+    events: list[tuple[str, int]], figures: list[int], floor: int | None
+) -> None:
+    """Property (issue 13): deductions against a method, on any units, with or without a
+    floor, never raise any unit's method score, weighted score or composite."""
+    definition = MethodDeductionTests().definition(None if floor is None else D(floor))
+    rows = [
+        (method, unit, str(value))
+        for (method, unit), value in zip(
+            [("survey", "a"), ("online", "a"), ("survey", "b"), ("online", "b")],
+            figures,
+            strict=True,
+        )
+    ]
+    plain = Tallies(units=UNITS, scores=scores(*rows))
+    deducted = replace(
+        plain,
+        deductions=tuple(
+            deduction(i, unit, "no_interview", n) for i, (unit, n) in enumerate(events, 1)
+        ),
+    )
+    before = {u.unit: u for u in compute(definition, plain).units}
+    for after in compute(definition, deducted).units:
+        was = before[after.unit]
+        for code, figure in after.methods.items():
+            assert figure is not None and was.methods[code] is not None
+            assert figure.score <= was.methods[code].score  # type: ignore[union-attr]
+        assert after.weighted is not None and was.weighted is not None
+        assert after.weighted <= was.weighted
+        assert after.composite is not None and was.composite is not None
+        assert after.composite <= was.composite
+
+
 THREE = (*UNITS, UnitDef("c", "丙局", group=AGENCIES.code))
 
 
