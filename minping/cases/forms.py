@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from django import forms
 
 from minping.campaigns.models import Campaign
@@ -60,7 +62,15 @@ class PublicReportForm(ComplainantFields):
     )
     # Left empty by people; filled in by robots that fill every field.
     website = forms.CharField(required=False, widget=forms.HiddenInput)
+    # Made when the form is shown: a resend of the same form (a phone on weak Wi-Fi
+    # tapping 提交 again) gets the first receipt instead of registering a second case.
+    retry_key = forms.CharField(required=False, widget=forms.HiddenInput)
     field_order = ["unit", "summary", "details", "name", "phone", "address"]
+
+    def clean_retry_key(self) -> str:
+        """A key this site could have made, else none (the person cannot fix a hidden field)."""
+        key = self.cleaned_data["retry_key"]
+        return key if re.fullmatch(r"[A-Za-z0-9_-]{16,64}", key) else ""
 
 
 class CheckForm(forms.Form):

@@ -9,6 +9,10 @@ codes cannot be tried and one visitor cannot close the page to everyone else.
 
 from __future__ import annotations
 
+import hashlib
+import secrets
+
+from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -47,15 +51,41 @@ def _visitor(request: HttpRequest, prefix: str) -> list[tuple[str, str]]:
     ]
 
 
+# How long a resent report form still gets its first receipt back.
+RECEIPT_SECONDS = 24 * 3600
+# Held under a form's key while its case is being registered.
+REGISTERING = "registering"
+
+
+def _receipt_key(retry_key: str) -> str:
+    # The key is the form's secret: only its digest is kept.
+    return "case-receipt:" + hashlib.sha256(retry_key.encode()).hexdigest()
+
+
+def _fresh_form() -> PublicReportForm:
+    return PublicReportForm(initial={"retry_key": secrets.token_urlsafe(18)})
+
+
 @public
 def report(request: HttpRequest) -> HttpResponse:
-    """The public web form; a name and phone are optional (anonymous reports are taken)."""
-    form = PublicReportForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+    """The public web form; a name and phone are optional (anonymous reports are taken).
+
+    Each form carries a key of its own, so that sending it again (the answer was lost on
+    the way back) shows the first receipt rather than registering the problem twice.
+    """
+    if request.method != "POST":
+        page = render(request, "cases/report.html", {"form": _fresh_form()})
+        return clients.remember_device(request, page)
+    form = PublicReportForm(request.POST)
+    if form.is_valid():
         if form.cleaned_data["website"]:
-            return render(request, "cases/report.html", {"form": PublicReportForm()})
+            return render(request, "cases/report.html", {"form": _fresh_form()})
+        receipt_key = _receipt_key(form.cleaned_data["retry_key"] or secrets.token_urlsafe(18))
+        if not cache.add(receipt_key, REGISTERING, RECEIPT_SECONDS):
+            return _resent(request, cache.get(receipt_key))
         over = [limits.over(name, subject) for name, subject in _visitor(request, "report")]
         if any(over):
+            cache.delete(receipt_key)
             form.add_error(None, "您提交得太频繁了,请 15 分钟后再试,或拨打热线电话反映。")
             return render(request, "cases/report.html", {"form": form}, status=429)
         data = form.cleaned_data
@@ -69,10 +99,28 @@ def report(request: HttpRequest) -> HttpResponse:
                 actor=actions.PUBLIC_WEB,
             )
         except CaseActionRefused as refused:
+            cache.delete(receipt_key)
             form.add_error(None, refused.message)
+        except BaseException:
+            cache.delete(receipt_key)
+            raise
         else:
-            return render(request, "cases/report_done.html", {"case": case})
+            receipt = {
+                "number": case.number,
+                "check_code": case.check_code,
+                "deadline_workdays": case.deadline_workdays,
+            }
+            cache.set(receipt_key, receipt, RECEIPT_SECONDS)
+            return render(request, "cases/report_done.html", {"receipt": receipt})
     return clients.remember_device(request, render(request, "cases/report.html", {"form": form}))
+
+
+def _resent(request: HttpRequest, receipt: object) -> HttpResponse:
+    """The same form sent again: its receipt, or word that the first sending is still
+    being registered (two taps in quick succession)."""
+    if isinstance(receipt, dict):
+        return render(request, "cases/report_done.html", {"receipt": receipt})
+    return render(request, "cases/report_pending.html", status=409)
 
 
 @public

@@ -166,7 +166,7 @@ class PublicPagesTest(BaseTestCase):
         case = Case.objects.get()
         self.assertTrue(case.anonymous)
         self.assertFalse(Complainant.objects.exists())
-        code = response.context["case"].check_code
+        code = response.context["receipt"]["check_code"]
         self.assertContains(response, code)
         self.assertNotEqual(case.check_code_hash, code)
         progress = self.client.post(reverse("cases:check"), {"number": case.number, "code": code})
