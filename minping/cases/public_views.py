@@ -59,7 +59,25 @@ REGISTERING = "registering"
 
 def _receipt_key(retry_key: str) -> str:
     # The key is the form's secret: only its digest is kept.
-    return "case-receipt:" + hashlib.sha256(retry_key.encode()).hexdigest()
+    return "case-receipt:" + hashlib.sha256(b"receipt\x1f" + retry_key.encode()).hexdigest()
+
+
+def _pad(retry_key: str) -> int:
+    """A one-time pad for the six-digit check code, known only to the form's holder: the
+    cache never holds a code that someone reading it could use (the database keeps only
+    its hash)."""
+    digest = hashlib.sha256(b"check-code\x1f" + retry_key.encode()).digest()
+    return int.from_bytes(digest, "big") % 10**6
+
+
+def _seal(receipt: dict[str, object], retry_key: str) -> dict[str, object]:
+    code = int(str(receipt["check_code"]))
+    return {**receipt, "check_code": (code + _pad(retry_key)) % 10**6}
+
+
+def _open(sealed: dict[str, object], retry_key: str) -> dict[str, object]:
+    code = (int(str(sealed["check_code"])) - _pad(retry_key)) % 10**6
+    return {**sealed, "check_code": f"{code:06d}"}
 
 
 def _fresh_form() -> PublicReportForm:
@@ -80,9 +98,10 @@ def report(request: HttpRequest) -> HttpResponse:
     if form.is_valid():
         if form.cleaned_data["website"]:
             return render(request, "cases/report.html", {"form": _fresh_form()})
-        receipt_key = _receipt_key(form.cleaned_data["retry_key"] or secrets.token_urlsafe(18))
+        retry_key = form.cleaned_data["retry_key"] or secrets.token_urlsafe(18)
+        receipt_key = _receipt_key(retry_key)
         if not cache.add(receipt_key, REGISTERING, RECEIPT_SECONDS):
-            return _resent(request, cache.get(receipt_key))
+            return _resent(request, cache.get(receipt_key), retry_key)
         over = [limits.over(name, subject) for name, subject in _visitor(request, "report")]
         if any(over):
             cache.delete(receipt_key)
@@ -110,15 +129,16 @@ def report(request: HttpRequest) -> HttpResponse:
                 "check_code": case.check_code,
                 "deadline_workdays": case.deadline_workdays,
             }
-            cache.set(receipt_key, receipt, RECEIPT_SECONDS)
+            cache.set(receipt_key, _seal(receipt, retry_key), RECEIPT_SECONDS)
             return render(request, "cases/report_done.html", {"receipt": receipt})
     return clients.remember_device(request, render(request, "cases/report.html", {"form": form}))
 
 
-def _resent(request: HttpRequest, receipt: object) -> HttpResponse:
+def _resent(request: HttpRequest, sealed: object, retry_key: str) -> HttpResponse:
     """The same form sent again: its receipt, or word that the first sending is still
     being registered (two taps in quick succession)."""
-    if isinstance(receipt, dict):
+    if isinstance(sealed, dict):
+        receipt = _open(sealed, retry_key)
         return render(request, "cases/report_done.html", {"receipt": receipt})
     return render(request, "cases/report_pending.html", status=409)
 

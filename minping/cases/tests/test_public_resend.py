@@ -9,6 +9,7 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from minping.cases.models import Case
+from minping.cases.public_views import _receipt_key
 from minping.test import BaseTestCase
 
 
@@ -41,6 +42,15 @@ class ResentReportTest(BaseTestCase):
         self.assertEqual(again, first)
         self.assertEqual(Case.objects.count(), 1)
         self.assertEqual(Case.objects.get().number, first[0])
+
+    def test_the_cache_never_holds_a_usable_check_code(self) -> None:
+        key = self.form_key()
+        number, code = self.receipt(self.send(key))
+        stored = cache.get(_receipt_key(key))
+        self.assertEqual(stored["number"], number)  # kept under the key's digest
+        self.assertNotIn(code, repr(stored))
+        self.assertNotIn(key, repr(stored))
+        self.assertEqual(self.receipt(self.send(key)), (number, code))
 
     def test_two_forms_are_two_problems(self) -> None:
         first = self.receipt(self.send(self.form_key()))
