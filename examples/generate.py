@@ -572,7 +572,7 @@ def xz_survey(rng: random.Random, rater: Rater) -> list[tuple[str, ...]]:
     (a version-2 import stores one ballot per window and counts the person once)."""
     windows = [f"xz-{c}" for c, _, _ in XZ_WINDOWS]
     traffic = [t for _, _, t in XZ_WINDOWS]
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for rnd in (1, 2):
         for person in range(1, XZ_RESPONDENTS_PER_ROUND + 1):
             k = rng.choices((1, 2, 3, 4), weights=(4, 3, 2, 1))[0]
@@ -590,7 +590,7 @@ def xz_survey(rng: random.Random, rater: Rater) -> list[tuple[str, ...]]:
 
 def xz_self_scores(rng: random.Random, rater: Rater, windows: list[str]) -> list[tuple[str, ...]]:
     """The windows' self-assessment (窗口自评): generous, loosely following their quality."""
-    scores = []
+    scores: list[tuple[str, ...]] = []
     for unit in windows:
         value = 88 + 4 * rater.quality[unit] + rng.gauss(0, 3)
         scores.append(("self", unit, f"{min(99.0, max(40.0, value)):.1f}"))
@@ -615,7 +615,7 @@ def xzfw_2014(w: Writer) -> None:
     rater.set_quality(windows, weak=rng.sample(windows, 4))
     w.csv(f"{example}/ballots.csv", BALLOT_HEADER, xz_survey(rng, rater))
 
-    scores = [("leading_group", u, rater.score(u, 74, 10)) for u in windows]
+    scores: list[tuple[str, ...]] = [("leading_group", u, rater.score(u, 74, 10)) for u in windows]
     scores += [("peer", u, rater.score(u, 80, 6, 3)) for u in windows]
     scores += xz_self_scores(extra, rater, windows)
     w.csv(f"{example}/scores.csv", SCORE_HEADER, scores)
@@ -664,7 +664,7 @@ def xzfw_2013(w: Writer) -> None:
     rater.set_quality(windows, weak=rng.sample(windows, 4))
     w.csv(f"{example}/ballots.csv", BALLOT_HEADER, xz_survey(rng, rater))
 
-    scores = [("leading_group", u, rater.score(u, 72, 10)) for u in windows]
+    scores: list[tuple[str, ...]] = [("leading_group", u, rater.score(u, 72, 10)) for u in windows]
     scores += [("peer", u, rater.score(u, 80, 6, 3)) for u in windows]
     scores += xz_self_scores(rng, rater, windows)
     w.csv(f"{example}/scores.csv", SCORE_HEADER, scores)

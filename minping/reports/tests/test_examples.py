@@ -428,8 +428,8 @@ def test_example_specifics(example):
 
     elif example.name in ("xzfw-2014", "xzfw-2013"):
         assert c["format"] == 2
-        weights = [(m["code"], m.get("weight", 0)) for m in c["methods"]]
-        assert weights == [("leading_group", 40), ("peer", 20), ("public", 40), ("self", 0)]
+        given = [(m["code"], m.get("weight", 0)) for m in c["methods"]]
+        assert given == [("leading_group", 40), ("peer", 20), ("public", 40), ("self", 0)]
         # Two rounds of 100 people; one ballot id r<round>-<person> over the windows each rated.
         people = questionnaires["public"]
         assert {p.split("-")[0] for p in people} == {"r1", "r2"}
