@@ -34,6 +34,7 @@ from minping.surveys.questionnaires import closed_reason, settings_for
 from minping.verify import check
 
 YC = settings.BASE_DIR / "examples" / "yc-2018"
+XZ_2013 = settings.BASE_DIR / "examples" / "xzfw-2013"
 # ``minping results CODE --format json`` of every example, as committed (examples/results.py).
 EXPECTED_RESULTS = Path(__file__).resolve().parent / "example_results"
 
@@ -152,6 +153,37 @@ class DemoTestCase(TestCase):
         vetoed = [u for u in self.latest("xzfw-2014")["units"] if u["vetoed"]]
         self.assertEqual(len(vetoed), 1)
         self.assertEqual(vetoed[0]["grade"], "unsatisfactory")
+
+    def test_county_centre_focus_list_comes_from_last_years_results(self) -> None:
+        # Seed 003: this year's focus is last year's last window and every window
+        # last year's campaign (xzfw-2013) criticised, i.e. deducted points from once signed.
+        last_year = self.latest("xzfw-2013")["units"]
+        last = {u["unit"] for u in last_year if u["rank"] == max(v["rank"] for v in last_year)}
+        with open(XZ_2013 / "deductions.csv", encoding="utf-8") as f:
+            rows = list(csv.DictReader(f))
+        criticised = {r["unit"] for r in rows if r["signed_off"] == "是"}
+        self.assertTrue(any(r["signed_off"] == "否" for r in rows))
+        focus = {u["unit"]: u["focus"] for u in self.latest("xzfw-2014")["units"] if u["focus"]}
+        self.assertEqual(set(focus), last | criticised)
+        for unit in last:
+            self.assertIn("上年综合得分本组后 1 名", focus[unit])
+        for unit in criticised:
+            self.assertIn("上年受通报批评(减分)", focus[unit])
+
+    def test_yinchuan_units_outside_the_hall_are_weighted_over_the_other_methods(self) -> None:
+        # 政务服务中心测评 covers only the units in the citizens' hall: the others' weighted
+        # score is Σ score × 25 / 75 over the three other methods (rescaled to 100).
+        units = self.latest("yc-2018")["units"]
+        outside = [u for u in units if u["methods"]["service_centre"]["score"] is None]
+        self.assertEqual(len(outside), 89 - 32)
+        for unit in outside:
+            scores = [unit["methods"][m]["score"] for m in ("third_party", "representatives")]
+            online = unit["methods"]["online"]
+            # The online figure is after its deductions; the weighted score uses it so.
+            scores.append(online["score"])
+            # Each score is rounded to 2 places in the JSON, the weighted from exact figures.
+            self.assertAlmostEqual(unit["weighted"], sum(scores) / 3, delta=0.011)
+            self.assertIsNone(unit["method_ranks"]["service_centre"])
 
     def test_the_audit_chain_holds_after_the_demo(self) -> None:
         self.assertEqual(verify(), [])
