@@ -21,6 +21,7 @@ import io
 import random
 import re
 import tomllib
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
 from pathlib import Path
@@ -33,6 +34,8 @@ SCORE_HEADER = ("method", "unit", "score")
 DEDUCTION_HEADER = ("unit", "rule", "date", "count", "evidence", "signed_off")
 # yc-2018 (a version-2 file) has a rule several bodies propose: each row names its proposer.
 SOURCED_DEDUCTION_HEADER = (*DEDUCTION_HEADER, "source")
+# xzfw-2013/2014 (version 2) have a rule whose points are set case by case: each row its figure.
+POINTED_DEDUCTION_HEADER = (*DEDUCTION_HEADER, "points")
 VETO_HEADER = ("unit", "rule", "date", "evidence")
 
 # A unit's latent quality: most units are good, a few are noticeably worse.
@@ -350,14 +353,6 @@ YC_EXCLUDED = [
     ("x-yczx", "银川一中"),
 ]
 
-# Units with windows in the citizens' hall: many service-centre ballots; the rest are rated only
-# by people who called the 12345 hotline about them, so they get fewer.
-YC_IN_HALL = {
-    "gaj", "mzj", "sfj", "rsj", "gtj", "hbj", "zjj", "jtj", "shuiwj", "nmj", "shangwj", "wgj",
-    "wjw", "scjgj", "ghj", "xzspfwj", "zfgjj", "guosj", "dsj", "ggzyjyzx", "jyj", "cl", "cgj",
-    "lyj", "ajj", "fgw", "gdgs", "ztsw", "hns", "mqgr", "yzgs", "kyglc",
-}  # fmt: skip
-
 
 def yc_2018(w: Writer) -> None:
     example = "yc-2018"
@@ -374,16 +369,13 @@ def yc_2018(w: Writer) -> None:
     weak = rng.sample(ranked[: len(agencies)], 6) + rng.sample(ranked[len(agencies) :], 2)
     rater.set_quality(ranked, weak=weak)
 
-    def in_hall(unit: str) -> bool:
-        return unit.removeprefix("yc-") in YC_IN_HALL
+    # The service-centre survey rates only the units stationed in the citizens' hall: the
+    # method's ``covers`` in campaign.toml (the example's choice of which units those are).
+    service_centre = next(m for m in campaign["methods"] if m["code"] == "service_centre")
+    in_hall = [u for u in ranked if u in set(service_centre["covers"])]
 
     rows = ballots_for(rater, "third_party", "dcd", {u: rng.randint(20, 40) for u in ranked})
-    rows += ballots_for(
-        rater,
-        "service_centre",
-        "zwzx",
-        {u: rng.randint(25, 40) if in_hall(u) else rng.randint(6, 15) for u in ranked},
-    )
+    rows += ballots_for(rater, "service_centre", "zwzx", {u: rng.randint(25, 40) for u in in_hall})
     rows += ballots_for(rater, "representatives", "ldy", {u: rng.randint(20, 35) for u in ranked})
     rows += ballots_for(rater, "online", "wl", {u: rng.randint(10, 30) for u in ranked})
     w.csv(f"{example}/ballots.csv", BALLOT_HEADER, rows)
@@ -571,26 +563,16 @@ XZ_WINDOWS = [
 ]
 
 XZ_RESPONDENTS_PER_ROUND = 100  # “每次随机问卷调查100名群众”
+XZ_CASE_POINTS = ("0.5", "1", "1", "1.5", "2")  # a deduction's own figure, at most max_points 2
 
 
-def xzfw_2014(w: Writer) -> None:
-    example = "xzfw-2014"
-    campaign = load_campaign(example)
-    rng = random.Random(2014_003)
-    rater = Rater(rng, campaign)
-
-    units = [("xz-center", "县行政服务中心", "", "")]  # a container: its windows are ranked
-    units += [(f"xz-{c}", n, "xz-center", "xz-windows") for c, n, _ in XZ_WINDOWS]
-    # Saved as GB18030, as Chinese Excel writes a CSV.
-    w.csv(f"{example}/units.csv", UNIT_HEADER, units, encoding="gb18030")
-
+def xz_survey(rng: random.Random, rater: Rater) -> list[tuple[str, ...]]:
+    """Two rounds (July, August) of 100 random people each. Everyone rates each window they did
+    business at on one questionnaire: one ballot id ``r<round>-<person>`` over those windows
+    (a version-2 import stores one ballot per window and counts the person once)."""
     windows = [f"xz-{c}" for c, _, _ in XZ_WINDOWS]
     traffic = [t for _, _, t in XZ_WINDOWS]
-    rater.set_quality(windows, weak=rng.sample(windows, 4))
-
-    # Two rounds (July, August) of 100 random people each; everyone rates each window they did
-    # business at, so one person's questionnaire becomes one ballot per window.
-    rows = []
+    rows: list[tuple[str, ...]] = []
     for rnd in (1, 2):
         for person in range(1, XZ_RESPONDENTS_PER_ROUND + 1):
             k = rng.choices((1, 2, 3, 4), weights=(4, 3, 2, 1))[0]
@@ -599,14 +581,43 @@ def xzfw_2014(w: Writer) -> None:
                 window = rng.choices(windows, weights=traffic)[0]
                 if window not in visited:
                     visited.append(window)
-            for i, window in enumerate(visited, 1):
-                rows += rater.ballot(f"r{rnd}-{person:03d}-{i}", "public", window)
-    per_window = {u: len({r[0] for r in rows if r[2] == u}) for u in windows}
-    assert min(per_window.values()) >= 3, per_window
-    w.csv(f"{example}/ballots.csv", BALLOT_HEADER, rows)
+            for window in visited:
+                rows += rater.ballot(f"r{rnd}-{person:03d}", "public", window)
+    per_window = Counter(unit for _, unit in {(r[0], r[2]) for r in rows})
+    assert min(per_window[u] for u in windows) >= 3, per_window
+    return rows
 
-    scores = [("leading_group", u, rater.score(u, 74, 10)) for u in windows]
+
+def xz_self_scores(rng: random.Random, rater: Rater, windows: list[str]) -> list[tuple[str, ...]]:
+    """The windows' self-assessment (窗口自评): generous, loosely following their quality."""
+    scores: list[tuple[str, ...]] = []
+    for unit in windows:
+        value = 88 + 4 * rater.quality[unit] + rng.gauss(0, 3)
+        scores.append(("self", unit, f"{min(99.0, max(40.0, value)):.1f}"))
+    return scores
+
+
+def xzfw_2014(w: Writer) -> None:
+    example = "xzfw-2014"
+    campaign = load_campaign(example)
+    rng = random.Random(2014_003)
+    # Draws added with the version-2 file (self-assessment, deductions' own points) come from
+    # a second generator, so the figures drawn before stay as they were.
+    extra = random.Random(2014_003_2)
+    rater = Rater(rng, campaign)
+
+    units = [("xz-center", "县行政服务中心", "", "")]  # a container: its windows are ranked
+    units += [(f"xz-{c}", n, "xz-center", "xz-windows") for c, n, _ in XZ_WINDOWS]
+    # Saved as GB18030, as Chinese Excel writes a CSV. xzfw-2013 rates the same windows.
+    w.csv(f"{example}/units.csv", UNIT_HEADER, units, encoding="gb18030")
+
+    windows = [f"xz-{c}" for c, _, _ in XZ_WINDOWS]
+    rater.set_quality(windows, weak=rng.sample(windows, 4))
+    w.csv(f"{example}/ballots.csv", BALLOT_HEADER, xz_survey(rng, rater))
+
+    scores: list[tuple[str, ...]] = [("leading_group", u, rater.score(u, 74, 10)) for u in windows]
     scores += [("peer", u, rater.score(u, 80, 6, 3)) for u in windows]
+    scores += xz_self_scores(extra, rater, windows)
     w.csv(f"{example}/scores.csv", SCORE_HEADER, scores)
 
     deductions = []
@@ -615,12 +626,22 @@ def xzfw_2014(w: Writer) -> None:
     for unit in rng.sample(windows, 7):
         day = random_day(rng, start, end)
         count = rng.choice((1, 1, 1, 2, 3))
-        deductions.append(
-            (unit, "ducha_problem", day.isoformat(), count, f"集中督查通报 {day.month}月", "是")
-        )
+        points = extra.choice(XZ_CASE_POINTS)
+        evidence = f"集中督查通报 {day.month}月"
+        deductions.append((unit, "ducha_problem", day.isoformat(), count, evidence, "是", points))
     unit = rng.choice(windows)
-    deductions.append((unit, "ducha_problem", "2014-10-15", 1, "暗访记录 10月 待签字", "否"))
-    w.csv(f"{example}/deductions.csv", DEDUCTION_HEADER, deductions)
+    deductions.append(
+        (
+            unit,
+            "ducha_problem",
+            "2014-10-15",
+            1,
+            "暗访记录 10月 待签字",
+            "否",
+            extra.choice(XZ_CASE_POINTS),
+        )
+    )
+    w.csv(f"{example}/deductions.csv", POINTED_DEDUCTION_HEADER, deductions)
 
     # One window whose clerk was placed under investigation: unsatisfactory whatever its score.
     vetoed = max(windows, key=lambda u: rater.quality[u])
@@ -629,6 +650,36 @@ def xzfw_2014(w: Writer) -> None:
         VETO_HEADER,
         [(vetoed, "case_filed", "2014-09-03", "县纪委立案决定书 〔2014〕19号")],
     )
+
+
+def xzfw_2013(w: Writer) -> None:
+    """Last year's campaign over the same windows (units in xzfw-2014/units.csv): its
+    composites and its deductions (通报批评) give xzfw-2014 its focus list."""
+    example = "xzfw-2013"
+    campaign = load_campaign(example)
+    rng = random.Random(2013_003)
+    rater = Rater(rng, campaign)
+
+    windows = [f"xz-{c}" for c, _, _ in XZ_WINDOWS]
+    rater.set_quality(windows, weak=rng.sample(windows, 4))
+    w.csv(f"{example}/ballots.csv", BALLOT_HEADER, xz_survey(rng, rater))
+
+    scores: list[tuple[str, ...]] = [("leading_group", u, rater.score(u, 72, 10)) for u in windows]
+    scores += [("peer", u, rater.score(u, 80, 6, 3)) for u in windows]
+    scores += xz_self_scores(rng, rater, windows)
+    w.csv(f"{example}/scores.csv", SCORE_HEADER, scores)
+
+    deductions = []
+    start, end = date(2013, 4, 21), date(2013, 10, 20)
+    for unit in rng.sample(windows, 4):
+        day = random_day(rng, start, end)
+        points = rng.choice(XZ_CASE_POINTS)
+        evidence = f"集中督查通报批评 {day.month}月"
+        deductions.append((unit, "ducha_problem", day.isoformat(), 1, evidence, "是", points))
+    # proposed, never signed off: not a criticism, and not on this year's focus list for it
+    unit = rng.choice(windows)
+    deductions.append((unit, "ducha_problem", "2013-10-10", 1, "暗访记录 10月 未签字", "否", "1"))
+    w.csv(f"{example}/deductions.csv", POINTED_DEDUCTION_HEADER, deductions)
 
 
 # ---------------------------------------------------------------------------
@@ -666,7 +717,7 @@ def xwcb_2010(w: Writer) -> None:
     w.csv(f"{example}/ballots.csv", BALLOT_HEADER, ballots_for(rater, "service_users", "fw", users))
 
 
-EXAMPLES = (zhifa_2014, yc_2018, nt_2012, xzfw_2014, xwcb_2010)
+EXAMPLES = (zhifa_2014, yc_2018, nt_2012, xzfw_2013, xzfw_2014, xwcb_2010)
 
 
 def generate(out: Path) -> list[Path]:

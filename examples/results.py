@@ -43,14 +43,19 @@ def campaign_code(folder: Path) -> str:
 
 
 def load_all() -> list[str]:
-    """Load every example as the README says; return the campaign codes."""
+    """Load every example as the README says; return the campaign codes.
+
+    Every unit tree first: units are global, and xzfw-2013 rates xzfw-2014's windows.
+    """
     from django.core.management import call_command
 
     codes = []
-    for folder in sorted(p.parent for p in EXAMPLES.glob("*/campaign.toml")):
-        code = campaign_code(folder)
+    folders = sorted(p.parent for p in EXAMPLES.glob("*/campaign.toml"))
+    for folder in folders:
         if (folder / "units.csv").exists():
             call_command("import", "units", str(folder / "units.csv"), **quiet())
+    for folder in folders:
+        code = campaign_code(folder)
         call_command("load", str(folder / "campaign.toml"), **quiet())
         for kind in INPUT_KINDS:
             path = folder / f"{kind}.csv"

@@ -7,6 +7,7 @@ and many tables are filled the ordinary way.
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 from io import StringIO
 
 from django.conf import settings
@@ -58,6 +59,7 @@ def populate() -> None:
         rule=rule,
         date=datetime.date(2014, 10, 20),
         evidence="督查通报(演练)",
+        points=Decimal("1"),  # the rule's points are set case by case (max_points)
         actor=organiser,
         attachment=SimpleUploadedFile("督查通报.pdf", small_pdf(), "application/pdf"),
     )

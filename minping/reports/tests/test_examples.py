@@ -37,6 +37,8 @@ HEADERS = {
     "deductions.csv": ["unit", "rule", "date", "count", "evidence", "signed_off"],
     # A version-2 file with a rule several bodies propose names the proposer of each row.
     "deductions.csv+source": ["unit", "rule", "date", "count", "evidence", "signed_off", "source"],
+    # A version-2 file with a rule whose points are set case by case gives each row its figure.
+    "deductions.csv+points": ["unit", "rule", "date", "count", "evidence", "signed_off", "points"],
     "vetoes.csv": ["unit", "rule", "date", "evidence"],
 }
 
@@ -113,7 +115,8 @@ def input_rows(example: Path, name: str) -> list[dict[str, str]]:
     if not path.exists():
         return []
     header, rows = read_rows(path)
-    assert header in (HEADERS[name], HEADERS.get(name + "+source")), f"{path}: header {header}"
+    variants = (HEADERS[name], HEADERS.get(name + "+source"), HEADERS.get(name + "+points"))
+    assert header in variants, f"{path}: header {header}"
     return rows
 
 
@@ -159,11 +162,20 @@ def methods_of(c: dict, group: str) -> list[dict]:
     return [m for m in c["methods"] if group in m.get("groups", [group])]
 
 
+def covers(method: dict, unit: str) -> bool:
+    """Whether the method rates the unit (a version-2 method may list the units it covers)."""
+    return "covers" not in method or unit in method["covers"]
+
+
 def test_method_weights_sum_to_100(example):
     c = campaign(example)
     for group in group_codes(c):
-        assert sum(Decimal(str(m["weight"])) for m in methods_of(c, group)) == 100, group
-    assert all(m["weight"] > 0 for m in c["methods"])
+        weights = [Decimal(str(m.get("weight", 0))) for m in methods_of(c, group)]
+        assert sum(weights) == 100, group
+    for m in c["methods"]:
+        # A version-2 method recorded but not scored has weight 0, and only such a method.
+        assert (m.get("weight", 0) > 0) != (m.get("scored") is False), m["code"]
+        assert all(code in all_units() for code in m.get("covers", [])), m["code"]
     assert all(m.get("input", "ballots") in {"ballots", "scores"} for m in c["methods"])
 
 
@@ -199,7 +211,9 @@ def test_every_deduction_rule_has_a_known_source(example):
     for rule in deductions.get("rules", []):
         assert set(rule.get("sources", [rule.get("source")])) <= sources, rule
         assert ("source" in rule) != ("sources" in rule), rule
-        assert rule["points"] > 0, rule
+        # A version-2 rule may set its points case by case, up to a maximum.
+        assert ("points" in rule) != ("max_points" in rule), rule
+        assert rule.get("points", rule.get("max_points")) > 0, rule
     if deductions.get("rules"):
         assert sources
 
@@ -220,11 +234,14 @@ def test_groups_exclusions_and_grading(example):
 
 
 def test_groups_are_not_shared_between_examples(example):
-    """Groups are global; two examples sharing one would rank each other's units together."""
-    mine = set(group_codes(campaign(example)))
+    """Groups are global; two examples sharing one would rank each other's units together,
+    unless one is the other's baseline: last year's campaign over the same units."""
+    c = campaign(example)
+    mine = set(group_codes(c))
     for other in CAMPAIGN_DIRS:
-        if other != example:
-            assert not mine & set(group_codes(campaign(other))), other.name
+        o = campaign(other)
+        if other != example and o.get("baseline") != c["code"] and c.get("baseline") != o["code"]:
+            assert not mine & set(group_codes(o)), other.name
 
 
 # ---------------------------------------------------------------------------
@@ -265,28 +282,38 @@ def test_ballots(example):
     in_campaign = set(ranked_units(c))
     for unit in list(in_campaign):
         in_campaign.update(parts(unit))
+    # A version-2 import takes one ballot id over several units (one person's questionnaire).
+    several = c.get("format", 1) >= 2
     owner: dict[str, tuple[str, str]] = {}
-    answered: set[tuple[str, str]] = set()
+    answered: set[tuple[str, str, str]] = set()
     for line, row in enumerate(rows, 2):
         where = f"{example.name}/ballots.csv:{line}"
         assert row["method"] in ballot_methods, f"{where}: {row['method']} is not a ballot method"
         assert row["unit"] in in_campaign, f"{where}: {row['unit']} is not in the campaign"
         assert row["indicator"] in indicators, f"{where}: unknown indicator"
         assert row["level"] in labels, f"{where}: {row['level']} is not a scale label"
-        key = (row["method"], row["unit"])
+        key = (row["method"], "" if several else row["unit"])
         assert owner.setdefault(row["ballot"], key) == key, f"{where}: ballot changes method/unit"
-        assert (row["ballot"], row["indicator"]) not in answered, f"{where}: answered twice"
-        answered.add((row["ballot"], row["indicator"]))
+        answer = (row["ballot"], row["unit"], row["indicator"])
+        assert answer not in answered, f"{where}: answered twice"
+        answered.add(answer)
 
 
 def test_every_ranked_unit_is_rated_on_every_method(example):
+    """Every method that rates a unit has its data, and a method that covers only some
+    units has none for the others."""
     c = campaign(example)
     rows = input_rows(example, "ballots.csv")
     rated = {(r["method"], r["unit"]) for r in rows}
     scored = {(r["method"], r["unit"]) for r in input_rows(example, "scores.csv")}
     units = all_units()
     for unit in ranked_units(c):
-        applies = {m["code"] for m in methods_of(c, units[unit]["group"])}
+        group_methods = methods_of(c, units[unit]["group"])
+        applies = {m["code"] for m in group_methods if covers(m, unit)}
+        for m in group_methods:
+            if m["code"] not in applies:
+                rows_of = rated | scored
+                assert (m["code"], unit) not in rows_of, f"{unit} is not rated on {m['code']}"
         for method in methods(c, "ballots") & applies:
             own = (method, unit) in rated
             via_parts = any((method, p) in rated for p in parts(unit))
@@ -393,15 +420,36 @@ def test_example_specifics(example):
         criticism = next(r for r in c["deductions"]["rules"] if r["code"] == "criticism")
         assert criticism["sources"] == ["jiwei", "gongwei", "xuncha"]
         assert {r["source"] for r in rows if r["rule"] == "criticism"} == set(criticism["sources"])
+        # 政务服务中心测评 rates only the units stationed in the citizens' hall (covers).
+        service_centre = next(m for m in c["methods"] if m["code"] == "service_centre")
+        hall = set(service_centre["covers"])
+        assert hall < set(ranked)
+        assert {r["unit"] for r in ballots if r["method"] == "service_centre"} == hall
 
-    elif example.name == "xzfw-2014":
-        assert [m["weight"] for m in c["methods"]] == [40, 20, 40]
-        assert len(c["vetoes"]) == 3 and input_rows(example, "vetoes.csv")
-        # Two rounds of 100 respondents: ballot ids are r<round>-<person>-<window n>.
-        people = {b.rsplit("-", 1)[0] for b in questionnaires["public"]}
+    elif example.name in ("xzfw-2014", "xzfw-2013"):
+        assert c["format"] == 2
+        given = [(m["code"], m.get("weight", 0)) for m in c["methods"]]
+        assert given == [("leading_group", 40), ("peer", 20), ("public", 40), ("self", 0)]
+        # Two rounds of 100 people; one ballot id r<round>-<person> over the windows each rated.
+        people = questionnaires["public"]
         assert {p.split("-")[0] for p in people} == {"r1", "r2"}
         assert len(people) == 200
+        per_person = Counter(b for b, _ in {(r["ballot"], r["unit"]) for r in ballots})
+        assert max(per_person.values()) > 1
         assert c["grading"]["excellent"] == 3 and c["grading"]["unsatisfactory"] == 3
+        # 督查扣分: every row carries its own figure, at most the rule's maximum.
+        rule = c["deductions"]["rules"][0]
+        rows = input_rows(example, "deductions.csv")
+        assert rows and all(0 < Decimal(r["points"]) <= rule["max_points"] for r in rows)
+        assert {r["signed_off"] for r in rows} == {"是", "否"}
+        if example.name == "xzfw-2014":
+            assert len(c["vetoes"]) == 3 and input_rows(example, "vetoes.csv")
+            assert c["baseline"] == "xzfw-2013"
+            assert c["grading"]["baseline_bottom"] == 1 and c["grading"]["baseline_criticised"]
+        else:
+            # Last year's campaign over this year's windows: the same group, no unit tree.
+            assert not (example / "units.csv").exists()
+            assert c["groups"] == campaign(example.parent / "xzfw-2014")["groups"]
 
     elif example.name == "nt-2012":
         # One version-2 campaign: 30/20/25/25 only for the divisions, 6 先进处室 among the

@@ -95,8 +95,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         self.stdout.write("正在建立数据库 …")
         call_command("migrate", interactive=False, verbosity=0)
-        for folder in example_dirs():
-            self.load_example(folder)
+        self.load_examples(example_dirs())
         # The accounts first: the approving bodies' approvers take part in computing results.
         self.ensure_demo_user()
         self.ensure_role_users()
@@ -127,15 +126,26 @@ class Command(BaseCommand):
             worker.terminate()
             worker.wait(timeout=10)
 
+    def load_examples(self, folders: list[Path]) -> None:
+        """Every unit tree first, then each campaign: units are global, and an example may
+        rate another's units (xzfw-2013, last year's campaign, rates xzfw-2014's windows)."""
+        pending = []
+        for folder in folders:
+            code = self.campaign_code(folder)
+            if Campaign.objects.filter(code=code).exists():
+                self.stdout.write(f"已载入,跳过:{code}")
+            else:
+                pending.append(folder)
+        for folder in pending:
+            units = folder / "units.csv"
+            if units.exists():
+                call_command("import", "units", str(units), stdout=self.stdout)
+        for folder in pending:
+            self.load_example(folder)
+
     def load_example(self, folder: Path) -> None:
         code = self.campaign_code(folder)
-        if Campaign.objects.filter(code=code).exists():
-            self.stdout.write(f"已载入,跳过:{code}")
-            return
         self.stdout.write(f"正在载入示例 {folder.name} …")
-        units = folder / "units.csv"
-        if units.exists():
-            call_command("import", "units", str(units), stdout=self.stdout)
         call_command("load", str(folder / "campaign.toml"), stdout=self.stdout)
         for kind in INPUT_KINDS:
             path = folder / f"{kind}.csv"
