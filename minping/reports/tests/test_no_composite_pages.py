@@ -24,6 +24,7 @@ from openpyxl import load_workbook
 from minping.campaigns.models import Campaign, DeductionRule
 from minping.orgs.models import Group, Unit
 from minping.oversight.models import Deduction, Review
+from minping.reports import screen
 from minping.reports.tests.small_campaign import DAY, ballots
 from minping.scoring.actions import do_compute_results, do_publish_results
 from minping.scoring.models import ResultSnapshot
@@ -119,6 +120,14 @@ class RankedByOnlineTests(BaseTestCase):
         rows = [r for r in ws.iter_rows(min_row=3, values_only=True)]
         self.assertEqual([r[:3] for r in rows], [(1, "交通局", "优秀"), (2, "公安局", None)])
 
+    def test_the_hall_screen_ranks_by_the_method_and_says_so(self) -> None:
+        (board,) = screen.payload(self.campaign)["boards"]
+        self.assertEqual(board["columns"], ["名次", "单位", "网络评议得分", "等次"])
+        self.assertEqual(
+            board["rows"], [["1", "交通局", "89.70", "优秀"], ["2", "公安局", "80.00", ""]]
+        )
+        self.assertEqual(board["note"], f"{SAID};名次和等次按“网络评议”的得分排定。  优秀 1 个")
+
 
 class NoRankingMethodTests(BaseTestCase):
     def test_without_by_there_is_no_rank_column(self) -> None:
@@ -126,3 +135,17 @@ class NoRankingMethodTests(BaseTestCase):
         html = self.client.get("/c/t-2019/").content.decode()
         self.assertEqual(html.count(f"{SAID},不排总名次。"), 1)
         self.assertNotIn(">排名<", html)
+
+    def test_the_hall_screen_shows_each_method_ranked_on_its_own(self) -> None:
+        campaign, _ = build(by="")
+        boards = screen.payload(campaign)["boards"]
+        self.assertEqual([b["title"] for b in boards], ["问卷评议排名", "网络评议排名"])
+        # Survey: gaj 100 first, jtj 70 second; online: jtj 89.70 first, gaj 80 second.
+        self.assertEqual(
+            [r[:3] for r in boards[0]["rows"]],
+            [["1", "公安局", "100.00"], ["2", "交通局", "70.00"]],
+        )
+        self.assertEqual(
+            [r[:3] for r in boards[1]["rows"]], [["1", "交通局", "89.70"], ["2", "公安局", "80.00"]]
+        )
+        self.assertEqual(boards[0]["note"], f"{SAID},不排总名次。")
