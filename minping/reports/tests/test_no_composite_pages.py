@@ -22,6 +22,7 @@ from typing import Any
 from openpyxl import load_workbook
 
 from minping.campaigns.models import Campaign, DeductionRule
+from minping.console.dashboard import campaign_figures
 from minping.orgs.models import Group, Unit
 from minping.oversight.models import Deduction, Review
 from minping.reports import screen
@@ -119,6 +120,25 @@ class RankedByOnlineTests(BaseTestCase):
         )
         rows = [r for r in ws.iter_rows(min_row=3, values_only=True)]
         self.assertEqual([r[:3] for r in rows], [(1, "交通局", "优秀"), (2, "公安局", None)])
+
+    def test_the_dashboard_shows_the_figure_the_rank_goes_by(self) -> None:
+        figures = campaign_figures(self.campaign)
+        self.assertEqual(figures.note, f"{SAID};名次和等次按“网络评议”的得分排定。")
+        (group,) = figures.groups
+        self.assertEqual(
+            [(u["name"], u["figure"]) for u in group.top], [("交通局", 89.7), ("公安局", 80.0)]
+        )
+
+    def test_the_unit_portal_says_so_and_gives_the_rank(self) -> None:
+        html = self.page("/console/portal/gaj/", self.liaison)
+        self.assertIn(
+            f"{SAID};名次和等次按“网络评议”的得分排定。本单位组内排名第 <strong>2</strong> 名", html
+        )
+        self.assertNotIn("综合得分 <strong>", html)
+        html = self.page("/console/portal/gaj/c/t-2019/")
+        self.assertNotIn("加权得分", html)
+        self.assertIn("<dt>组内排名</dt><dd>第 2 名</dd>", html)
+        self.assertIn("分别排名", html)
 
     def test_the_hall_screen_ranks_by_the_method_and_says_so(self) -> None:
         (board,) = screen.payload(self.campaign)["boards"]
