@@ -88,7 +88,8 @@ def results_layout(results: dict[str, Any]) -> Layout:
     by = results.get("graded_by") or ""
     titles = {m["code"]: m.get("title") or m["code"] for m in results.get("methods", [])}
     if by:
-        note = f"本活动不计算综合得分,各评议方法分别排名;名次和等次按“{titles.get(by, by)}”的得分排定。"
+        title = titles.get(by, by)
+        note = f"本活动不计算综合得分,各评议方法分别排名;名次和等次按“{title}”的得分排定。"
     else:
         note = "本活动不计算综合得分,各评议方法分别排名,不排总名次。"
     return Layout(composite=False, ranked=bool(by), note=note)

@@ -1122,9 +1122,7 @@ def _ordering(campaign: CampaignDefinition, members: list[_Scored]) -> dict[str,
         return {p.unit.code: round2(p.composite) for p in members if p.composite is not None}
     by = campaign.grading.by
     return {
-        p.unit.code: round2(f.score)
-        for p in members
-        if by and (f := p.methods.get(by)) is not None
+        p.unit.code: round2(f.score) for p in members if by and (f := p.methods.get(by)) is not None
     }
 
 

@@ -115,8 +115,10 @@ class RankedByOnlineTests(BaseTestCase):
         header = [c.value for c in ws[2]]
         self.assertEqual(
             header,
-            ["排名", "单位", "等次", "问卷评议得分", "问卷评议排名", "网络评议得分", "网络评议排名"]
-            + ["减分", "说明"],
+            [
+                *("排名", "单位", "等次", "问卷评议得分", "问卷评议排名"),
+                *("网络评议得分", "网络评议排名", "减分", "说明"),
+            ],
         )
         rows = [r for r in ws.iter_rows(min_row=3, values_only=True)]
         self.assertEqual([r[:3] for r in rows], [(1, "交通局", "优秀"), (2, "公安局", None)])

@@ -37,22 +37,25 @@ from minping.scoring.export import csv_text, results_json
 from minping.scoring.tests.builders import AGENCIES, campaign
 
 D = Decimal
-UNITS = tuple(UnitDef(code, name, group=AGENCIES.code) for code, name in zip("abcd", "甲乙丙丁"))
+UNITS = tuple(
+    UnitDef(code, name, group=AGENCIES.code) for code, name in zip("abcd", "甲乙丙丁", strict=True)
+)
 SURVEY = MethodDef("survey", "问卷评议", D(0), "scores")
 ONLINE = MethodDef("online", "网络评议", D(0), "scores")
 SAID = "本活动不计算综合得分,各评议方法分别排名"
 
 
-def definition(by: str = "online", **grading: int) -> CampaignDefinition:
+def definition(
+    by: str = "online", excellent: int = 1, unsatisfactory: int = 1
+) -> CampaignDefinition:
     """Two methods without weights; the media's deductions come off the online score."""
-    numbers = {"excellent": 1, "unsatisfactory": 1, "watchlist": 1, **grading}
     return campaign(
         format=2,
         composite=False,
         methods=(SURVEY, ONLINE),
         sources=(SourceDef("media", "媒体"),),
         rules=(RuleDef("no_interview", "不配合采访", "media", D("0.1"), method="online"),),
-        grading=GradingDef(**numbers, by=by),
+        grading=GradingDef(excellent, unsatisfactory, watchlist=1, by=by),
     )
 
 
@@ -109,7 +112,8 @@ class RankedByOneMethodTests(SimpleTestCase):
         units = by_unit(definition(), tallies())
         # Survey: b 95, d 85, a 80, c 70 → 1, 2, 3, 4; online: a 88, b 88, c 75 → 1, 1, 3.
         self.assertEqual(
-            {c: units[c].method_ranks["survey"] for c in "abcd"}, dict(zip("abcd", (3, 1, 4, 2)))
+            {c: units[c].method_ranks["survey"] for c in "abcd"},
+            dict(zip("abcd", (3, 1, 4, 2), strict=True)),
         )
         self.assertEqual(units["d"].method_ranks["online"], None)
         # Watch list 1 per method: c is lowest on both.
@@ -161,7 +165,7 @@ class NoRankingMethodTests(SimpleTestCase):
         self.assertEqual({u.rank for u in units.values()}, {None})
         self.assertEqual(
             {c: units[c].grade for c in "abcd"},
-            dict(zip("abcd", (None, None, "unsatisfactory", None))),
+            dict(zip("abcd", (None, None, "unsatisfactory", None), strict=True)),
         )
         self.assertEqual(units["a"].composite_formula, SAID)
         # Method ranks as always; d's missing online score blocks nothing.
