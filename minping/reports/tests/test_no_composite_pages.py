@@ -22,7 +22,12 @@ from typing import Any
 from openpyxl import load_workbook
 
 from minping.campaigns.models import Campaign, DeductionRule
+from minping.campaigns.definition import parse_definition
+from minping.campaigns.serialise import definition_data, toml_text
+from minping.campaigns.tests.test_no_composite import NO_COMPOSITE
 from minping.console.dashboard import campaign_figures
+from minping.console.editor_forms import EditorForms
+from minping.console.tests.test_editor import form_post
 from minping.orgs.models import Group, Unit
 from minping.oversight.models import Deduction, Review
 from minping.reports import screen
@@ -123,6 +128,11 @@ class RankedByOnlineTests(BaseTestCase):
         rows = [r for r in ws.iter_rows(min_row=3, values_only=True)]
         self.assertEqual([r[:3] for r in rows], [(1, "交通局", "优秀"), (2, "公安局", None)])
 
+    def test_the_campaign_page_gives_no_weights(self) -> None:
+        html = self.page("/console/c/t-2019/", self.organiser)
+        self.assertIn("(不计算综合得分,各方法分别排名;按其中一种方法的得分排名次、评等次)", html)
+        self.assertNotIn("0%", html)
+
     def test_the_dashboard_shows_the_figure_the_rank_goes_by(self) -> None:
         figures = campaign_figures(self.campaign)
         self.assertEqual(figures.note, f"{SAID};名次和等次按“网络评议”的得分排定。")
@@ -171,3 +181,19 @@ class NoRankingMethodTests(BaseTestCase):
             [r[:3] for r in boards[1]["rows"]], [["1", "交通局", "89.70"], ["2", "公安局", "80.00"]]
         )
         self.assertEqual(boards[0]["note"], f"{SAID},不排总名次。")
+
+
+class EditorTests(BaseTestCase):
+    def test_the_campaign_editor_keeps_it_without_weights_and_with_its_ranking_method(self) -> None:
+        data = definition_data(parse_definition(NO_COMPOSITE))
+        data.pop("baseline")  # not in this database
+        for method in data["methods"]:
+            method.setdefault("input", "ballots")  # a browser posts the select's first choice
+        editor = EditorForms(form_post(data), data=data)
+        self.assertTrue(
+            editor.is_valid(), (editor.basics.errors, [f.errors for f in editor.sets.values()])
+        )
+        edited = parse_definition(toml_text(editor.data()))
+        self.assertFalse(edited.composite)
+        self.assertEqual(edited.grading.by, "online")
+        self.assertEqual(edited.methods, parse_definition(NO_COMPOSITE).methods)
