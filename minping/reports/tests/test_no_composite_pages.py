@@ -21,8 +21,8 @@ from typing import Any
 
 from openpyxl import load_workbook
 
-from minping.campaigns.models import Campaign, DeductionRule
 from minping.campaigns.definition import parse_definition
+from minping.campaigns.models import Campaign, DeductionRule
 from minping.campaigns.serialise import definition_data, toml_text
 from minping.campaigns.tests.test_no_composite import NO_COMPOSITE
 from minping.console.dashboard import campaign_figures
@@ -31,6 +31,10 @@ from minping.console.tests.test_editor import form_post
 from minping.orgs.models import Group, Unit
 from minping.oversight.models import Deduction, Review
 from minping.reports import screen
+from minping.reports.analysis import analysis_report
+from minping.reports.cards import CardMaker
+from minping.reports.docx_layout import docx_bytes
+from minping.reports.tests import files
 from minping.reports.tests.small_campaign import DAY, ballots
 from minping.scoring.actions import do_compute_results, do_publish_results
 from minping.scoring.models import ResultSnapshot
@@ -151,6 +155,17 @@ class RankedByOnlineTests(BaseTestCase):
         self.assertNotIn("加权得分", html)
         self.assertIn("<dt>组内排名</dt><dd>第 2 名</dd>", html)
         self.assertIn("分别排名", html)
+
+    def test_the_unit_card_says_what_the_rank_goes_by(self) -> None:
+        card = CardMaker(self.campaign, self.snapshot).card("jtj")
+        text = files.text_of(files.open_docx(docx_bytes(card)))
+        self.assertIn(SAID, text)
+        self.assertIn("交通局按网络评议得分 89.70 分,在机关单位中排第 1 名(共 2 个单位)", text)
+        self.assertNotIn("综合得分 —", text)
+
+    def test_the_analysis_report_is_written(self) -> None:
+        # Its composite sections are not adapted yet (see docs/definition.md); it must not fail.
+        analysis_report(self.campaign, self.snapshot)
 
     def test_the_hall_screen_ranks_by_the_method_and_says_so(self) -> None:
         (board,) = screen.payload(self.campaign)["boards"]
