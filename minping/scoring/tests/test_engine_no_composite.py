@@ -34,6 +34,7 @@ from minping.scoring.engine import (
     round2,
 )
 from minping.scoring.export import csv_text, results_json
+from minping.scoring.package import build_package, inputs_json, read_inputs
 from minping.scoring.tests.builders import AGENCIES, campaign
 
 D = Decimal
@@ -201,6 +202,14 @@ class ResultsJsonTests(SimpleTestCase):
         data = results_json(compute(weighted, tallies()))
         self.assertNotIn("composite", data)
         self.assertNotIn("graded_by", data)
+
+    def test_a_results_package_carries_it_and_recomputes_the_same(self) -> None:
+        results = compute(definition(), tallies())
+        data = results_json(results)
+        package = build_package(inputs_json(results), data, None, computed_at="2018-12-01")
+        campaign, counted, _ = read_inputs(package)
+        self.assertEqual((campaign.composite, campaign.grading.by), (False, "online"))
+        self.assertEqual(results_json(compute(campaign, counted)), data)
 
     def test_the_csv_keeps_its_columns_with_empty_composites(self) -> None:
         lines = csv_text(compute(definition(), tallies())).lstrip("\ufeff").splitlines()
