@@ -134,7 +134,7 @@ class RankedByOnlineTests(BaseTestCase):
 
     def test_the_campaign_page_gives_no_weights(self) -> None:
         html = self.page("/console/c/t-2019/", self.organiser)
-        self.assertIn("(不计算综合得分,各方法分别排名;按其中一种方法的得分排名次、评等次)", html)
+        self.assertIn("(不计算综合得分,各方法分别排名;按“网络评议”的得分排名次、评等次)", html)
         self.assertNotIn("0%", html)
 
     def test_the_dashboard_shows_the_figure_the_rank_goes_by(self) -> None:
