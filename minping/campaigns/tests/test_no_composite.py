@@ -44,6 +44,8 @@ class DefinitionTests(DefinitionTestCase):
     def test_only_version_2_may_say_it(self) -> None:
         text = edit(YINCHUAN, 'baseline = "yc-2017"\n', 'baseline = "yc-2017"\ncomposite = false\n')
         self.assertProblem(text, line_of(text, "composite ="), "是否计算综合得分", "format = 2")
+        by = edit(YINCHUAN, "watchlist = 3\n", 'watchlist = 3\nby = "online"\n')
+        self.assertProblem(by, line_of(by, "by ="), "按某一种评议方法排名", "format = 2")
 
     def test_a_weight_is_refused_at_its_line(self) -> None:
         text = edit(NO_COMPOSITE, 'title = "网络评议"\n', 'title = "网络评议"\nweight = 25\n')
