@@ -74,6 +74,8 @@ CAMPAIGN_FIELDS = (
     "verify_phone",
     "format",
     "part_groups",
+    "composite",
+    "grading_by",
 )
 
 # Changing these never changes a score, so a published campaign may change them freely.
@@ -412,6 +414,8 @@ def _campaign_values(definition: CampaignDefinition) -> dict[str, Any]:
         "verify_phone": definition.verify_phone,
         "format": definition.format,
         "part_groups": definition.part_groups,
+        "composite": definition.composite,
+        "grading_by": definition.grading.by,
     }
 
 
@@ -710,6 +714,8 @@ _FIELD_LABELS = {
     "parts": "有下属单位的部门怎样评",
     "covers": "评议范围",
     "part_groups": "下属单位排名组别",
+    "composite": "计算综合得分",
+    "grading_by": "按该评议方法排名",
     "kind": "材料类型",
     "due": "截止日期",
     "stage": "所属阶段",

@@ -299,6 +299,9 @@ class GradingDef:
     # baseline campaign deducted points from (通报批评).
     baseline_bottom: int = 0
     baseline_criticised: bool = False
+    # Version 2, with ``composite = false``: the method whose score (after its deductions)
+    # ranks and grades the units (R-19); empty: no unit has a rank, only vetoes grade.
+    by: str = ""
 
 
 GRADING_KEYS = ("excellent", "unsatisfactory", "watchlist")
@@ -338,6 +341,10 @@ class CampaignDefinition:
     verify_phone: str = ""
     format: int = 1  # the file's version (``format = 2``); 1 without the key
     ineligibility: tuple[IneligibilityDef, ...] = ()  # version 2 (R-39)
+    # Version 2, ``composite = false`` (R-19, seed 001): methods have no weights and no
+    # composite is computed; each method is ranked on its own, and ``grading.by`` (if
+    # given) orders and grades the units.
+    composite: bool = True
 
     @property
     def period(self) -> tuple[datetime.date, datetime.date]:
@@ -681,6 +688,7 @@ TOP_KEYS = (
     "baseline",
     "scale",
     "indicators",
+    "composite",
     "methods",
     "deductions",
     "vetoes",
@@ -740,6 +748,7 @@ class _Reader:
         self.format = 1
         self.method_codes: list[str] = []
         self.group_list: list[str] = []
+        self.composite = True  # ``composite = false`` (version 2): no weights, no composite
 
     def add(self, path: Path, message: str) -> None:
         self.problems.add(message, self.lines.line(path))
@@ -947,6 +956,7 @@ class _Reader:
                 )
         levels = self.scale(data)
         indicators = self.indicators(data)
+        self.composite = self.composite_flag(data)
         methods = self.methods(data)
         self.method_codes = [m.code for m in methods]
         if any(m.input == BALLOTS for m in methods) and not data.get("indicators"):
@@ -957,7 +967,8 @@ class _Reader:
         deductions = self.deductions(data)
         vetoes = self.vetoes(data)
         stages = self.stages(data)
-        grading = self.grading(data)
+        grading = self.grading(data, methods)
+        self.quotas_need_order(data, grading, groups or ())
         submissions = self.submissions(data, _raw_codes(data.get("stages")))
         approval = self.approval(data)
         issuer = self.string(data, "issuer", (), max_length=100) or ""
@@ -989,7 +1000,36 @@ class _Reader:
             verify_phone=verify_phone,
             format=self.format,
             ineligibility=ineligibility,
+            composite=self.composite,
         )
+
+    def composite_flag(self, data: dict[str, Any]) -> bool:
+        """``composite = false`` (version 2, R-19): each method ranked on its own, no composite."""
+        if "composite" not in data or not self.needs_v2(
+            ("composite",), "composite(是否计算综合得分)"
+        ):
+            return True
+        value = self.boolean(data, "composite", ())
+        return True if value is None else value
+
+    def quotas_need_order(
+        self, data: dict[str, Any], grading: GradingDef, groups: Iterable[GroupDef]
+    ) -> None:
+        """Without a composite, excellent and unsatisfactory places need ``[grading] by``:
+        there is nothing else to take the top or bottom N of."""
+        written = isinstance(data.get("grading"), dict) and "by" in data["grading"]
+        if self.composite or written:  # a ``by`` written wrong is reported where it is
+            return
+        why = (
+            "本活动不计算综合得分(composite = false),评定优秀、不满意须按某一种评议方法的"
+            '得分排名:请在 [grading] 中写 by = "方法代码",或把名额改为 0'
+        )
+        for key in ("excellent", "unsatisfactory"):
+            if getattr(grading, key):
+                self.add(("grading", key), f"grading.{key} 大于 0:{why}")
+            for i, group in enumerate(groups):
+                if getattr(group, key):
+                    self.add(("groups", i, key), f"组别“{group.code}”的 {key} 大于 0:{why}")
 
     def phone(self, data: dict[str, Any]) -> str:
         """``verify_phone``: digits, with the separators people write (0951-1234567)."""
@@ -1201,13 +1241,10 @@ class _Reader:
                     "covers",
                 }
                 | METHOD_WORKFLOW_KEYS,
-                ("code", "title", "weight") if scored else ("code", "title"),
+                ("code", "title", "weight") if scored and self.composite else ("code", "title"),
                 200,
             )
-            weight = self.decimal(item, "weight", where, places=4, high=100)
-            if not scored and weight is None and "weight" not in item:
-                weight = Decimal(0)
-            self.check_scored_weight(where, scored, weight)
+            weight = self.method_weight(item, where, scored)
             kind = item.get("input", BALLOTS)
             if kind not in INPUTS:
                 self.add(
@@ -1239,7 +1276,7 @@ class _Reader:
         if any("groups" in item for _, item in items):
             if len(out) == len(items):
                 self.weights_per_group(out)
-        elif items and all(w is not None for _, w in weights):
+        elif items and self.composite and all(w is not None for _, w in weights):
             total = sum((w for _, w in weights if w is not None), Decimal(0))
             if total != 100:
                 parts = " + ".join(f"{c} {_number_text(w)}" for c, w in weights if w is not None)
@@ -1301,7 +1338,7 @@ class _Reader:
             total = sum((m.weight for m in mine), Decimal(0))
             if not mine:
                 self.add(("groups",), f"组别“{group}”没有适用的评议方法")
-            elif total != 100:
+            elif total != 100 and self.composite:
                 parts = " + ".join(f"{m.code} {_number_text(m.weight)}" for m in mine)
                 self.add(
                     ("methods",),
@@ -1309,9 +1346,33 @@ class _Reader:
                     f"现在是 {_number_text(total)}({parts})",
                 )
 
+    def method_weight(self, item: dict[str, Any], where: Path, scored: bool) -> Decimal | None:
+        """The method's ``weight``; 0 where it has none (``scored = false``, or no composite)."""
+        if not self.composite:
+            if "weight" in item:
+                self.add(
+                    (*where, "weight"),
+                    f"{_name(where)} 不能写 weight:本活动不计算综合得分(composite = false),"
+                    "各评议方法分别排名,没有权重",
+                )
+            return Decimal(0)
+        weight = self.decimal(item, "weight", where, places=4, high=100)
+        if not scored and weight is None and "weight" not in item:
+            weight = Decimal(0)
+        self.check_scored_weight(where, scored, weight)
+        return weight
+
     def method_scored(self, item: dict[str, Any], where: Path) -> bool:
-        """``scored = false`` (version 2): a method recorded but not scored."""
+        """``scored = false`` (version 2): a method recorded but not scored. Without a
+        composite (``composite = false``) no method is in one, so the key says nothing."""
         if "scored" not in item:
+            return True
+        if self.format >= 2 and not self.composite:
+            self.add(
+                (*where, "scored"),
+                f"{_name(where)} 不能写 scored:本活动不计算综合得分(composite = false),"
+                "每种评议方法都只分别排名,不必说明是否计入综合得分",
+            )
             return True
         self.needs_v2((*where, "scored"))  # reported once; read on as written
         value = self.boolean(item, "scored", where)
@@ -1446,6 +1507,13 @@ class _Reader:
                     self.add((*where, "max_points"), f"{_name(where)} 的 max_points 应大于 0")
             valid = bool(named) and all(s in sources for s in named)
             method = self.rule_method(item, where)
+            if method == "" and not self.composite:
+                self.add(
+                    where,
+                    f"{_name(where)} 须写 method(从哪种评议方法的得分中减):本活动不计算"
+                    "综合得分(composite = false),没有可以从中减分的综合得分",
+                )
+                method = None
             if code and title and valid and points is not None and method is not None:
                 out.append(
                     RuleDef(
@@ -1667,13 +1735,13 @@ class _Reader:
             return ApprovalDef(code, title)
         return None
 
-    def grading(self, data: dict[str, Any]) -> GradingDef:
+    def grading(self, data: dict[str, Any], methods: Iterable[MethodDef] = ()) -> GradingDef:
         table = self.table(data, "grading", ())
         if table is None:
             return GradingDef()
         path: Path = ("grading",)
         known = {"excellent", "unsatisfactory", "watchlist"}
-        self.keys(table, path, known | {"baseline_bottom", "baseline_criticised"}, ())
+        self.keys(table, path, known | {"baseline_bottom", "baseline_criticised", "by"}, ())
         numbers = {key: self.integer(table, key, path, low=0, high=1000) for key in sorted(known)}
         focus: dict[str, Any] = {}
         for key in ("baseline_bottom", "baseline_criticised"):
@@ -1684,10 +1752,41 @@ class _Reader:
                     focus[key] = self.integer(table, key, path, low=0, high=1000) or 0
                 else:
                     focus[key] = bool(self.boolean(table, key, path))
+        if "by" in table:
+            focus["by"] = self.grading_by(table, tuple(methods))
         grading = GradingDef(
             numbers["excellent"] or 0, numbers["unsatisfactory"] or 0, numbers["watchlist"] or 0
         )
         return replace(grading, **focus)
+
+    def grading_by(self, table: dict[str, Any], methods: tuple[MethodDef, ...]) -> str:
+        """``by = "survey"`` (version 2, with ``composite = false``): the method that ranks
+        and grades the units. It must apply to every group, or some group could not rank."""
+        at: Path = ("grading", "by")
+        if not self.needs_v2(at, "grading.by(按某一种评议方法排名)"):
+            return ""
+        if self.composite:
+            self.add(
+                at,
+                "grading.by 只用于不计算综合得分的活动(composite = false);"
+                "计算综合得分时按综合得分排名",
+            )
+            return ""
+        code = self.code(table["by"], at)
+        found = next((m for m in methods if m.code == code), None)
+        if code is not None and found is None:
+            known = "、".join(self.method_codes) or "(无)"
+            self.add(at, f"grading.by 引用了不存在的评议方法“{code}”(已定义:{known})")
+            return ""
+        if found is not None and found.groups and set(self.group_list) - set(found.groups):
+            left = "、".join(g for g in self.group_list if g not in found.groups)
+            self.add(
+                at,
+                f"grading.by 的评议方法“{code}”不适用于组别 {left}:"
+                "排名所依据的方法须适用于所有组别",
+            )
+            return ""
+        return code or ""
 
 
 def _raw_codes(items: Any) -> set[str]:

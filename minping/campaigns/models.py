@@ -56,6 +56,10 @@ class Campaign(models.Model):
     # Version 2 (R-24, seed 003): focus on last year's bottom N and on units it criticised.
     baseline_bottom = models.PositiveSmallIntegerField("上年排名后几名列为重点督查", default=0)
     baseline_criticised = models.BooleanField("上年受通报批评的列为重点督查", default=False)
+    # Version 2: ``composite = false``, no weights and no composite; ``[grading] by``
+    # names the method that ranks and grades the units (empty: none does).
+    composite = models.BooleanField("计算综合得分", default=True)
+    grading_by = models.SlugField("按该评议方法排名", max_length=64, blank=True)
     definition = models.TextField("定义文件原文", blank=True)
     published_at = models.DateTimeField("结果发布时间", null=True, blank=True)
     # results need this body's approval before units or the public see them.
@@ -145,6 +149,7 @@ class Campaign(models.Model):
                 self.watchlist,
                 self.baseline_bottom,
                 self.baseline_criticised,
+                self.grading_by,
             ),
             submissions=self._submission_defs(),
             approval=(
@@ -153,6 +158,7 @@ class Campaign(models.Model):
             issuer=self.issuer,
             verify_phone=self.verify_phone,
             format=self.format,
+            composite=self.composite,
             ineligibility=tuple(
                 IneligibilityDef(r.code, r.title, r.body)
                 for r in self.ineligibility_rules.order_by("order")

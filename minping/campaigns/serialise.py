@@ -58,6 +58,8 @@ def definition_data(definition: CampaignDefinition) -> dict[str, Any]:
         if _is_default(f, value) and f.name not in ("exclude", "publish"):
             continue
         data[f.name] = _value(value)
+    if not definition.composite:  # version 2: methods without weights
+        data["methods"] = [_unweighted(m) for m in data["methods"]]
     # The parts in the order a reader goes through them; a new part goes last.
     order = {key: n for n, key in enumerate(_PART_ORDER)}
     return dict(sorted(data.items(), key=lambda item: order.get(item[0], len(order))))
@@ -84,6 +86,11 @@ def _rule(rule: RuleDef) -> dict[str, Any]:
     if rule.max_points is not None:
         data.pop("points", None)
     return data
+
+
+def _unweighted(method: dict[str, Any]) -> dict[str, Any]:
+    """A method of a campaign without a composite: its weight (0) is not written."""
+    return {key: value for key, value in method.items() if key != "weight"}
 
 
 def _deductions(definition: CampaignDefinition) -> dict[str, Any]:

@@ -26,7 +26,7 @@ from minping.lib.rates import as_percent, rate
 from minping.orgs.models import Group
 from minping.oversight.models import Deduction, Review, Submission, Veto
 from minping.reports.screen import seconds
-from minping.reports.views import GRADE_LABELS
+from minping.reports.views import GRADE_LABELS, results_layout
 from minping.scoring.models import ResultSnapshot
 from minping.surveys.models import Ballot, CollectionSettings
 
@@ -71,6 +71,8 @@ class CampaignFigures:
     watch: list[tuple[str, str, str]] = field(default_factory=list)
     late: int = 0
     ranked_units: int = 0
+    # A campaign without a composite (version 2) says so, and what orders its units.
+    note: str = ""
 
 
 @dataclass(frozen=True)
@@ -144,10 +146,10 @@ def campaign_figures(campaign: Campaign) -> CampaignFigures:
         found = cache.get(key)
         if found is None:
             _results(figures, snapshot)
-            found = (figures.groups, figures.grades, figures.watch)
+            found = (figures.groups, figures.grades, figures.watch, figures.note)
             # A snapshot's results never change: kept until the cache needs the room.
             cache.set(key, found, RESULTS_CACHE_SECONDS)
-        figures.groups, figures.grades, figures.watch = found
+        figures.groups, figures.grades, figures.watch, figures.note = found
     return figures
 
 
@@ -176,9 +178,16 @@ def _results(figures: CampaignFigures, snapshot: ResultSnapshot) -> None:
     units = snapshot.results.get("units", [])
     names = dict(Group.objects.filter(code__in=campaign.groups).values_list("code", "name"))
     by_group: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    layout = results_layout(snapshot.results)
+    figures.note = layout.note
+    by = snapshot.results.get("graded_by") or ""
     for unit in units:
         if unit.get("rank") is not None:
-            by_group[unit["group"]].append(unit)
+            # The figure the rank goes by: the composite, or (version 2) the ranking method's.
+            shown = unit.get("composite")
+            if not layout.composite:
+                shown = ((unit.get("methods") or {}).get(by) or {}).get("score")
+            by_group[unit["group"]].append({**unit, "figure": shown})
     for code in [c for c in campaign.groups if c in by_group]:
         ranked = sorted(by_group[code], key=lambda u: (u["rank"], u["unit"]))
         bottom = ranked[max(ENDS, len(ranked) - ENDS) :]

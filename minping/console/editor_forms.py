@@ -589,6 +589,12 @@ def _carry_over(original: dict[str, Any], edited: dict[str, Any]) -> dict[str, A
         }
         if extra:
             out["deductions"] = {**out.get("deductions", {}), **extra}
+    if isinstance(original.get("grading"), dict):
+        # The numbers are the forms'; the rest (version 2's ``by``, ``baseline_bottom``…) stays.
+        numbers = ("excellent", "unsatisfactory", "watchlist")
+        kept = {k: v for k, v in original["grading"].items() if k not in numbers}
+        if kept:
+            out["grading"] = {**out.get("grading", {}), **kept}
     return out
 
 

@@ -28,6 +28,7 @@ from minping.reports.docx_layout import docx_bytes
 from minping.reports.figures import Snapshot, UnitFigures, show
 from minping.reports.pdf_layout import PdfWriter, pdf_bytes
 from minping.reports.templatetags.minping_text import short_title
+from minping.reports.views import results_layout
 from minping.reports.wording import blocks, render
 from minping.scoring.models import ResultSnapshot
 
@@ -63,6 +64,9 @@ class CardMaker:
             g.code: figures.indicator_means(g.ranked, codes) for g in self.snap.groups
         }
         self.reasons = facts.ineligibility_reasons(campaign)
+        # A campaign without a composite (version 2): what its ranks go by, if anything.
+        self.layout = results_layout(snapshot.results)
+        self.by = str(snapshot.results.get("graded_by") or "")
 
     def units(self) -> list[UnitFigures]:
         return self.snap.units
@@ -79,7 +83,8 @@ class CardMaker:
             "campaign": {"title": self.campaign.title, "year": self.campaign.year},
             "computed": chinese_date(self.record.computed_at),
             "today": chinese_date(timezone.now()),
-            "unit": self._unit(unit, group.name, len(group.ranked)),
+            # Ranked units: those with a composite, or (version 2) a figure on ``graded_by``.
+            "unit": self._unit(unit, group.name, sum(u.rank is not None for u in group.units)),
             "methods": self._methods(unit, group, tables),
             "indicators": self._indicators(unit, tables),
             "deductions": self._deductions(unit, tables),
@@ -120,6 +125,9 @@ class CardMaker:
             "watchlist": [methods.get(c, c) for c in unit.watchlist],
             "baseline": show(unit.baseline) if unit.baseline is not None else None,
             "change": show(unit.change, sign=True) if unit.change is not None else None,
+            "no_composite": self.layout.note,
+            "ranked_by": methods.get(self.by, ""),
+            "by_score": show(f.score) if (f := unit.methods.get(self.by)) else "—",
             "rose": unit.change is not None and unit.change > 0,
             "fell": unit.change is not None and unit.change < 0,
         }

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from minping.campaigns.models import Campaign, Indicator
 from minping.orgs.models import Unit
-from minping.reports.views import grade_label, group_tables
+from minping.reports.views import grade_label, group_tables, results_layout
 from minping.scoring.certainty import alike_text
 from minping.scoring.models import ResultSnapshot
 
@@ -52,6 +52,7 @@ class Ranking:
     tables: list[RankingTable]
     details: list[list[str]]  # 计算明细: 单位, 项目, 计算过程
     awards: list[list[object]] = field(default_factory=list)  # 个人表彰: 奖项, 姓名, 职务, 单位
+    note: str = ""  # a campaign without a composite (version 2) says so, and what ranks
 
     @property
     def computed_on(self) -> datetime.date:
@@ -65,7 +66,8 @@ class Ranking:
     def subtitle(self) -> str:
         day = self.computed_on
         state = self.snapshot.state_label
-        return f"计算日期:{day.year}年{day.month}月{day.day}日({state})"
+        said = f" {self.note}" if self.note else ""
+        return f"计算日期:{day.year}年{day.month}月{day.day}日({state}){said}"
 
 
 def method_titles(campaign: Campaign, results: dict[str, Any]) -> list[tuple[str, str]]:
@@ -83,6 +85,7 @@ def ranking(campaign: Campaign, snapshot: ResultSnapshot, units: set[str] | None
         header += [f"{title}得分", f"{title}排名"]
     header += ["加权得分", "减分", "同比", "说明"]
     numeric = set(range(len(header))) - {1, 3, len(header) - 1}
+    layout = results_layout(results)
     certainty = snapshot.certainty or {}
     method_names = dict(methods)
     tables = []
@@ -107,6 +110,15 @@ def ranking(campaign: Campaign, snapshot: ResultSnapshot, units: set[str] | None
             out.rows.append(line)
         if out.rows:
             tables.append(out)
+    # Without a composite (version 2), the columns that would be empty for every unit go.
+    dropped = set() if layout.composite else {"综合得分", "加权得分", "同比"}
+    dropped |= set() if layout.ranked else {"排名"}
+    kept = [i for i, title in enumerate(header) if title not in dropped]
+    if dropped:
+        numeric = {n for n, i in enumerate(kept) if i in numeric}
+        header = [header[i] for i in kept]
+        for t in tables:
+            t.rows = [[line[i] for i in kept] for line in t.rows]
     keep = {u["unit"] for u in results.get("units", [])}
     keep = keep if units is None else keep & units
     details = list(detail_rows(results, snapshot.breakdown, methods, keep))
@@ -115,7 +127,7 @@ def ranking(campaign: Campaign, snapshot: ResultSnapshot, units: set[str] | None
         for a in campaign.person_awards.select_related("unit")
         if units is None or a.unit.code in units
     ]
-    return Ranking(campaign, snapshot, header, numeric, tables, details, awards)
+    return Ranking(campaign, snapshot, header, numeric, tables, details, awards, layout.note)
 
 
 def _place_note(certainty: dict[str, Any], unit: str, method_names: dict[str, str]) -> str:

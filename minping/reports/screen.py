@@ -27,7 +27,7 @@ from django.utils import timezone
 
 from minping.campaigns.models import Campaign, Method
 from minping.orgs.models import Group
-from minping.reports.views import GRADE_LABELS
+from minping.reports.views import GRADE_LABELS, Layout, results_layout
 from minping.scoring import engine
 from minping.scoring.models import ResultSnapshot
 from minping.surveys.breakdown import threshold
@@ -233,37 +233,79 @@ def _enough(rows: list[Ranked], least: int) -> tuple[list[tuple[int, Ranked]], i
 
 
 def final_boards(campaign: Campaign, snapshot: ResultSnapshot) -> list[Board]:
-    """Each group's final ranking and grades, as published."""
+    """Each group's final ranking and grades, as published.
+
+    A campaign without a composite (version 2, R-19) shows its ``graded_by`` method's
+    ranking instead; without one, each method's ranking on its own board. The note says so.
+    """
+    results = snapshot.results
     names = dict(Group.objects.filter(code__in=campaign.groups).values_list("code", "name"))
     by_group: dict[str, list[dict[str, Any]]] = defaultdict(list)
-    for unit in snapshot.results.get("units", []):
+    for unit in results.get("units", []):
         by_group[unit["group"]].append(unit)
     order = [code for code in campaign.groups if code in by_group]
     order += sorted(code for code in by_group if code not in order)
+    layout = results_layout(results)
+    if layout.composite:
+        rankings: list[tuple[str, str, str]] = [("评议结果", "", "综合得分")]
+    else:
+        titles = {m["code"]: m.get("title") or m["code"] for m in results.get("methods", [])}
+        by = results.get("graded_by") or ""
+        codes = [by] if by else list(titles)
+        rankings = [
+            ("评议结果" if by else f"{titles[code]}排名", code, f"{titles[code]}得分")
+            for code in codes
+        ]
     boards = []
-    for code in order:
-        units = sorted(by_group[code], key=lambda u: (u.get("rank") or 10**6, u["unit"]))
-        grades: dict[str | None, int] = defaultdict(int)
-        for unit in units:
-            grades[unit.get("grade")] += 1
-        note = "  ".join(
-            f"{label} {grades[grade]} 个" for grade, label in GRADE_LABELS.items() if grades[grade]
-        )
-        boards.append(
-            Board(
-                "评议结果",
-                names.get(code, code),
-                ["名次", "单位", "综合得分", "等次"],
-                [
-                    [
-                        str(unit.get("rank") or "—"),
-                        unit["name"],
-                        "—" if unit.get("composite") is None else f"{unit['composite']:.2f}",
-                        GRADE_LABELS.get(unit.get("grade") or "", ""),
-                    ]
-                    for unit in units
-                ],
-                note,
+    for title, method, heading in rankings:
+        for code in order:
+            boards.append(
+                _final_board(title, names.get(code, code), by_group[code], method, heading, layout)
             )
-        )
     return boards
+
+
+def _final_board(
+    title: str,
+    group: str,
+    members: list[dict[str, Any]],
+    method: str,
+    heading: str,
+    layout: Layout,
+) -> Board:
+    """One group's board: by the composite (``method`` empty), or by one method's figure."""
+
+    def rank(unit: dict[str, Any]) -> int | None:
+        if not method or layout.ranked:
+            return unit.get("rank")
+        return (unit.get("method_ranks") or {}).get(method)
+
+    def shown(unit: dict[str, Any]) -> Any:
+        if not method:
+            return unit.get("composite")
+        return ((unit.get("methods") or {}).get(method) or {}).get("score")
+
+    units = sorted(members, key=lambda u: (rank(u) or 10**6, u["unit"]))
+    grades: dict[str | None, int] = defaultdict(int)
+    for unit in units:
+        grades[unit.get("grade")] += 1
+    note = "  ".join(
+        f"{label} {grades[grade]} 个" for grade, label in GRADE_LABELS.items() if grades[grade]
+    )
+    if layout.note:
+        note = f"{layout.note}  {note}".strip()
+    return Board(
+        title,
+        group,
+        ["名次", "单位", heading, "等次"],
+        [
+            [
+                str(rank(unit) or "—"),
+                unit["name"],
+                "—" if shown(unit) is None else f"{shown(unit):.2f}",
+                GRADE_LABELS.get(unit.get("grade") or "", ""),
+            ]
+            for unit in units
+        ],
+        note,
+    )

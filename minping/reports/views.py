@@ -69,6 +69,32 @@ def missing_lines(campaign: Campaign, results: dict[str, Any]) -> list[str]:
     return lines
 
 
+@dataclass(frozen=True)
+class Layout:
+    """The overall columns a results table shows. A version-2 campaign may compute no
+    composite (``composite = false``, R-19): its 综合得分, 加权得分 and 较上年 would be empty
+    for every unit, so they are left out and ``note`` says once why; its 排名 only where a
+    method orders the units (``graded_by``)."""
+
+    composite: bool = True
+    ranked: bool = True
+    note: str = ""
+
+
+def results_layout(results: dict[str, Any]) -> Layout:
+    """The layout of a stored results JSON (one without ``"composite": false`` has a composite)."""
+    if results.get("composite", True) is not False:
+        return Layout()
+    by = results.get("graded_by") or ""
+    titles = {m["code"]: m.get("title") or m["code"] for m in results.get("methods", [])}
+    if by:
+        title = titles.get(by, by)
+        note = f"本活动不计算综合得分,各评议方法分别排名;名次和等次按“{title}”的得分排定。"
+    else:
+        note = "本活动不计算综合得分,各评议方法分别排名,不排总名次。"
+    return Layout(composite=False, ranked=bool(by), note=note)
+
+
 @dataclass
 class Row:
     unit: dict[str, Any]
@@ -135,6 +161,7 @@ def campaign_results(request: HttpRequest, code: str) -> HttpResponse:
         "sources": list(campaign.deduction_sources.all()),
         # Called by the template only when its cached copy of the tables is gone.
         "tables": (lambda: group_tables(campaign, snapshot.results)) if snapshot else [],
+        "layout": results_layout(snapshot.results) if snapshot else Layout(),
         "missing": missing_lines(campaign, snapshot.results) if snapshot else [],
         "person_awards": campaign.person_awards.select_related("unit") if snapshot else [],
         "package": published_snapshot(request, campaign),

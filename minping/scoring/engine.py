@@ -34,6 +34,10 @@ Where the rules are silent, these choices were made:
   Vetoes are not limited to the deduction window. Without a window, all dates count.
 - Change (S-7) = rounded composite − the baseline's published (rounded)
   composite, so it equals the difference of the two printed figures.
+- A version-2 file may compute no composite (``composite = false``, R-19): each
+  method is ranked on its own; ``grading.by`` names the method whose score (after
+  its deductions) ranks and grades the units, and without it no unit has a rank and
+  only vetoes grade. Weighted, composite, baseline and change are then None.
 - A method whose input is ``cases`` (R-33) counts the cases of the unit and of
   its windows and stations together (the department answers for them), not a
   mean of their rates; a rate with nothing to divide by is left out and the
@@ -260,7 +264,9 @@ class MissingInput:
     method: str
     reason: str  # "no_ballots" or "no_score"
     message: str
-    blocks_composite: bool  # False when the method's weight is 0
+    # False when the method's weight is 0. Without a composite (version 2): True only
+    # for the ``[grading] by`` method, since the unit then has no rank.
+    blocks_composite: bool
 
 
 @dataclass(frozen=True)
@@ -820,6 +826,8 @@ def _score_unit(
     targets = campaign.source_methods
     own = campaign.methods_for(unit.group)  # version 2 may limit methods to some groups
     methods, on_methods = _deduct_from_methods(own, methods, totals, targets)
+    if not campaign.composite:
+        return _without_composite(campaign, unit, methods, lines, on_methods, vetoes)
     applies = [m for m in own if rated is None or m.code in rated]
     outside = [m for m in own if m not in applies and m.scored and m.weight != 0]
     # A method with weight 0 is only ranked on its own (R-19); missing it blocks nothing.
@@ -868,6 +876,29 @@ def _score_unit(
         composite_formula,
         vetoes,
     )
+
+
+NO_COMPOSITE = "本活动不计算综合得分,各评议方法分别排名"
+
+
+def no_composite_text(campaign: CampaignDefinition) -> str:
+    """What a campaign without a composite ranks by, in words (R-19)."""
+    by = next((m for m in campaign.methods if m.code == campaign.grading.by), None)
+    return f"{NO_COMPOSITE};按“{by.title}”得分排名" if by else NO_COMPOSITE
+
+
+def _without_composite(
+    campaign: CampaignDefinition,
+    unit: UnitDef,
+    methods: Mapping[str, MethodFigure | None],
+    lines: tuple[DeductionLine, ...],
+    totals: list[SourceTotal],
+    vetoes: tuple[VetoLine, ...],
+) -> _Scored:
+    """Version 2, ``composite = false`` (R-19): the method figures after their deductions
+    (every rule names a method), and no weighted or composite figure to rank by."""
+    said = no_composite_text(campaign)
+    return _Scored(unit, methods, None, said, lines, tuple(totals), None, said, vetoes)
 
 
 def _deduct_from_methods(
@@ -1003,7 +1034,7 @@ def compute(
                         m.code,
                         reason,
                         message,
-                        blocks_composite=m.weight != 0,
+                        blocks_composite=_blocks(campaign, m),
                     )
                 )
         scored.append(
@@ -1045,6 +1076,14 @@ def compute(
     )
 
 
+def _blocks(campaign: CampaignDefinition, method: MethodDef) -> bool:
+    """Whether a unit missing ``method`` is left without a rank: a weighted method blocks its
+    composite; without a composite (version 2) only the method that ranks, ``grading.by``."""
+    if not campaign.composite:
+        return method.code == campaign.grading.by
+    return method.weight != 0
+
+
 def _shortfalls(
     campaign: CampaignDefinition, scored: list[_Scored], tallies: Tallies
 ) -> list[Shortfall]:
@@ -1076,6 +1115,23 @@ def _shortfalls(
     return out
 
 
+def _ordering(campaign: CampaignDefinition, members: list[_Scored]) -> dict[str, Decimal]:
+    """The rounded figure each unit is ranked and graded by (S-5): its composite; without
+    one (version 2), its score on ``grading.by`` after its deductions, or nothing at all."""
+    if campaign.composite:
+        return {p.unit.code: round2(p.composite) for p in members if p.composite is not None}
+    by = campaign.grading.by
+    return {
+        p.unit.code: round2(f.score) for p in members if by and (f := p.methods.get(by)) is not None
+    }
+
+
+def _ordered_by(campaign: CampaignDefinition) -> str:
+    """The figure ranks and grades go by, as a grade's reason names it."""
+    by = next((m for m in campaign.methods if m.code == campaign.grading.by), None)
+    return "综合得分" if campaign.composite or by is None else f"“{by.title}”得分"
+
+
 def _rank_group(
     campaign: CampaignDefinition,
     members: list[_Scored],
@@ -1090,7 +1146,7 @@ def _rank_group(
     group = members[0].unit.group if members else None
     grading = campaign.grading_for(group)
     own = campaign.methods_for(group)
-    composites = {p.unit.code: round2(p.composite) for p in members if p.composite is not None}
+    composites = _ordering(campaign, members)
     ranks = competition_ranks(composites)
     vetoed = {p.unit.code for p in members if p.vetoes}
 
@@ -1108,6 +1164,7 @@ def _rank_group(
         lowest=True,
     )
 
+    figure = _ordered_by(campaign)
     focus = _focus(grading, members, baseline)
     method_ranks: dict[str, dict[str, int]] = {}
     watch: dict[str, set[str]] = {}
@@ -1129,16 +1186,16 @@ def _rank_group(
             reason = "一票否决:" + "、".join(v.rule_title for v in p.vetoes)
         elif code in excellent:
             grade = EXCELLENT
-            reason = f"本组非否决单位综合得分前 {grading.excellent} 名(含并列)"
+            reason = f"本组非否决单位{figure}前 {grading.excellent} 名(含并列)"
         elif code in lowest:
             grade = UNSATISFACTORY
-            reason = f"本组综合得分后 {grading.unsatisfactory} 名(含否决单位与并列)"
+            reason = f"本组{figure}后 {grading.unsatisfactory} 名(含否决单位与并列)"
         if code in ineligible and grade != UNSATISFACTORY:
             why = (reasons or {}).get(code) or "拉票或弄虚作假"
             reason = f"已取消评优资格({why}),不参加优秀评定"
         base: Decimal | None = None
         change: Decimal | None = None
-        if baseline is not None:
+        if baseline is not None and campaign.composite:
             base = baseline.composites.get(code)
             if base is not None and p.composite is not None:
                 # Against the published figure, so change = the two printed numbers' difference.

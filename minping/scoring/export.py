@@ -77,13 +77,15 @@ def _method_figure_json(method_input: str, figure: MethodFigure | None) -> dict[
     }
 
 
-def _method_entry(method: MethodDef) -> dict[str, Any]:
+def _method_entry(method: MethodDef, composite: bool = True) -> dict[str, Any]:
     entry: dict[str, Any] = {
         "code": method.code,
         "title": method.title,
         "weight": float(method.weight),
         "input": method.input,
     }
+    if not composite:  # version 2: the methods have no weights
+        entry["weight"] = None
     if not method.scored:  # version 2 only: a version-1 file's JSON keeps its keys
         entry["scored"] = False
     if method.groups:  # version 2 only
@@ -148,7 +150,7 @@ def results_json(
         "title": campaign.title,
         "complete": results.complete,
         "groups": [{"code": g.code, "name": g.title} for g in campaign.groups],
-        "methods": [_method_entry(m) for m in campaign.methods],
+        "methods": [_method_entry(m, campaign.composite) for m in campaign.methods],
         "deduction_sources": [_source_entry(s) for s in campaign.sources],
         "baseline_campaign": (
             {"campaign": results.baseline.campaign, "source": results.baseline.source}
@@ -170,6 +172,10 @@ def results_json(
         ],
         "notes": list(results.notes),
     }
+    if not campaign.composite:  # version 2 only: a version-1 file's JSON keeps its keys
+        data = _after(data, "complete", {"composite": False})
+        if campaign.grading.by:
+            data = _after(data, "composite", {"graded_by": campaign.grading.by})
     if results.shortfalls:  # version 2 only: a version-1 file's JSON keeps its keys
         data["shortfalls"] = [
             {
@@ -187,6 +193,16 @@ def results_json(
     if intervals:
         data["certainty"] = certainty_json(assess(results))
     return data
+
+
+def _after(data: dict[str, Any], key: str, more: dict[str, Any]) -> dict[str, Any]:
+    """``data`` with ``more`` placed right after ``key``, so that it reads near the top."""
+    out: dict[str, Any] = {}
+    for k, v in data.items():
+        out[k] = v
+        if k == key:
+            out.update(more)
+    return out
 
 
 def _figure_breakdown(figure: MethodFigure) -> dict[str, Any]:

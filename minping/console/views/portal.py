@@ -25,7 +25,7 @@ from minping.orgs.models import Role, Unit
 from minping.oversight.access import get_submission_for_user
 from minping.oversight.actions import do_submit
 from minping.oversight.models import Submission, SubmissionRequirement, Visit, submitted_on
-from minping.reports.views import grade_label
+from minping.reports.views import Layout, grade_label, results_layout
 from minping.scoring.models import ResultSnapshot
 
 PORTAL = (Role.LIAISON, Role.ORGANISER, Role.LEADER)
@@ -73,6 +73,7 @@ def unit_portal(request: HttpRequest, unit: str) -> HttpResponse:
                 "campaign": campaign,
                 "row": row,
                 "grade_label": grade_label(row) if row else "",
+                "layout": results_layout(snapshot.results) if snapshot else Layout(),
                 "requirements": _requirement_rows(campaign, found),
             }
         )
@@ -110,6 +111,7 @@ def unit_results(request: HttpRequest, unit: str, code: str) -> HttpResponse:
         "snapshot": snapshot,
         "row": row,
         "grade_label": grade_label(row or {}),
+        "layout": results_layout(snapshot.results) if snapshot else Layout(),
         "methods": methods,
         "breakdown": breakdown,
         # Only what counted: a proposal still under review is not the unit's business yet.

@@ -20,7 +20,13 @@ from minping.console.views.common import get_campaign, role_context
 from minping.orgs.access import has_role, require, source_codes
 from minping.orgs.models import Role
 from minping.reports.compare import Comparison, compare, previous
-from minping.reports.views import group_tables, missing_lines, tables_key
+from minping.reports.views import (
+    Layout,
+    group_tables,
+    missing_lines,
+    results_layout,
+    tables_key,
+)
 from minping.scoring.actions import (
     ResultsRefused,
     do_approve_results,
@@ -126,6 +132,7 @@ def results(request: HttpRequest, code: str) -> HttpResponse:
         "shown": shown,
         # Called by the template only when its cached copy of the tables is gone.
         "tables": (lambda: group_tables(campaign, shown.results)) if shown else [],
+        "layout": results_layout(shown.results) if shown else Layout(),
         "methods": methods,
         "tables_key": tables_key(campaign, shown, methods),
         "missing": missing_lines(campaign, latest.results) if latest else [],

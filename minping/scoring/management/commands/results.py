@@ -111,8 +111,9 @@ class Command(BaseCommand):
             )
         if incomplete:
             units = len({m.unit for m in results.missing if m.blocks_composite})
+            what = "未计算综合得分、" if results.campaign.composite else ""
             raise CommandError(
-                f"{units} 个单位缺少数据,未计算综合得分、未参加排名(见上)。"
+                f"{units} 个单位缺少数据,{what}未参加排名(见上)。"
                 "补齐数据后重新计算,或加 --allow-missing 接受不完整的结果。"
             )
 
@@ -136,6 +137,8 @@ class Command(BaseCommand):
             effect = (
                 "不计算综合得分、不排名" if m.blocks_composite else "该方法权重为 0,只影响方法排名"
             )
+            if not results.campaign.composite:  # version 2: no composite
+                effect = "不排名" if m.blocks_composite else "只影响该方法的排名"
             self.stderr.write(f"  [{m.group}] {m.message}——{effect}")
 
     def _write(self, path: Path, write: Any) -> None:
