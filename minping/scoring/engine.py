@@ -546,9 +546,11 @@ class _Figures:
             return None
         figures: list[IndicatorFigure] = []
         answers = satisfied = 0
+        # Version 2: only the indicators the method asks count (``_stray_answers`` notes the rest).
+        asked = {i.code for i in self.campaign.indicators_for(method.code)}
         for code in sorted(by_indicator, key=lambda c: self.indicator_order.get(c, 1 << 30)):
             counts = by_indicator[code]
-            indicator = self.indicators.get(code)
+            indicator = self.indicators.get(code) if code in asked else None
             levels = [
                 LevelCount(self.levels[label], counts[label])
                 for label in sorted(counts, key=lambda lb: self.level_order.get(lb, 1 << 30))
@@ -935,9 +937,43 @@ def _stray_answers(campaign: CampaignDefinition, tallies: Tallies) -> list[str]:
         for a in tallies.answers
         if a.method not in methods or a.indicator not in indicators or a.level not in levels
     )
+    notes = _unasked_answers(campaign, tallies, methods, indicators, levels)
     if not stray:
-        return []
-    return [f"{stray} 条答案的评议方法、指标或等级不属于本次活动(或该方法按录入得分计),未计入"]
+        return notes
+    return [
+        f"{stray} 条答案的评议方法、指标或等级不属于本次活动(或该方法按录入得分计),未计入",
+        *notes,
+    ]
+
+
+def _unasked_answers(
+    campaign: CampaignDefinition,
+    tallies: Tallies,
+    methods: set[str],
+    indicators: set[str],
+    levels: set[str],
+) -> list[str]:
+    """Version 2: answers on an indicator of the campaign that their method does not ask
+    (``MethodDef.indicators``) are left out, and said so per method."""
+    unasked: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for a in tallies.answers:
+        if a.count and a.method in methods and a.indicator in indicators and a.level in levels:
+            asked = {i.code for i in campaign.indicators_for(a.method)}
+            if a.indicator not in asked:
+                unasked[a.method][a.indicator] += a.count
+    titles = {i.code: i.title for i in campaign.indicators}
+    order = {i.code: n for n, i in enumerate(campaign.indicators)}
+    out = []
+    for method in campaign.methods:
+        found = unasked.get(method.code)
+        if not found:
+            continue
+        shown = "、".join(titles[c] for c in sorted(found, key=order.__getitem__))
+        out.append(
+            f"{sum(found.values())} 条答案评的是评议方法“{method.title}”不问的评议内容"
+            f"({shown}),未计入"
+        )
+    return out
 
 
 def _refused_answers(taking_part: Participation, tallies: Tallies) -> list[str]:
