@@ -387,11 +387,17 @@ class CampaignDefinition:
 
     def indicators_for(self, method: str) -> tuple[IndicatorDef, ...]:
         """The indicators the questionnaire of ``method`` asks, in the file's order: those
-        its ``indicators`` names (version 2), else every indicator of the campaign; a method not
-        scored from ballots asks none. Every
-        place that lists a method's questions (scoring, importers, forms, reports) asks here
-        (or, holding stored rows, ``Method.asked_indicators``, which applies ``asked``)."""
+        its ``indicators`` names (version 2), else every indicator of the campaign; a
+        method not scored from ballots asks none. Every place that lists a method's
+        questions (scoring, importers, forms, reports) asks here (or, holding stored
+        rows, ``Method.asked_indicators``, which applies the same ``asked``)."""
         return asked(self.indicators, next((m for m in self.methods if m.code == method), None))
+
+    def indicators_of_group(self, group: str | None) -> tuple[IndicatorDef, ...]:
+        """The indicators some method of ``group`` asks, in the file's order: what a
+        per-indicator table of the group shows (version 2 may leave some out)."""
+        codes = {i.code for m in self.methods_for(group) for i in self.indicators_for(m.code)}
+        return tuple(i for i in self.indicators if i.code in codes)
 
     def grading_for(self, group: str | None) -> GradingDef:
         """``[grading]`` with the numbers the group itself gives (version 2)."""

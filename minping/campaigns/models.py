@@ -338,6 +338,14 @@ class Method(models.Model):
             said.append("只评议" + "、".join(names.get(code, code) for code in self.covers))
         return ";".join(said)
 
+    @property
+    def asked_text(self) -> str:
+        """What the questionnaire asks, in plain Chinese, when the method names its own
+        indicators (version 2); empty when it asks every indicator of the campaign."""
+        if not self.indicators or self.input != self.BALLOTS:
+            return ""
+        return "问卷只问:" + "、".join(i.title for i in self.asked_indicators())
+
     def asked_indicators(self) -> tuple[Indicator, ...]:
         """The campaign's indicators this method's questionnaire asks, in their order
         (version 2's ``indicators`` on a method; else all): ``definition.asked``."""
