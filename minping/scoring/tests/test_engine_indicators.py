@@ -18,7 +18,7 @@ from minping.scoring.tests.builders import AGENCIES, campaign, tallies, votes
 
 D = Decimal
 UNITS = (UnitDef("a", "甲处", group=AGENCIES.code),)
-# Seed 002: the 社会调查 asks about 作风/效能, the 年中汇报测评 rates 态度 and 针对性 (two of its six).
+# Seed 002: the 社会调查 asks about 作风, the 年中汇报测评 rates 态度 and 针对性 (two of its six).
 INDICATORS = (
     IndicatorDef("zuofeng", "机关作风建设情况"),
     IndicatorDef("taidu", "查找问题的态度"),
