@@ -427,6 +427,9 @@ class _Figures:
         self.level_order = {level.label: i for i, level in enumerate(campaign.levels)}
         self.indicators = {ind.code: ind for ind in campaign.indicators}
         self.indicator_order = {ind.code: i for i, ind in enumerate(campaign.indicators)}
+        self.asked = {
+            m.code: {i.code for i in campaign.indicators_for(m.code)} for m in campaign.methods
+        }
         self.units = {unit.code: unit for unit in tallies.units}
         self.taking_part = taking_part
         # Counts are summed, so rows split or repeated in any order give the same result.
@@ -546,8 +549,8 @@ class _Figures:
             return None
         figures: list[IndicatorFigure] = []
         answers = satisfied = 0
-        # Version 2: only the indicators the method asks count (``_stray_answers`` notes the rest).
-        asked = {i.code for i in self.campaign.indicators_for(method.code)}
+        # Version 2: only the indicators the method asks count (``_unasked_answers`` notes others).
+        asked = self.asked.get(method.code, set())
         for code in sorted(by_indicator, key=lambda c: self.indicator_order.get(c, 1 << 30)):
             counts = by_indicator[code]
             indicator = self.indicators.get(code) if code in asked else None
@@ -955,12 +958,12 @@ def _unasked_answers(
 ) -> list[str]:
     """Version 2: answers on an indicator of the campaign that their method does not ask
     (``MethodDef.indicators``) are left out, and said so per method."""
+    asked = {m: {i.code for i in campaign.indicators_for(m)} for m in methods}
     unasked: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for a in tallies.answers:
-        if a.count and a.method in methods and a.indicator in indicators and a.level in levels:
-            asked = {i.code for i in campaign.indicators_for(a.method)}
-            if a.indicator not in asked:
-                unasked[a.method][a.indicator] += a.count
+        counted = a.method in methods and a.indicator in indicators and a.level in levels
+        if a.count and counted and a.indicator not in asked[a.method]:
+            unasked[a.method][a.indicator] += a.count
     titles = {i.code: i.title for i in campaign.indicators}
     order = {i.code: n for n, i in enumerate(campaign.indicators)}
     out = []
