@@ -10,6 +10,8 @@ from decimal import Decimal
 from fractions import Fraction
 
 from django.test import SimpleTestCase
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from minping.campaigns.definition import IndicatorDef, MethodDef
 from minping.campaigns.participation import UnitDef
@@ -103,3 +105,38 @@ class OwnIndicatorsTests(SimpleTestCase):
         )
         self.assertIsNone(results.units[0].methods["midyear"])
         self.assertIn("3 条答案评的是评议方法“年中汇报测评”不问的评议内容", results.notes[0])
+
+
+LEVEL_COUNTS = st.dictionaries(
+    st.sampled_from(["好", "较好", "一般", "较差", "差"]), st.integers(1, 9)
+)
+
+
+class AnsweringMoreTests(SimpleTestCase):
+    @settings(max_examples=60, deadline=None)
+    @given(asked=LEVEL_COUNTS.filter(bool), extra=LEVEL_COUNTS)
+    def test_answers_on_indicators_not_asked_never_move_a_figure(
+        self, asked: dict[str, int], extra: dict[str, int]
+    ) -> None:
+        # The survey asks zuofeng only: whatever else its ballots rate, its figure and the
+        # composite are those of the zuofeng answers alone; and naming every indicator is
+        # the same as naming none.
+        definition = campaign(indicators=INDICATORS, methods=(SURVEY,), format=2)
+        alone = compute(definition, tallies(UNITS, votes("survey", "a", "zuofeng", asked)))
+        more = compute(
+            definition,
+            tallies(
+                UNITS,
+                votes("survey", "a", "zuofeng", asked),
+                votes("survey", "a", "taidu", extra, ballots=0),
+            ),
+        )
+        self.assertEqual(more.units[0].composite, alone.units[0].composite)
+        self.assertEqual(len(more.notes), 1 if extra else 0)
+        every = MethodDef("survey", "社会调查", D(100), indicators=("zuofeng",))
+        named = campaign(indicators=INDICATORS[:1], methods=(every,), format=2)
+        plain = campaign(
+            indicators=INDICATORS[:1], methods=(MethodDef("survey", "社会调查", D(100)),)
+        )
+        data = tallies(UNITS, votes("survey", "a", "zuofeng", asked))
+        self.assertEqual(compute(named, data).units, compute(plain, data).units)
