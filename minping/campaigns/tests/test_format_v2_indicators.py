@@ -8,6 +8,8 @@ The engine's side is tested in ``scoring/tests/test_engine_indicators.py``.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from minping.campaigns.actions import load_campaign
 from minping.campaigns.definition import parse_definition
 from minping.campaigns.import_kinds import KINDS, example_rows
@@ -17,6 +19,7 @@ from minping.campaigns.tests.test_definition import YINCHUAN, DefinitionTestCase
 from minping.campaigns.tests.test_format_v2 import v2
 from minping.lib.errors import InvalidInput
 from minping.lib.tests.import_fixtures import FilesMixin, make_campaign
+from minping.reports.figures import Snapshot
 from minping.surveys.actions import do_import_ballots
 from minping.surveys.models import Answer, Ballot
 from minping.surveys.tests.helpers import open_collection
@@ -26,6 +29,7 @@ from minping.test import BaseTestCase
 THIRD_PARTY = 'code = "third_party"\ntitle = "第三方测评"\nweight = 25\ninput = "ballots"\n'
 ONLINE = 'code = "online"\ntitle = "网络评议"\nweight = 25\ninput = "scores"\n'
 ASKS = 'indicators = ["attitude", "sifeng"]\n'
+EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 
 
 class ParseTests(DefinitionTestCase):
@@ -89,6 +93,34 @@ class ParseTests(DefinitionTestCase):
             line_of(text, 'indicators = ["sanbuwei"]'),
             "“第三方测评”所问评议内容的权重不能全为 0",
         )
+
+
+class GroupTablesTests(DefinitionTestCase):
+    """A group's per-indicator tables list what its methods ask (nt-2012: two questionnaires)."""
+
+    def test_each_group_shows_the_indicators_its_methods_ask(self) -> None:
+        text = (EXAMPLES / "nt-2012" / "campaign.toml").read_text(encoding="utf-8")
+        definition = parse_definition(text)
+        divisions = [i.title for i in definition.indicators_of_group("nt-divisions")]
+        windows = [i.code for i in definition.indicators_of_group("nt-windows")]
+        # 社会调查's three and 年中汇报测评's six; the windows' questionnaire's four.
+        self.assertEqual(len(divisions), 9)
+        self.assertEqual(
+            divisions[3:],
+            [f"查找问题的{w}" for w in ["态度", "广度", "深度"]]
+            + [f"整改措施的{w}" for w in ["针对性", "可行性", "务实性"]],
+        )
+        self.assertEqual(
+            windows, ["zhengwu_gongkai", "shenpi_xiaoneng", "fuwu_shuiping", "shenpi_xingwei"]
+        )
+        snap = Snapshot(
+            "nt-2012", "", True, [], [(i.code, i.title) for i in definition.indicators], [], []
+        )
+        snap.asked = {"nt-windows": windows, "nt-parts": []}
+        self.assertEqual([c for c, _ in snap.indicators_of("nt-windows")], windows)
+        # A group whose methods ask nothing (or unknown to the definition) shows every indicator.
+        self.assertEqual(len(snap.indicators_of("nt-parts")), 13)
+        self.assertEqual(len(snap.indicators_of("other")), 13)
 
 
 class LoadTests(BaseTestCase):
