@@ -1273,14 +1273,7 @@ class _Reader:
             parts = self.method_parts(item, where, kind)
             covers = self.method_covers(item, where)
             asks = self.method_indicators(item, where, kind)
-            if (
-                code
-                and title
-                and weight is not None
-                and kind in INPUTS
-                and parts is not None
-                and asks is not None
-            ):
+            if code and title and weight is not None and kind in INPUTS and parts is not None:
                 out.append(
                     MethodDef(
                         code,
@@ -1415,22 +1408,21 @@ class _Reader:
         self.unique(((at, c) for c in codes), f"{_name(at)} 中的单位代码")
         return tuple(codes)
 
-    def method_indicators(
-        self, item: dict[str, Any], where: Path, kind: Any
-    ) -> tuple[str, ...] | None:
-        """``indicators = ["taidu", …]`` (version 2): the indicators a ballot method asks."""
+    def method_indicators(self, item: dict[str, Any], where: Path, kind: Any) -> tuple[str, ...]:
+        """``indicators = ["taidu", …]`` (version 2): the indicators a ballot method asks.
+        After a problem, () (every indicator), so that no second problem follows from it."""
         if "indicators" not in item:
             return ()
         at: Path = (*where, "indicators")
         if not self.needs_v2(at, f"{_name(at)}(每种评议方法有自己的评议内容)"):
-            return None
+            return ()
         if kind != BALLOTS:
             self.add(at, f'{_name(at)} 只适用于以答卷计分的方法(input = "ballots")')
-            return None
+            return ()
         value = item["indicators"]
         if not isinstance(value, list) or not value:
             self.add(at, f'{_name(at)} 应为评议内容代码的数组,如 ["taidu", "guangdu"]')
-            return None
+            return ()
         codes = tuple(c for v in value if (c := self.code(v, at)) is not None)
         known = "、".join(sorted(self.indicator_codes)) or "(尚未定义任何 [[indicators]])"
         unknown = [c for c in codes if c not in self.indicator_codes]
@@ -1438,7 +1430,7 @@ class _Reader:
             self.add(at, f"{_name(at)} 引用了不存在的评议内容“{code}”(已定义:{known})")
         self.unique(((at, c) for c in codes), f"{_name(at)} 中的评议内容")
         if unknown or len(codes) != len(value) or len(set(codes)) != len(codes):
-            return None
+            return ()
         return codes
 
     def unasked_indicators(
