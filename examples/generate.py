@@ -125,16 +125,19 @@ class Rater:
                 return label
         return self.labels[-1]
 
-    def ballot(self, ballot: str, method: str, unit: str) -> list[tuple[str, str, str, str, str]]:
+    def ballot(
+        self, ballot: str, method: str, unit: str, asks: Sequence[str] = ()
+    ) -> list[tuple[str, str, str, str, str]]:
+        """One questionnaire's answers: on ``asks`` (what the method asks), else every indicator."""
         leniency = self.rng.gauss(0, 0.4)
         rows = []
-        for ind in self.indicators:
+        for ind in asks or self.indicators:
             value = self.quality[unit] + leniency + self.offsets[unit, ind] + self.rng.gauss(0, 0.7)
             if self.rng.random() < SKIP_ANSWER:
                 continue
             rows.append((ballot, method, unit, ind, self.level(value)))
         if not rows:  # a questionnaire with every answer blank is not handed in
-            return self.ballot(ballot, method, unit)
+            return self.ballot(ballot, method, unit, asks)
         return rows
 
     def score(self, unit: str, base: float = 72, spread: float = 10, noise: float = 4) -> str:
@@ -144,15 +147,16 @@ class Rater:
 
 
 def ballots_for(
-    rater: Rater, method: str, prefix: str, counts: dict[str, int]
+    rater: Rater, method: str, prefix: str, counts: dict[str, int], asks: Sequence[str] = ()
 ) -> list[tuple[str, ...]]:
-    """``counts[unit]`` questionnaires on ``unit``; ballot ids ``prefix-00001`` upwards."""
+    """``counts[unit]`` questionnaires on ``unit``; ballot ids ``prefix-00001`` upwards.
+    ``asks``: the indicators the method asks (version 2), else all the rater knows."""
     rows: list[tuple[str, ...]] = []
     n = 0
     for unit, count in counts.items():
         for _ in range(count):
             n += 1
-            rows.extend(rater.ballot(f"{prefix}-{n:05d}", method, unit))
+            rows.extend(rater.ballot(f"{prefix}-{n:05d}", method, unit, asks))
     return rows
 
 
@@ -477,21 +481,19 @@ NT_DEPARTMENTS = [
 ]
 
 
-# The windows' questionnaire asks these; the divisions' survey the campaign's other indicators.
-NT_WINDOW_INDICATORS = ("zhengwu_gongkai", "shenpi_xiaoneng", "fuwu_shuiping", "shenpi_xingwei")
-
-
 def nt_2012(w: Writer) -> None:
-    """One version-2 campaign for the divisions and the windows, each with its methods."""
+    """One version-2 campaign for the divisions and the windows, each with its methods;
+    each ballot method asks its own indicators (the file's ``indicators`` on a method)."""
     campaign = load_campaign("nt-2012")
+    asks = {m["code"]: m.get("indicators", []) for m in campaign["methods"]}
     indicators = campaign["indicators"]
     divisions_campaign = {
         **campaign,
-        "indicators": [i for i in indicators if i["code"] not in NT_WINDOW_INDICATORS],
+        "indicators": [i for i in indicators if i["code"] not in asks["service_users"]],
     }
     windows_campaign = {
         **campaign,
-        "indicators": [i for i in indicators if i["code"] in NT_WINDOW_INDICATORS],
+        "indicators": [i for i in indicators if i["code"] in asks["service_users"]],
     }
     rng = random.Random(2012_002)
 
@@ -513,16 +515,19 @@ def nt_2012(w: Writer) -> None:
     rater = Rater(rng, divisions_campaign)
     rater.set_quality(divisions, weak=rng.sample(divisions, 3))
     scores = []
-    for method, base, spread in (("daily", 78, 8), ("midyear", 75, 10), ("inquiry", 72, 12)):
+    for method, base, spread in (("daily", 78, 8), ("inquiry", 72, 12)):
         scores += [(method, d, rater.score(d, base, spread)) for d in divisions]
     survey = {d: rng.randint(30, 50) for d in divisions}
-    ballots = ballots_for(rater, "survey", "dc", survey)
+    ballots = ballots_for(rater, "survey", "dc", survey, asks["survey"])
+    # 年中汇报测评: a few dozen 评议代表 at the report meeting rate each division on six points.
+    representatives = {d: rng.randint(24, 36) for d in divisions}
+    ballots += ballots_for(rater, "midyear", "nb", representatives, asks["midyear"])
 
     rater = Rater(rng, windows_campaign)
     rater.set_quality(windows, weak=rng.sample(windows, 4))
     scores += [("window_daily", u, rater.score(u, 80, 8)) for u in windows]
     users = {u: rng.randint(25, 45) for u in windows}
-    ballots += ballots_for(rater, "service_users", "fw", users)
+    ballots += ballots_for(rater, "service_users", "fw", users, asks["service_users"])
     w.csv("nt-2012/scores.csv", SCORE_HEADER, scores)
     w.csv("nt-2012/ballots.csv", BALLOT_HEADER, ballots)
 

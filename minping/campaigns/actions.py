@@ -303,6 +303,7 @@ def _wanted_rows(definition: CampaignDefinition) -> dict[str, dict[str, dict[str
                     "too_few": m.too_few,
                     "parts": m.parts,
                     "covers": list(m.covers),
+                    "indicators": list(m.indicators),
                 },
             )
             for m in definition.methods
@@ -713,6 +714,7 @@ _FIELD_LABELS = {
     "scored": "计入综合得分",
     "parts": "有下属单位的部门怎样评",
     "covers": "评议范围",
+    "indicators": "所问评议内容",
     "part_groups": "下属单位排名组别",
     "composite": "计算综合得分",
     "grading_by": "按该评议方法排名",

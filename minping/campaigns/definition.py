@@ -43,10 +43,10 @@ import difflib
 import math
 import re
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from minping.lib.errors import InvalidInput, ProblemCollector
 
@@ -76,6 +76,24 @@ SUBMISSION_KINDS = {
 }
 
 Path = tuple[str | int, ...]
+
+
+class _HasCode(Protocol):
+    @property
+    def code(self) -> str: ...
+
+
+_Coded = TypeVar("_Coded", bound=_HasCode)
+
+
+class _Asking(Protocol):
+    """A method as the file (``MethodDef``) or the database (``Method``) holds it."""
+
+    @property
+    def input(self) -> str: ...
+
+    @property
+    def indicators(self) -> Sequence[str]: ...
 
 
 @dataclass(frozen=True)
@@ -172,6 +190,10 @@ class MethodDef:
     # with everything under them; empty, every unit (seed 001's hall survey names some).
     parts: str = ""
     covers: tuple[str, ...] = ()
+    # Version 2, ``indicators``: the campaign indicators a ballot method's questionnaire
+    # asks (seed 002's 集中汇报 rates 态度、广度、深度……); empty: all of them. Read it
+    # through ``CampaignDefinition.indicators_for``.
+    indicators: tuple[str, ...] = ()
 
     def applies_to(self, group: str | None) -> bool:
         return not self.groups or group in self.groups
@@ -371,6 +393,20 @@ class CampaignDefinition:
         """The methods that apply to ``group`` (version 2 may limit a method to some groups)."""
         return tuple(m for m in self.methods if m.applies_to(group))
 
+    def indicators_for(self, method: str) -> tuple[IndicatorDef, ...]:
+        """The indicators the questionnaire of ``method`` asks, in the file's order: those
+        its ``indicators`` names (version 2), else every indicator of the campaign; a
+        method not scored from ballots asks none. Every place that lists a method's
+        questions (scoring, importers, forms, reports) asks here (or, holding stored
+        rows, ``Method.asked_indicators``, which applies the same ``asked``)."""
+        return asked(self.indicators, next((m for m in self.methods if m.code == method), None))
+
+    def indicators_of_group(self, group: str | None) -> tuple[IndicatorDef, ...]:
+        """The indicators some method of ``group`` asks, in the file's order: what a
+        per-indicator table of the group shows (version 2 may leave some out)."""
+        codes = {i.code for m in self.methods_for(group) for i in self.indicators_for(m.code)}
+        return tuple(i for i in self.indicators if i.code in codes)
+
     def grading_for(self, group: str | None) -> GradingDef:
         """``[grading]`` with the numbers the group itself gives (version 2)."""
         found = next((g for g in self.groups if g.code == group), None)
@@ -391,6 +427,18 @@ class CampaignDefinition:
     @property
     def satisfied(self) -> list[str]:
         return [level.label for level in self.levels if level.satisfied]
+
+
+def asked(indicators: Sequence[_Coded], method: _Asking | None) -> tuple[_Coded, ...]:
+    """Of a campaign's ``indicators`` (in their order), those ``method``'s questionnaire
+    asks: the ones its ``indicators`` names (version 2), or all of them when it names
+    none; a method not scored from ballots asks nothing. The one rule behind
+    ``CampaignDefinition.indicators_for`` and ``Method.asked_indicators``."""
+    if method is None or method.input != BALLOTS:
+        return ()
+    if not method.indicators:
+        return tuple(indicators)
+    return tuple(i for i in indicators if i.code in method.indicators)
 
 
 def parse_definition(text: str, *, source: str = "") -> CampaignDefinition:
@@ -749,6 +797,7 @@ class _Reader:
         self.method_codes: list[str] = []
         self.group_list: list[str] = []
         self.composite = True  # ``composite = false`` (version 2): no weights, no composite
+        self.indicator_codes: set[str] = set()
 
     def add(self, path: Path, message: str) -> None:
         self.problems.add(message, self.lines.line(path))
@@ -957,8 +1006,10 @@ class _Reader:
         levels = self.scale(data)
         indicators = self.indicators(data)
         self.composite = self.composite_flag(data)
+        self.indicator_codes = _raw_codes(data.get("indicators"))
         methods = self.methods(data)
         self.method_codes = [m.code for m in methods]
+        self.unasked_indicators(data, indicators, methods)
         if any(m.input == BALLOTS for m in methods) and not data.get("indicators"):
             self.add(
                 ("indicators",),
@@ -1239,6 +1290,7 @@ class _Reader:
                     *SAMPLE_KEYS,
                     "parts",
                     "covers",
+                    "indicators",
                 }
                 | METHOD_WORKFLOW_KEYS,
                 ("code", "title", "weight") if scored and self.composite else ("code", "title"),
@@ -1258,6 +1310,7 @@ class _Reader:
             samples = self.method_samples(item, where, kind)
             parts = self.method_parts(item, where, kind)
             covers = self.method_covers(item, where)
+            asks = self.method_indicators(item, where, kind)
             if code and title and weight is not None and kind in INPUTS and parts is not None:
                 out.append(
                     MethodDef(
@@ -1271,6 +1324,7 @@ class _Reader:
                         **samples,
                         parts=parts,
                         covers=covers,
+                        indicators=asks,
                     )
                 )
         if any("groups" in item for _, item in items):
@@ -1416,6 +1470,64 @@ class _Reader:
                 codes.append(unit.strip())
         self.unique(((at, c) for c in codes), f"{_name(at)} 中的代码")
         return tuple(codes)
+
+    def method_indicators(self, item: dict[str, Any], where: Path, kind: Any) -> tuple[str, ...]:
+        """``indicators = ["taidu", …]`` (version 2): the indicators a ballot method asks.
+        After a problem, () (every indicator), so that no second problem follows from it."""
+        if "indicators" not in item:
+            return ()
+        at: Path = (*where, "indicators")
+        if not self.needs_v2(at, f"{_name(at)}(每种评议方法有自己的评议内容)"):
+            return ()
+        if kind != BALLOTS:
+            self.add(at, f'{_name(at)} 只适用于以答卷计分的方法(input = "ballots")')
+            return ()
+        value = item["indicators"]
+        if not isinstance(value, list) or not value:
+            self.add(at, f'{_name(at)} 应为评议内容代码的数组,如 ["taidu", "guangdu"]')
+            return ()
+        codes = tuple(c for v in value if (c := self.code(v, at)) is not None)
+        known = "、".join(sorted(self.indicator_codes)) or "(尚未定义任何 [[indicators]])"
+        unknown = [c for c in codes if c not in self.indicator_codes]
+        for code in unknown:
+            self.add(at, f"{_name(at)} 引用了不存在的评议内容“{code}”(已定义:{known})")
+        self.unique(((at, c) for c in codes), f"{_name(at)} 中的评议内容")
+        if unknown or len(codes) != len(value) or len(set(codes)) != len(codes):
+            return ()
+        return codes
+
+    def unasked_indicators(
+        self,
+        data: dict[str, Any],
+        indicators: tuple[IndicatorDef, ...],
+        methods: tuple[MethodDef, ...],
+    ) -> None:
+        """With every ballot method naming its indicators, an indicator none of them asks
+        is a slip (a code left out), not a question: refused. A method whose indicators
+        all weigh 0 could not be scored (S-1)."""
+        ballots = [m for m in methods if m.input == BALLOTS]
+        weights = {i.code: i.weight for i in indicators}
+        items = _list(data.get("methods"))
+        index = {it.get("code"): i for i, it in enumerate(items) if isinstance(it, dict)}
+        for m in ballots:
+            if m.indicators and all(weights.get(c) == 0 for c in m.indicators):
+                self.add(
+                    ("methods", index.get(m.code, 0), "indicators"),
+                    f"评议方法“{m.title}”所问评议内容的权重不能全为 0",
+                )
+        if len(methods) != len(items) or not ballots or not all(m.indicators for m in ballots):
+            return  # a method with a problem of its own is not known to ask nothing
+        asked = {c for m in ballots for c in m.indicators}
+        written = _list(data.get("indicators"))
+        for i, it in enumerate(written):
+            code = it.get("code") if isinstance(it, dict) else None
+            if isinstance(code, str) and code not in asked:
+                self.add(
+                    ("indicators", i, "code"),
+                    f"评议内容“{it.get('title') or code}”没有哪种以答卷计分的评议方法问到"
+                    "(各方法的 indicators 都没有它):请把它加到某种方法的 indicators 中,"
+                    "或删去这项评议内容",
+                )
 
     def check_scored_weight(self, where: Path, scored: bool, weight: Decimal | None) -> None:
         """Version 2 says it in so many words: weight 0 if and only if ``scored = false``."""
@@ -1787,6 +1899,10 @@ class _Reader:
             )
             return ""
         return code or ""
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else []
 
 
 def _raw_codes(items: Any) -> set[str]:

@@ -177,7 +177,8 @@ def _campaign_examples(code: str, campaign: Campaign) -> list[list[str]] | None:
     methods = list(campaign.methods.all())
     if code == "ballots":
         ballot_methods = [m for m in methods if m.input == Method.BALLOTS]
-        indicators = list(campaign.indicators.all())[:2]
+        # What the first ballot method asks (version 2 may narrow it), as the importer checks.
+        indicators = list(ballot_methods[0].asked_indicators())[:2] if ballot_methods else []
         levels = [level.label for level in campaign.levels.order_by("order")]
         if not ballot_methods or not indicators or not levels:
             return None

@@ -29,6 +29,7 @@ from minping.campaigns.definition import (
     StageDef,
     SubmissionDef,
     VetoDef,
+    asked,
 )
 from minping.campaigns.participation import Participation, UnitDef, UnitTree, method_scopes
 from minping.orgs.models import Group, Unit
@@ -281,6 +282,9 @@ class Method(models.Model):
     # ("mean", "own"; "" in version 1) and the only units the method rates (empty: all).
     parts = models.CharField("有下属单位的部门怎样评", max_length=8, blank=True)
     covers = models.JSONField("评议范围(单位代码)", default=list, blank=True)
+    # Version 2: the indicator codes its questionnaire asks; empty: every indicator
+    # (``CampaignDefinition.indicators_for``).
+    indicators = models.JSONField("所问评议内容(代码)", default=list, blank=True)
 
     class Meta:
         ordering = ["campaign", "order"]
@@ -343,6 +347,19 @@ class Method(models.Model):
             said.append("只评议" + "、".join(shown))
         return ";".join(said)
 
+    @property
+    def asked_text(self) -> str:
+        """What the questionnaire asks, in plain Chinese, when the method names its own
+        indicators (version 2); empty when it asks every indicator of the campaign."""
+        if not self.indicators or self.input != self.BALLOTS:
+            return ""
+        return "问卷只问:" + "、".join(i.title for i in self.asked_indicators())
+
+    def asked_indicators(self) -> tuple[Indicator, ...]:
+        """The campaign's indicators this method's questionnaire asks, in their order
+        (version 2's ``indicators`` on a method; else all): ``definition.asked``."""
+        return asked(list(self.campaign.indicators.order_by("order")), self)
+
     def as_definition(self) -> MethodDef:
         return MethodDef(
             self.code,
@@ -361,6 +378,7 @@ class Method(models.Model):
             too_few=self.too_few,
             parts=self.parts,
             covers=tuple(self.covers),
+            indicators=tuple(self.indicators),
         )
 
 

@@ -87,6 +87,7 @@ class _Builder:
         self.snap: Snapshot = figures.read_snapshot(
             snapshot.results, snapshot.breakdown, indicators, group_names
         )
+        self.snap.asked = facts.asked_by_group(campaign)
         self.progress = progress
         self.tables: dict[str, Table] = {}
         self.collected: list[facts.MethodCollection] = []
@@ -656,10 +657,10 @@ class _Builder:
 
     def appendix(self) -> None:
         snap = self.snap
-        codes = [code for code, _ in snap.indicators]
         titles = dict(snap.indicators)
         groups = []
         for index, group in enumerate(snap.groups, 1):
+            codes = [code for code, _ in snap.indicators_of(group.code)]
             header = ["排名", "单位"]
             for m in snap.methods:
                 header.append(f"{_short(m.title)}(名次)")

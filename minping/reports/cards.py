@@ -59,9 +59,12 @@ class CardMaker:
         self.snap: Snapshot = figures.read_snapshot(
             snapshot.results, snapshot.breakdown, indicators, names
         )
-        codes = [code for code, _ in indicators]
+        self.snap.asked = facts.asked_by_group(campaign)
         self.group_means = {
-            g.code: figures.indicator_means(g.ranked, codes) for g in self.snap.groups
+            g.code: figures.indicator_means(
+                g.ranked, [c for c, _ in self.snap.indicators_of(g.code)]
+            )
+            for g in self.snap.groups
         }
         self.reasons = facts.ineligibility_reasons(campaign)
         # A campaign without a composite (version 2): what its ranks go by, if anything.
@@ -173,7 +176,7 @@ class CardMaker:
         means = self.group_means.get(unit.group, {})
         rows = []
         gaps: list[tuple[Decimal, str, dict[str, str]]] = []
-        for code, title in self.snap.indicators:
+        for code, title in self.snap.indicators_of(unit.group):
             own, avg = unit.indicators.get(code), means.get(code)
             gap = own - avg if own is not None and avg is not None else None
             item = {

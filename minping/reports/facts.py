@@ -93,6 +93,15 @@ def collection(campaign: Campaign) -> list[MethodCollection]:
     return out
 
 
+def asked_by_group(campaign: Campaign) -> dict[str, list[str]]:
+    """Each group's indicator codes, as its methods ask them (version 2 may narrow a
+    method's questions): the rows of the group's per-indicator tables."""
+    definition = campaign.as_definition()
+    return {
+        g.code: [i.code for i in definition.indicators_of_group(g.code)] for g in definition.groups
+    }
+
+
 def excluded_units(campaign: Campaign) -> list[str]:
     """Names of the units left out of this campaign (R-05)."""
     names = dict(Unit.objects.filter(code__in=campaign.exclude).values_list("code", "name"))

@@ -134,6 +134,14 @@ class Snapshot:
     missing: list[dict[str, Any]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     baseline_campaign: str | None = None
+    # Group code → the indicator codes its methods ask (``indicators_of_group``); a group
+    # not here, or with none, shows every indicator.
+    asked: dict[str, list[str]] = field(default_factory=dict)
+
+    def indicators_of(self, group: str) -> list[tuple[str, str]]:
+        """The (code, title) rows of a per-indicator table of ``group``."""
+        codes = self.asked.get(group)
+        return [i for i in self.indicators if i[0] in codes] if codes else self.indicators
 
     @property
     def units(self) -> list[UnitFigures]:

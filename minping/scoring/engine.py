@@ -433,6 +433,9 @@ class _Figures:
         self.level_order = {level.label: i for i, level in enumerate(campaign.levels)}
         self.indicators = {ind.code: ind for ind in campaign.indicators}
         self.indicator_order = {ind.code: i for i, ind in enumerate(campaign.indicators)}
+        self.asked = {
+            m.code: {i.code for i in campaign.indicators_for(m.code)} for m in campaign.methods
+        }
         self.units = {unit.code: unit for unit in tallies.units}
         self.taking_part = taking_part
         # Counts are summed, so rows split or repeated in any order give the same result.
@@ -552,9 +555,11 @@ class _Figures:
             return None
         figures: list[IndicatorFigure] = []
         answers = satisfied = 0
+        # Version 2: only the indicators the method asks count (``_unasked_answers`` notes others).
+        asked = self.asked.get(method.code, set())
         for code in sorted(by_indicator, key=lambda c: self.indicator_order.get(c, 1 << 30)):
             counts = by_indicator[code]
-            indicator = self.indicators.get(code)
+            indicator = self.indicators.get(code) if code in asked else None
             levels = [
                 LevelCount(self.levels[label], counts[label])
                 for label in sorted(counts, key=lambda lb: self.level_order.get(lb, 1 << 30))
@@ -966,9 +971,43 @@ def _stray_answers(campaign: CampaignDefinition, tallies: Tallies) -> list[str]:
         for a in tallies.answers
         if a.method not in methods or a.indicator not in indicators or a.level not in levels
     )
+    notes = _unasked_answers(campaign, tallies, methods, indicators, levels)
     if not stray:
-        return []
-    return [f"{stray} 条答案的评议方法、指标或等级不属于本次活动(或该方法按录入得分计),未计入"]
+        return notes
+    return [
+        f"{stray} 条答案的评议方法、指标或等级不属于本次活动(或该方法按录入得分计),未计入",
+        *notes,
+    ]
+
+
+def _unasked_answers(
+    campaign: CampaignDefinition,
+    tallies: Tallies,
+    methods: set[str],
+    indicators: set[str],
+    levels: set[str],
+) -> list[str]:
+    """Version 2: answers on an indicator of the campaign that their method does not ask
+    (``MethodDef.indicators``) are left out, and said so per method."""
+    asked = {m: {i.code for i in campaign.indicators_for(m)} for m in methods}
+    unasked: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for a in tallies.answers:
+        counted = a.method in methods and a.indicator in indicators and a.level in levels
+        if a.count and counted and a.indicator not in asked[a.method]:
+            unasked[a.method][a.indicator] += a.count
+    titles = {i.code: i.title for i in campaign.indicators}
+    order = {i.code: n for n, i in enumerate(campaign.indicators)}
+    out = []
+    for method in campaign.methods:
+        found = unasked.get(method.code)
+        if not found:
+            continue
+        shown = "、".join(titles[c] for c in sorted(found, key=order.__getitem__))
+        out.append(
+            f"{sum(found.values())} 条答案评的是评议方法“{method.title}”不问的评议内容"
+            f"({shown}),未计入"
+        )
+    return out
 
 
 def _refused_answers(taking_part: Participation, tallies: Tallies) -> list[str]:

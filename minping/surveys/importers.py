@@ -125,6 +125,7 @@ class BallotImporter:
             lambda m: m.title,
         )
         self.indicators = Lookup(Indicator.objects.filter(campaign=campaign), "指标")
+        self.asked: dict[int, frozenset[int]] = {}  # method id -> the indicator ids it asks
         label = attrgetter("label")
         self.levels = Lookup(ScaleLevel.objects.filter(campaign=campaign), "评价等级", label, label)
         self.units = campaign.participation()
@@ -167,6 +168,9 @@ class BallotImporter:
         category = row["category"]
         ok = method is not None and unit_id is not None
         ok = ok and indicator is not None and level is not None
+        if method is not None and indicator is not None and not self.asks(method, indicator):
+            self.add(self.not_asked(method, indicator), row, "indicator")
+            ok = False
         if len(category) > CATEGORY_MAX:
             self.add(f"评议主体类别不能超过 {CATEGORY_MAX} 个字", row, "category")
             ok = False
@@ -347,6 +351,19 @@ class BallotImporter:
                 f"评议方法“{text}”直接录入得分,不收答卷(得分请用 minping import scores 导入)"
             )
         return method
+
+    def asks(self, method: Method, indicator: Indicator) -> bool:
+        """Whether the method's questionnaire asks this indicator (version 2 may narrow it)."""
+        if method.id not in self.asked:
+            self.asked[method.id] = frozenset(i.id for i in method.asked_indicators())
+        return indicator.id in self.asked[method.id]
+
+    def not_asked(self, method: Method, indicator: Indicator) -> str:
+        titles = "、".join(i.title for i in method.asked_indicators())
+        return (
+            f"评议方法“{method.title}”的问卷不问“{indicator.title}”,这一行不能导入"
+            f"(它问的是:{titles})"
+        )
 
     def cell(self, row: Row, name: str, parse: Callable[[str], T]) -> T | None:
         """The cell parsed, or None after reporting why it cannot be."""

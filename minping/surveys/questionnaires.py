@@ -68,8 +68,9 @@ def build_spec(method: Method, settings: CollectionSettings) -> dict[str, Any]:
     campaign = method.campaign
     return {
         "title": f"{campaign.title} · {method.title}",
+        # Version 2: only the indicators this method asks (``Method.asked_indicators``).
         "indicators": [
-            {"code": item.code, "title": item.title} for item in campaign.indicators.all()
+            {"code": item.code, "title": item.title} for item in method.asked_indicators()
         ],
         "levels": [level.label for level in campaign.levels.all()],
         "categories": list(settings.categories or []),

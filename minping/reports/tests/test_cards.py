@@ -9,6 +9,7 @@ import zipfile
 from django.test import override_settings
 from django.urls import reverse
 
+from minping.campaigns.models import Campaign, Method
 from minping.reports.cards import CardMaker, write_cards_zip
 from minping.reports.docx_layout import docx_bytes
 from minping.reports.tests import files
@@ -18,6 +19,7 @@ from minping.reports.tests.small_campaign import (
     Built,
     build_small_campaign,
 )
+from minping.scoring.actions import do_compute_results
 from minping.test import BaseTestCase
 
 
@@ -173,3 +175,22 @@ class PortalCardTest(BaseTestCase):
         response = self.client.get(self.url("gaj"))
         self.assertEqual(response.status_code, 302)
         self.assertIn("/login/", response["Location"])
+
+
+class CardOwnIndicatorsTest(BaseTestCase):
+    """Version 2: a group's indicator table lists what its methods ask (issue 13 item 16)."""
+
+    def test_an_indicator_the_method_does_not_ask_is_neither_scored_nor_listed(self) -> None:
+        built = build_small_campaign(publish=False)
+        Campaign.objects.filter(pk=built.campaign.pk).update(format=2)
+        Method.objects.filter(campaign=built.campaign, code="survey").update(indicators=["a"])
+        snapshot = do_compute_results(built.campaign)
+        # The five units' b answers (5 + 5 + 3 + 5 + 5 = 23) are left out, and said so.
+        self.assertIn(
+            "23 条答案评的是评议方法“问卷评议”不问的评议内容(服务态度),未计入",
+            snapshot.results["notes"],
+        )
+        doc = files.open_docx(docx_bytes(CardMaker(built.campaign, snapshot).card("jtj")))
+        rows = files.table_after(doc, "各项评议内容得分与本组平均")
+        # jtj a = 80, agencies (100 + 80 + 60) / 3 = 80.00; b is not asked: no row.
+        self.assertEqual(rows[1:], [["四风整治", "80.00", "80.00", "+0.00"]])

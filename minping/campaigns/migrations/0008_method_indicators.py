@@ -1,0 +1,15 @@
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("campaigns", "0007_method_parts_covers_and_part_groups"),
+    ]
+
+    operations = [
+        migrations.AddField(
+            model_name="method",
+            name="indicators",
+            field=models.JSONField(blank=True, default=list, verbose_name="所问评议内容(代码)"),
+        ),
+    ]
