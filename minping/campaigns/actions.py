@@ -291,6 +291,8 @@ def _wanted_rows(definition: CampaignDefinition) -> dict[str, dict[str, dict[str
                     "too_few": m.too_few,
                     "parts": m.parts,
                     "covers": list(m.covers),
+                    "respondents": list(m.respondents),
+                    "exclude_respondents": list(m.exclude_respondents),
                 },
             )
             for m in definition.methods
@@ -699,6 +701,8 @@ _FIELD_LABELS = {
     "scored": "计入综合得分",
     "parts": "有下属单位的部门怎样评",
     "covers": "评议范围",
+    "respondents": "评议主体类别",
+    "exclude_respondents": "不参加评议的类别",
     "part_groups": "下属单位排名组别",
     "kind": "材料类型",
     "due": "截止日期",

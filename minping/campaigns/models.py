@@ -279,6 +279,10 @@ class Method(models.Model):
     # ("mean", "own"; "" in version 1) and the only units the method rates (empty: all).
     parts = models.CharField("有下属单位的部门怎样评", max_length=8, blank=True)
     covers = models.JSONField("评议范围(单位代码)", default=list, blank=True)
+    # Version 2: the respondent categories whose ballots count (empty: all),
+    # and those that never count; ``MethodDef.respondent_refusal`` decides with them.
+    respondents = models.JSONField("评议主体类别", default=list, blank=True)
+    exclude_respondents = models.JSONField("不参加评议的类别", default=list, blank=True)
 
     class Meta:
         ordering = ["campaign", "order"]
@@ -352,6 +356,8 @@ class Method(models.Model):
             too_few=self.too_few,
             parts=self.parts,
             covers=tuple(self.covers),
+            respondents=tuple(self.respondents),
+            exclude_respondents=tuple(self.exclude_respondents),
         )
 
 
