@@ -327,7 +327,8 @@ class Method(models.Model):
 
     @property
     def scope_text(self) -> str:
-        """Whom the method rates, in plain Chinese (version 2); empty for version 1's rule."""
+        """Whom the method rates and whose ballots count, in plain Chinese (version 2);
+        empty for version 1's rule."""
         said = []
         if self.parts == "mean":
             said.append("有下属窗口/站所的部门取其平均,不直接评议部门")
@@ -336,6 +337,8 @@ class Method(models.Model):
         if self.covers:
             names = dict(Unit.objects.filter(code__in=self.covers).values_list("code", "name"))
             said.append("只评议" + "、".join(names.get(code, code) for code in self.covers))
+        if self.respondents or self.exclude_respondents:  # whose ballots count (R-13)
+            said.append(self.as_definition().respondents_text)
         return ";".join(said)
 
     def as_definition(self) -> MethodDef:

@@ -94,6 +94,9 @@ class StoreTests(BaseTestCase):
         )
         self.assertEqual(campaign.as_definition().methods, parsed.methods)
         self.assertTrue(load_campaign(parse_definition(RULED), RULED).unchanged)
+        self.client.force_login(self.organiser)
+        page = self.client.get("/console/c/yc-2018/").content.decode()
+        self.assertIn("评议主体:两代表一委员;本项评议不含厅级干部", page)
         # Dropping the rule is a change the audit log describes.
         outcome = load_campaign(parse_definition(edit(RULED, RULE, "")), edit(RULED, RULE, ""))
         self.assertIn("评议主体类别", " ".join(outcome.summary()))
