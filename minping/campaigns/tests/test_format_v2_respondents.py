@@ -31,6 +31,7 @@ from minping.scoring.tallies import read_tallies
 from minping.surveys.actions import do_import_ballots
 from minping.surveys.forms import CollectionSettingsForm
 from minping.surveys.models import Ballot, Channel
+from minping.surveys.progress import method_progress
 from minping.surveys.questionnaires import settings_for
 from minping.surveys.tests.helpers import open_collection
 from minping.surveys.tests.test_import_ballots import HEADER, questionnaire
@@ -163,6 +164,10 @@ class ImportTests(FilesMixin, BaseTestCase):
         assert gaj is not None
         self.assertEqual((gaj.score, gaj.ballots), (60, 1))
         self.assertIn("“第三方测评”有 1 份答卷(3 条答案)未计入", "\n".join(results.notes))
+        # The progress page's round ranking asks the engine the same way.
+        (ranking,) = method_progress(campaign.methods.get(code="third_party")).rankings
+        ranked = [r for _, rows in ranking.groups for r in rows]
+        self.assertEqual([(r.score, r.ballots) for r in ranked], [(60, 1)])
 
     def test_without_a_rule_the_count_has_no_category(self) -> None:
         campaign = make_campaign(format=2)
