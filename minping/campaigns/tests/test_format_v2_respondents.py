@@ -33,7 +33,7 @@ from minping.surveys.forms import CollectionSettingsForm
 from minping.surveys.models import Ballot, Channel
 from minping.surveys.progress import method_progress
 from minping.surveys.questionnaires import settings_for
-from minping.surveys.tests.helpers import open_collection
+from minping.surveys.tests.helpers import issue, open_collection
 from minping.surveys.tests.test_import_ballots import HEADER, questionnaire
 from minping.test import BaseTestCase
 
@@ -197,6 +197,14 @@ class QuestionnaireTests(BaseTestCase):
         other = open_collection(method.campaign, "online")
         self.assertIn("办事群众", other.spec["categories"])
         self.assertNotIn("respondents", other.spec)
+
+    def test_an_invitation_of_a_category_not_counted_is_refused(self) -> None:
+        method = ruled_campaign()
+        open_collection(method.campaign, channels=[str(Channel.INVITATION)])
+        with self.assertRaises(InvalidInput) as caught:
+            issue(method, category="厅级干部")
+        self.assertIn("不参加该项评议", caught.exception.problems[0].message)
+        self.assertEqual(len(issue(method, category="两代表一委员")), 1)
 
     def test_the_settings_form_refuses_adding_a_category_not_counted(self) -> None:
         method = ruled_campaign()
