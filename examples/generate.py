@@ -382,7 +382,7 @@ def yc_2018(w: Writer) -> None:
     rows += ballots_for(rater, "service_centre", "zwzx", {u: rng.randint(25, 40) for u in in_hall})
     rows += ballots_for(rater, "representatives", "ldy", {u: rng.randint(20, 35) for u in ranked})
     rows += ballots_for(rater, "online", "wl", {u: rng.randint(10, 30) for u in ranked})
-    w.csv(f"{example}/ballots.csv", BALLOT_HEADER, rows)
+    w.csv(f"{example}/ballots.csv", (*BALLOT_HEADER, "category"), yc_categories(rows))
 
     w.csv(f"{example}/deductions.csv", SOURCED_DEDUCTION_HEADER, yc_deductions(rng, ranked))
 
@@ -397,6 +397,32 @@ def yc_2018(w: Writer) -> None:
         "# Demonstration only: this copy keeps the document's invalid date 2018-11-31; "
         "loading it must fail with the line number and change nothing.\n\n" + text,
     )
+
+
+# Who answers each method (评议主体, R-18), as seed 001 says: the third party draws from a
+# sample library, the service centre asks the hall's and 12345's callers, the
+# representatives' appraisal only delegates, deputies and CPPCC members (R-13; the
+# file counts them as one category, 两代表一委员), the web channel is open to all.
+YC_CATEGORIES = {
+    "third_party": ("办事群众", "企业办事人员", "社区居民", "农村居民", "市场主体"),
+    "service_centre": ("办事群众", "企业办事人员"),
+    "representatives": ("党代表", "人大代表", "政协委员"),
+    "online": ("社区居民", "农村居民", "办事群众", "企业办事人员"),
+}
+
+
+def yc_categories(rows: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
+    """``rows`` with each ballot's respondent category. Drawn from a generator of its own,
+    so that the answers (and every figure from them) stay as they were without categories."""
+    rng = random.Random(2018_018)
+    chosen: dict[str, str] = {}
+    out = []
+    for row in rows:
+        ballot, method = row[0], row[1]
+        if ballot not in chosen:
+            chosen[ballot] = rng.choice(YC_CATEGORIES[method])
+        out.append((*row, chosen[ballot]))
+    return out
 
 
 def yc_deductions(rng: random.Random, ranked: list[str]) -> list[tuple[object, ...]]:

@@ -304,6 +304,8 @@ def _wanted_rows(definition: CampaignDefinition) -> dict[str, dict[str, dict[str
                     "parts": m.parts,
                     "covers": list(m.covers),
                     "indicators": list(m.indicators),
+                    "respondents": list(m.respondents),
+                    "exclude_respondents": list(m.exclude_respondents),
                 },
             )
             for m in definition.methods
@@ -715,6 +717,8 @@ _FIELD_LABELS = {
     "parts": "有下属单位的部门怎样评",
     "covers": "评议范围",
     "indicators": "所问评议内容",
+    "respondents": "评议主体类别",
+    "exclude_respondents": "不参加评议的类别",
     "part_groups": "下属单位排名组别",
     "composite": "计算综合得分",
     "grading_by": "按该评议方法排名",

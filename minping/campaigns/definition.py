@@ -48,6 +48,7 @@ from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from typing import Any, Protocol, TypeVar
 
+from minping.campaigns.categories import canonical_category
 from minping.lib.errors import InvalidInput, ProblemCollector
 
 CAMPAIGN_CODE_RE = re.compile(r"[a-z0-9-]+")
@@ -194,9 +195,46 @@ class MethodDef:
     # asks (seed 002's 集中汇报 rates 态度、广度、深度……); empty: all of them. Read it
     # through ``CampaignDefinition.indicators_for``.
     indicators: tuple[str, ...] = ()
+    # Version 2, whose ballots count (R-13, R-18): ``respondents``, only these categories
+    # (empty: every one); ``exclude_respondents``, never these (以上均不含厅级干部).
+    respondents: tuple[str, ...] = ()
+    exclude_respondents: tuple[str, ...] = ()
 
     def applies_to(self, group: str | None) -> bool:
         return not self.groups or group in self.groups
+
+    def respondent_refusal(self, category: str) -> str:
+        """Why a ballot of respondent ``category`` does not count on this method; "" if it does.
+
+        The one place that decides it: the engine leaves such ballots out, the importers
+        refuse them, questionnaires and sample draws do not offer them. A representative's
+        role (党代表, 人大代表, 政协委员) is the category 两代表一委员 (R-13).
+        """
+        if not (self.respondents or self.exclude_respondents):
+            return ""
+        name = canonical_category(category)
+        shown = category.strip()
+        if name in {canonical_category(c) for c in self.exclude_respondents}:
+            return (
+                f"评议主体类别“{shown}”不参加该项评议"
+                f"(本项评议不含{'、'.join(self.exclude_respondents)})"
+            )
+        if self.respondents and name not in {canonical_category(c) for c in self.respondents}:
+            who = "、".join(self.respondents)
+            if not name:
+                return f"未注明评议主体类别,该项评议只计{who}的答卷"
+            return f"评议主体类别“{shown}”不是该项评议的评议主体(评议主体:{who})"
+        return ""
+
+    @property
+    def respondents_text(self) -> str:
+        """Whose ballots count, in plain words for a questionnaire; empty without a rule."""
+        said = []
+        if self.respondents:
+            said.append(f"评议主体:{'、'.join(self.respondents)}")
+        if self.exclude_respondents:
+            said.append(f"本项评议不含{'、'.join(self.exclude_respondents)}")
+        return ";".join(said)
 
 
 @dataclass(frozen=True)
@@ -753,6 +791,10 @@ TOP_KEYS = (
 SAMPLE_KEYS = ("min_ballots", "min_unit_ballots", "too_few")
 TOO_FEW = ("warn", "refuse")
 
+# Version 2: the respondent categories a ballot method counts, and those it never counts.
+RESPONDENT_KEYS = ("respondents", "exclude_respondents")
+CATEGORY_MAX_LENGTH = 40  # as a ballot stores it
+
 # A method's keys besides code, title, weight and input; read in every version.
 METHOD_WORKFLOW_KEYS = {"body", "starts", "ends", "deadline", "cases"}
 
@@ -1291,6 +1333,7 @@ class _Reader:
                     "parts",
                     "covers",
                     "indicators",
+                    *RESPONDENT_KEYS,
                 }
                 | METHOD_WORKFLOW_KEYS,
                 ("code", "title", "weight") if scored and self.composite else ("code", "title"),
@@ -1311,6 +1354,7 @@ class _Reader:
             parts = self.method_parts(item, where, kind)
             covers = self.method_covers(item, where)
             asks = self.method_indicators(item, where, kind)
+            respondents = self.method_respondents(item, where, kind)
             if code and title and weight is not None and kind in INPUTS and parts is not None:
                 out.append(
                     MethodDef(
@@ -1325,6 +1369,7 @@ class _Reader:
                         parts=parts,
                         covers=covers,
                         indicators=asks,
+                        **respondents,
                     )
                 )
         if any("groups" in item for _, item in items):
@@ -1528,6 +1573,52 @@ class _Reader:
                     "(各方法的 indicators 都没有它):请把它加到某种方法的 indicators 中,"
                     "或删去这项评议内容",
                 )
+
+    def method_respondents(self, item: dict[str, Any], where: Path, kind: Any) -> dict[str, Any]:
+        """``respondents = ["两代表一委员"]``, ``exclude_respondents = ["厅级干部"]`` (version 2):
+        the respondent categories whose ballots count on a ballot method, and those never."""
+        written = [key for key in RESPONDENT_KEYS if key in item]
+        if not written or not self.needs_v2(
+            (*where, written[0]), f"{_name((*where, written[0]))}(评议主体类别)"
+        ):
+            return {}
+        if kind != BALLOTS:
+            self.add(
+                (*where, written[0]),
+                f'{_name((*where, written[0]))} 只适用于以答卷计分的方法(input = "ballots")',
+            )
+            return {}
+        out: dict[str, Any] = {}
+        for key in written:
+            at: Path = (*where, key)
+            value = item[key]
+            if not isinstance(value, list) or not value:
+                self.add(at, f'{_name(at)} 应为评议主体类别的数组,如 ["两代表一委员"]')
+                continue
+            names = []
+            for name in value:
+                if not isinstance(name, str) or not name.strip():
+                    self.add(at, f"{_name(at)} 中的“{name}”应为非空的评议主体类别")
+                elif len(name.strip()) > CATEGORY_MAX_LENGTH:
+                    self.add(
+                        at,
+                        f"{_name(at)} 中的“{name}”太长"
+                        f"(评议主体类别最多 {CATEGORY_MAX_LENGTH} 个字)",
+                    )
+                else:
+                    names.append(name.strip())
+            self.unique(((at, n) for n in names), f"{_name(at)} 中的评议主体类别")
+            out[key] = tuple(names)
+        counted = {canonical_category(c): c for c in out.get("respondents", ())}
+        for name in out.get("exclude_respondents", ()):
+            if canonical_category(name) in counted:
+                self.add(
+                    (*where, "exclude_respondents"),
+                    f"评议主体类别“{name}”既在 respondents(参加评议)中又在 exclude_respondents"
+                    f"(不参加评议)中(respondents 中写作“{counted[canonical_category(name)]}”)",
+                )
+                return {}
+        return out
 
     def check_scored_weight(self, where: Path, scored: bool, weight: Decimal | None) -> None:
         """Version 2 says it in so many words: weight 0 if and only if ``scored = false``."""

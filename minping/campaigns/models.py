@@ -285,6 +285,10 @@ class Method(models.Model):
     # Version 2: the indicator codes its questionnaire asks; empty: every indicator
     # (``CampaignDefinition.indicators_for``).
     indicators = models.JSONField("所问评议内容(代码)", default=list, blank=True)
+    # Version 2 (R-13, R-18): the respondent categories whose ballots count (empty: all),
+    # and those that never count; ``MethodDef.respondent_refusal`` decides with them.
+    respondents = models.JSONField("评议主体类别", default=list, blank=True)
+    exclude_respondents = models.JSONField("不参加评议的类别", default=list, blank=True)
 
     class Meta:
         ordering = ["campaign", "order"]
@@ -329,7 +333,8 @@ class Method(models.Model):
 
     @property
     def scope_text(self) -> str:
-        """Whom the method rates, in plain Chinese (version 2); empty for version 1's rule."""
+        """Whom the method rates and whose ballots count, in plain Chinese (version 2);
+        empty for version 1's rule."""
         said = []
         if self.parts == "mean":
             said.append("有下属窗口/站所的部门取其平均,不直接评议部门")
@@ -345,6 +350,8 @@ class Method(models.Model):
                 for code in self.covers
             ]
             said.append("只评议" + "、".join(shown))
+        if self.respondents or self.exclude_respondents:  # whose ballots count (R-13)
+            said.append(self.as_definition().respondents_text)
         return ";".join(said)
 
     @property
@@ -379,6 +386,8 @@ class Method(models.Model):
             parts=self.parts,
             covers=tuple(self.covers),
             indicators=tuple(self.indicators),
+            respondents=tuple(self.respondents),
+            exclude_respondents=tuple(self.exclude_respondents),
         )
 
 

@@ -27,7 +27,7 @@ from minping.lib.progress import Progress
 from minping.lib.tabular import open_table
 from minping.oversight.models import Submission, SubmissionKind
 from minping.panels import sampling
-from minping.panels.frame import read_frame, taken_ids
+from minping.panels.frame import Frame, read_frame, taken_ids
 from minping.panels.importers import COLUMNS, PoolImporter, insert_values
 from minping.panels.models import (
     Draw,
@@ -366,7 +366,7 @@ def do_make_draw(
             current.in_force = False
             current.save(update_fields=["in_force"])
         units = {unit.pk for unit in stratum_units(campaign)}
-        frame = read_frame(pool, units, taken_ids(pool))
+        frame = draw_frame(pool, method, units)
         if not frame.size:
             raise _invalid("样本库中没有可以抽取的人(或都已抽中、已发邀请)。")
         frames = frame.sizes
@@ -450,6 +450,14 @@ def do_make_draw(
             },
         )
     return draw
+
+
+def draw_frame(pool: Pool, method: Method, unit_ids: set[int]) -> Frame:
+    """The frame a draw for ``method`` reads from ``pool``: the units' rows not yet drawn or
+    invited, of the categories whose answers the method counts (version 2, R-13). One
+    function, so that the draw page's preview and the draw itself have the same strata."""
+    refusal = method.as_definition().respondent_refusal
+    return read_frame(pool, unit_ids, taken_ids(pool), lambda category: not refusal(category))
 
 
 def plan_of(draw: Draw) -> DrawPlan:

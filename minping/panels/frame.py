@@ -1,10 +1,10 @@
 """The sampling frame of a draw, read from a pool: ids and strata only, in one scan.
 
 A pool row is in the frame when its unit (if it names one) is one of the
-campaign's ranked units, and the person is neither in the sample of another
-draw in force in the same campaign nor already invited by one: the surveys app
-gives a person one invitation per campaign (R-13), so a second round draws
-among those not yet asked.
+campaign's ranked units, its category one the method counts (version 2), and
+the person is neither in the sample of another draw in force in the same
+campaign nor already invited by one: the surveys app gives a person one
+invitation per campaign (R-13), so a second round draws among those not yet asked.
 """
 
 from __future__ import annotations
@@ -57,8 +57,15 @@ def scan(pool_id: int) -> str:
     )
 
 
-def read_frame(pool: Pool, unit_ids: set[int], taken: set[int]) -> Frame:
-    """Group the pool's rows by stratum, leaving out other units' rows and ``taken`` ids.
+def read_frame(
+    pool: Pool,
+    unit_ids: set[int],
+    taken: set[int],
+    counts: Callable[[str], bool] | None = None,
+) -> Frame:
+    """Group the pool's rows by stratum, leaving out other units' rows and ``taken`` ids,
+    and, given ``counts``, the rows of a category for which it says no (a version-2 method
+    that counts only some respondent categories, R-13).
 
     The loop is the draw's only per-row Python work, so it does as little as it can:
     one dict lookup of the row's (unit, category) to the ``append`` of its stratum
@@ -75,7 +82,9 @@ def read_frame(pool: Pool, unit_ids: set[int], taken: set[int]) -> Frame:
                 try:
                     appenders[unit, category](pk)
                 except KeyError:
-                    if unit is not None and unit not in unit_ids:
+                    if (unit is not None and unit not in unit_ids) or (
+                        counts is not None and not counts(category)
+                    ):
                         appenders[unit, category] = outside.append
                     else:
                         ids = frame.strata[(unit or 0, category)] = array("q")

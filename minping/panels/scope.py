@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
+# R-13's aliases live with the definition, which decides whom a method counts.
+from minping.campaigns.categories import REPRESENTATIVE_ROLES, REPRESENTATIVES
 from minping.campaigns.models import Campaign, Method
 from minping.orgs.models import Unit
 from minping.surveys.models import DEFAULT_CATEGORIES, CollectionSettings
 from minping.surveys.questionnaires import pickable_units
-
-# R-13: the three kinds of representative are one category; a person holding several
-# roles is one person (duplicates go by phone), so a file may name any of them.
-REPRESENTATIVES = "两代表一委员"
-REPRESENTATIVE_ROLES = ("党代表", "人大代表", "政协委员", "两代表", "两代表一委员")
 
 
 def stratum_units(campaign: Campaign) -> list[Unit]:

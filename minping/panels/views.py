@@ -44,6 +44,7 @@ from minping.panels.actions import (
     do_make_draw,
     do_record_sms,
     do_redraw,
+    draw_frame,
     record_access,
     service_lists,
 )
@@ -59,7 +60,7 @@ from minping.panels.forms import (
     RedrawForm,
     issuing_defaults,
 )
-from minping.panels.frame import Frame, read_frame, taken_ids
+from minping.panels.frame import Frame
 from minping.panels.letters import Letterhead, letters_pdf
 from minping.panels.models import Draw, DrawMember, InvitationBatch, Pool, PoolImport, Respondent
 from minping.panels.notify import send_invitations
@@ -465,7 +466,7 @@ def draw_new(request: HttpRequest, code: str) -> HttpResponse:
     pool_found: Pool = start.cleaned_data["pool"]
     round_no: int = start.cleaned_data["round"]
     units = stratum_units(found)
-    frame = read_frame(pool_found, {u.pk for u in units}, taken_ids(pool_found))
+    frame = draw_frame(pool_found, chosen, {u.pk for u in units})
     rows = _frame_rows(frame, {u.pk: u.name for u in units})
     for row in rows:
         row["value"] = request.POST.get(f"size-{row['position']}", "")

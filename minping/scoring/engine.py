@@ -38,6 +38,9 @@ Where the rules are silent, these choices were made:
   method is ranked on its own; ``grading.by`` names the method whose score (after
   its deductions) ranks and grades the units, and without it no unit has a rank and
   only vetoes grade. Weighted, composite, baseline and change are then None.
+- A version-2 ballot method may say whose ballots count (``respondents``,
+  ``exclude_respondents``, R-13): the others are left out, answers and ballots
+  alike, and a note says how many and why (``MethodDef.respondent_refusal``).
 - A method whose input is ``cases`` (R-33) counts the cases of the unit and of
   its windows and stations together (the department answers for them), not a
   mean of their rates; a rate with nothing to divide by is left out and the
@@ -94,6 +97,9 @@ class AnswerCount:
     indicator: str
     level: str
     count: int
+    # The respondents' category (评议主体类别): given only for a method whose version-2
+    # definition says whose ballots count (``respondents``); "" otherwise.
+    category: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,6 +109,7 @@ class BallotCount:
     method: str
     unit: str
     count: int
+    category: str = ""  # as AnswerCount's
 
 
 @dataclass(frozen=True, slots=True)
@@ -442,11 +449,21 @@ class _Figures:
         self.answers: dict[tuple[str, str], dict[str, dict[str, int]]] = defaultdict(
             lambda: defaultdict(lambda: defaultdict(int))
         )
+        # Version 2 (R-13): ballots of a category the method does not count are left out,
+        # (method, category) → [ballots, answers], and said so in the notes.
+        self.refused: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
+        ruled = {m.code: m for m in campaign.methods if m.respondents or m.exclude_respondents}
         for a in tallies.answers:
             if a.count:
+                if a.method in ruled and ruled[a.method].respondent_refusal(a.category):
+                    self.refused[a.method, a.category][1] += a.count
+                    continue
                 self.answers[a.method, a.unit][a.indicator][a.level] += a.count
         self.ballots: dict[tuple[str, str], int] = defaultdict(int)
         for b in tallies.ballots:
+            if b.method in ruled and ruled[b.method].respondent_refusal(b.category):
+                self.refused[b.method, b.category][0] += b.count
+                continue
             self.ballots[b.method, b.unit] += b.count
         self.scores = {(s.method, s.unit): s.score for s in tallies.scores}
         self.sheets: dict[str, list[frozenset[str]]] = defaultdict(list)
@@ -460,6 +477,19 @@ class _Figures:
                 self.cases[owner].append(c)
         self.memo: dict[tuple[str, str], MethodFigure | None] = {}
         self._visiting: set[str] = set()
+
+    def refused_notes(self) -> list[str]:
+        """What the respondent rules left out, per method and category, and why."""
+        methods = {m.code: m for m in self.campaign.methods}
+        return [
+            f"“{methods[method].title}”有 {ballots} 份答卷({answers} 条答案)未计入:"
+            f"{methods[method].respondent_refusal(category)}"
+            for (method, category), (ballots, answers) in sorted(self.refused.items())
+        ]
+
+    def counted_ballots(self, method: str) -> int:
+        """The questionnaires counted on ``method`` in the whole campaign."""
+        return sum(n for (code, _), n in self.ballots.items() if code == method)
 
     def figure(self, method: MethodDef, unit: str) -> MethodFigure | None:
         key = (method.code, unit)
@@ -1055,6 +1085,7 @@ def compute(
 
     notes += _stray_answers(campaign, tallies)
     notes += _refused_answers(taking_part, tallies)
+    notes += figures.refused_notes()
     missing: list[MissingInput] = []
     scored: list[_Scored] = []
     for unit in ranked:
@@ -1101,7 +1132,7 @@ def compute(
             [x.code for x in campaign.methods].index(m.method),
         )
     )
-    shortfalls = _shortfalls(campaign, scored, tallies)
+    shortfalls = _shortfalls(campaign, scored, figures)
     notes += [s.message for s in shortfalls]
     return Results(
         campaign=campaign,
@@ -1124,17 +1155,18 @@ def _blocks(campaign: CampaignDefinition, method: MethodDef) -> bool:
 
 
 def _shortfalls(
-    campaign: CampaignDefinition, scored: list[_Scored], tallies: Tallies
+    campaign: CampaignDefinition, scored: list[_Scored], figures: _Figures
 ) -> list[Shortfall]:
     """Minimum samples (version 2) checked against the counted questionnaires: the method's
-    in the whole campaign, and each ranked unit's (its parts' included, S-2)."""
+    in the whole campaign, and each ranked unit's (its parts' included, S-2); a ballot
+    of a category the method does not count (R-13) is no sample of it."""
     out = []
     for m in campaign.methods:
         if not (m.min_ballots or m.min_unit_ballots):
             continue
         refuse = m.too_few == "refuse"
         then = "结果不完整,不能作为正式结果" if refuse else "请注意样本代表性"
-        total = sum(b.count for b in tallies.ballots if b.method == m.code)
+        total = figures.counted_ballots(m.code)
         if total < m.min_ballots:
             message = f"“{m.title}”共 {total} 份答卷,少于规定的 {m.min_ballots} 份:{then}"
             out.append(Shortfall(m.code, "", total, m.min_ballots, refuse, message))

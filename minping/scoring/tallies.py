@@ -4,13 +4,19 @@ The database does the counting (DESIGN principle 1): one ``GROUP BY`` over
 answers for (method, unit, indicator, level) and one over ballots for
 (method, unit), both filtered by campaign, with no join and no per-unit
 query. Python only maps the ids of the few resulting groups to codes.
+
+A version-2 method that says whose ballots count (``respondents``, R-13) is
+counted apart, by the ballot's category too: its answers are joined to their
+ballots. The other methods keep the join-free count from the index alone.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from decimal import Decimal
+from typing import Any
 
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 
 from minping.campaigns.models import Campaign, Method, MethodScore, stored_tree
 from minping.cases.stats import campaign_counts
@@ -38,8 +44,14 @@ def read_tallies(campaign: Campaign) -> engine.Tallies:
     tree = stored_tree()
     unit_codes = {pk: code for code, pk in tree.ids.items()}
     units = tuple(tree.units.values())
-    method_rows = list(Method.objects.filter(campaign=campaign).values_list("pk", "code", "input"))
-    methods = {pk: code for pk, code, _ in method_rows}
+    method_rows = list(
+        Method.objects.filter(campaign=campaign).values_list(
+            "pk", "code", "input", "respondents", "exclude_respondents"
+        )
+    )
+    methods = {pk: code for pk, code, *_ in method_rows}
+    # Methods whose ballots count by the respondent's category (version 2, R-13).
+    ruled = [pk for pk, _, _, only, never in method_rows if only or never]
     indicators = dict(campaign.indicators.values_list("pk", "code"))
     levels = dict(campaign.levels.values_list("pk", "label"))
 
@@ -51,18 +63,23 @@ def read_tallies(campaign: Campaign) -> engine.Tallies:
             indicators.get(i, f"#{i}"),
             levels.get(lv, f"#{lv}"),
             n,
+            category,
         )
-        for m, u, i, lv, n in Answer.objects.filter(campaign=campaign)
-        .values_list("method_id", "unit_id", "indicator_id", "level_id")
-        .annotate(n=Count("*"))
-        .order_by()
+        for m, u, i, lv, category, n in _counted(
+            Answer.objects.filter(campaign=campaign),
+            ruled,
+            ("method_id", "unit_id", "indicator_id", "level_id"),
+            "ballot__category",
+        )
     )
     ballots = tuple(
-        engine.BallotCount(methods.get(m, f"#{m}"), unit_codes[u], n)
-        for m, u, n in Ballot.objects.filter(campaign=campaign, status=Ballot.Status.ACCEPTED)
-        .values_list("method_id", "unit_id")
-        .annotate(n=Count("*"))
-        .order_by()
+        engine.BallotCount(methods.get(m, f"#{m}"), unit_codes[u], n, category)
+        for m, u, category, n in _counted(
+            Ballot.objects.filter(campaign=campaign, status=Ballot.Status.ACCEPTED),
+            ruled,
+            ("method_id", "unit_id"),
+            "category",
+        )
     )
     scores = tuple(
         engine.ScoreInput(methods[m], unit_codes[u], score)
@@ -109,7 +126,7 @@ def read_tallies(campaign: Campaign) -> engine.Tallies:
     ineligible = frozenset(reasons)
     cases: tuple[engine.CaseCount, ...] = ()
     # Cases are counted only for a campaign with a method scored from them (R-33).
-    if any(kind == Method.CASES for _, _, kind in method_rows):
+    if any(kind == Method.CASES for _, _, kind, *_ in method_rows):
         cases = tuple(
             engine.CaseCount(
                 unit_codes[u],
@@ -136,6 +153,24 @@ def read_tallies(campaign: Campaign) -> engine.Tallies:
         ineligible_reasons=reasons,
         sheets=_sheets(campaign, methods, unit_codes),
     )
+
+
+def _counted(
+    rows: QuerySet[Any], ruled: list[int], fields: tuple[str, ...], category: str
+) -> Iterator[tuple[Any, ...]]:
+    """``rows`` counted by ``fields``, then the respondent's category ("" unless the method
+    is ``ruled``: counted by category), then the count. Without a ruled method this is one
+    GROUP BY over the index alone; with some, their rows are counted apart, with a join."""
+    plain = rows.exclude(method_id__in=ruled) if ruled else rows
+    for *key, n in plain.values_list(*fields).annotate(n=Count("*")).order_by():
+        yield (*key, "", n)
+    if ruled:
+        yield from (
+            rows.filter(method_id__in=ruled)
+            .values_list(*fields, category)
+            .annotate(n=Count("*"))
+            .order_by()
+        )
 
 
 def _sheets(

@@ -553,6 +553,9 @@ def do_issue_invitations(
             problems.add("缺少身份标识(如手机号或证件号)。", holder.line, "身份标识")
     if not holders:
         problems.add("名单是空的。")
+    # Version 2: an invitation fixes its holder's category; it must be one that counts.
+    if category and (why := method.as_definition().respondent_refusal(category)):
+        problems.add(f"不能按这一类别发出邀请:{why}。", column="评议主体类别")
     problems.raise_if_any()
     by_key: dict[str, list[str]] = {}
     for holder in holders:

@@ -209,6 +209,14 @@ class CollectionSettingsForm(forms.ModelForm):
         too_long = [name for name in names if len(name) > 40]
         if too_long:
             raise forms.ValidationError(f"类别名称不超过 40 字:{too_long[0][:50]}")
+        # Version 2: a category the method's definition does not count cannot be
+        # added (its answers would not count); the questionnaire leaves those kept out.
+        if self.instance.method_id is not None:
+            method = self.instance.method.as_definition()
+            kept = set(self.instance.categories or [])
+            for name in names:
+                if name not in kept and (why := method.respondent_refusal(name)):
+                    raise forms.ValidationError(f"不能添加“{name}”:{why}。")
         return names
 
     def clean_category_quotas(self) -> dict[str, int]:

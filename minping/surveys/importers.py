@@ -145,6 +145,7 @@ class BallotImporter:
         self.by_method: dict[str, int] = {}  # method title -> ballots
         self.late: dict[str, int] = {}  # method title -> ballots dated after its deadline
         self.deadlines: dict[str, datetime.date] = {}
+        self.refusals: dict[tuple[int, str], str] = {}  # (method, category) -> why not counted
 
     def run(self, progress: Progress | None = None) -> None:
         for row in self.table.rows(progress):
@@ -173,6 +174,9 @@ class BallotImporter:
             ok = False
         if len(category) > CATEGORY_MAX:
             self.add(f"评议主体类别不能超过 {CATEGORY_MAX} 个字", row, "category")
+            ok = False
+        elif method is not None and (refusal := self.respondent_refusal(method, category)):
+            self.add(refusal, row, "category")  # version 2: whose ballots count (R-13)
             ok = False
         day = self.today
         if row["date"]:
@@ -364,6 +368,14 @@ class BallotImporter:
             f"评议方法“{method.title}”的问卷不问“{indicator.title}”,这一行不能导入"
             f"(它问的是:{titles})"
         )
+
+    def respondent_refusal(self, method: Method, category: str) -> str:
+        """Why the method does not count a ballot of ``category`` ("" if it does), as its
+        definition decides; asked once per method and category."""
+        key = (method.pk, category)
+        if key not in self.refusals:
+            self.refusals[key] = method.as_definition().respondent_refusal(category)
+        return self.refusals[key]
 
     def cell(self, row: Row, name: str, parse: Callable[[str], T]) -> T | None:
         """The cell parsed, or None after reporting why it cannot be."""

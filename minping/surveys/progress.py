@@ -301,28 +301,43 @@ def round_rankings(
     codes = {unit.pk: unit.code for unit in units}
     indicators = dict(campaign.indicators.values_list("id", "code"))
     levels = dict(campaign.levels.values_list("id", "label"))
+    # A version-2 method may count some respondent categories only: then by category.
+    by_category = bool(method.respondents or method.exclude_respondents)
     answers: dict[int, list[engine.AnswerCount]] = defaultdict(list)
-    for round_number, unit_id, indicator_id, level_id, n in (
+    for round_number, unit_id, indicator_id, level_id, *category, n in (
         Answer.objects.filter(method=method, ballot__status=Ballot.Status.ACCEPTED)
-        .values_list("ballot__round", "unit_id", "indicator_id", "level_id")
+        .values_list(
+            "ballot__round",
+            "unit_id",
+            "indicator_id",
+            "level_id",
+            *(["ballot__category"] if by_category else []),
+        )
         .annotate(n=Count("id"))
         .order_by()
     ):
         if unit_id in codes:
             answers[round_number or 1].append(
                 engine.AnswerCount(
-                    method.code, codes[unit_id], indicators[indicator_id], levels[level_id], n
+                    method.code,
+                    codes[unit_id],
+                    indicators[indicator_id],
+                    levels[level_id],
+                    n,
+                    *category,
                 )
             )
     ballots: dict[int, list[engine.BallotCount]] = defaultdict(list)
-    for round_number, unit_id, n in (
+    for round_number, unit_id, *category, n in (
         Ballot.objects.filter(method=method, status=Ballot.Status.ACCEPTED)
-        .values_list("round", "unit_id")
+        .values_list("round", "unit_id", *(["category"] if by_category else []))
         .annotate(n=Count("id"))
         .order_by()
     ):
         if unit_id in codes:
-            ballots[round_number or 1].append(engine.BallotCount(method.code, codes[unit_id], n))
+            ballots[round_number or 1].append(
+                engine.BallotCount(method.code, codes[unit_id], n, *category)
+            )
     definition = campaign.as_definition()
     group_names = dict(Group.objects.values_list("id", "name"))
     groups = {unit.code: group_names.get(unit.group_id or 0, OTHER_GROUP) for unit in units}

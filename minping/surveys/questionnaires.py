@@ -66,16 +66,31 @@ def loaded_settings(method: Method) -> CollectionSettings:
 def build_spec(method: Method, settings: CollectionSettings) -> dict[str, Any]:
     """The questionnaire the campaign's definition implies today (R-06, R-07, R-18)."""
     campaign = method.campaign
-    return {
+    spec = {
         "title": f"{campaign.title} · {method.title}",
         # Version 2: only the indicators this method asks (``Method.asked_indicators``).
         "indicators": [
             {"code": item.code, "title": item.title} for item in method.asked_indicators()
         ],
         "levels": [level.label for level in campaign.levels.all()],
-        "categories": list(settings.categories or []),
+        "categories": offered_categories(method, settings),
         "comment": settings.ask_comment,
     }
+    # Version 2 (R-13): whose answers count, said on the questionnaire.
+    if said := method.as_definition().respondents_text:
+        spec["respondents"] = said
+    return spec
+
+
+def offered_categories(method: Method, settings: CollectionSettings) -> list[str]:
+    """The respondent categories a questionnaire offers: the settings' categories the method
+    counts (``MethodDef.respondent_refusal``); if it counts none of them, the categories its
+    definition names (``respondents``), so that a respondent can still say who they are."""
+    definition = method.as_definition()
+    offered = [c for c in settings.categories or [] if not definition.respondent_refusal(c)]
+    if not offered and definition.respondents:
+        return list(definition.respondents)
+    return offered
 
 
 def current_questionnaire(method: Method) -> Questionnaire | None:

@@ -1,8 +1,9 @@
 """How the apps depend on each other, read from their imports (module and function level).
 
 - ``lib`` is shared helpers: it imports no domain app.
-- The pure modules (the definition, participation, the engine) import only the standard
-  library and each other: no Django, no ORM, no I/O (DESIGN principle 1).
+- The pure modules (the definition and its respondent categories, participation, the engine)
+  import only the standard library and each other: no Django, no ORM, no I/O (DESIGN
+  principle 1).
 - No import cycle between modules of different apps, and none between apps, except the
   few listed below with the reason they remain; a new one fails here. A pure module
   counts on its own, not as its app: importing it brings in nothing of the app.
@@ -21,6 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]  # the minping package
 PURE = {
     "minping.lib.errors",
     "minping.campaigns.definition",
+    "minping.campaigns.categories",
     "minping.campaigns.participation",
     "minping.scoring.engine",
 }

@@ -20,6 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from minping.campaigns.categories import canonical_category
+
 EXAMPLES = Path(__file__).resolve().parents[3] / "examples"
 CAMPAIGN_DIRS = sorted(p.parent for p in EXAMPLES.glob("*/campaign.toml"))
 IDS = [p.name for p in CAMPAIGN_DIRS]
@@ -33,6 +35,8 @@ MAX_FILE_BYTES = 3 * 1024 * 1024
 HEADERS = {
     "units.csv": ["code", "name", "parent", "group"],
     "ballots.csv": ["ballot", "method", "unit", "indicator", "level"],
+    # A version-2 example may say who answered each ballot (评议主体类别, R-18).
+    "ballots.csv+category": ["ballot", "method", "unit", "indicator", "level", "category"],
     "scores.csv": ["method", "unit", "score"],
     "deductions.csv": ["unit", "rule", "date", "count", "evidence", "signed_off"],
     # A version-2 file with a rule several bodies propose names the proposer of each row.
@@ -110,12 +114,28 @@ def methods(c: dict, kind: str) -> set[str]:
     return {m["code"] for m in c["methods"] if m.get("input", "ballots") == kind}
 
 
+def respondent_rules(c: dict) -> dict[str, tuple[set[str], set[str]]]:
+    """Per ballot method: the categories it counts only, and those it never counts."""
+    return {
+        m["code"]: (
+            {canonical_category(x) for x in m.get("respondents", [])},
+            {canonical_category(x) for x in m.get("exclude_respondents", [])},
+        )
+        for m in c["methods"]
+    }
+
+
 def input_rows(example: Path, name: str) -> list[dict[str, str]]:
     path = example / name
     if not path.exists():
         return []
     header, rows = read_rows(path)
-    variants = (HEADERS[name], HEADERS.get(name + "+source"), HEADERS.get(name + "+points"))
+    variants = (
+        HEADERS[name],
+        HEADERS.get(name + "+source"),
+        HEADERS.get(name + "+points"),
+        HEADERS.get(name + "+category"),
+    )
     assert header in variants, f"{path}: header {header}"
     return rows
 
@@ -294,6 +314,12 @@ def test_ballots(example):
         assert row["level"] in labels, f"{where}: {row['level']} is not a scale label"
         key = (row["method"], "" if several else row["unit"])
         assert owner.setdefault(row["ballot"], key) == key, f"{where}: ballot changes method/unit"
+        if "category" in row:  # the method's respondent rule (version 2, R-13) holds
+            category = canonical_category(row["category"])
+            assert category, f"{where}: a ballot without a respondent category"
+            only, never = respondent_rules(c).get(row["method"], ((), ()))
+            assert not only or category in only, f"{where}: {category} does not count here"
+            assert category not in never, f"{where}: {category} never counts here"
         answer = (row["ballot"], row["unit"], row["indicator"])
         assert answer not in answered, f"{where}: answered twice"
         answered.add(answer)
@@ -475,6 +501,10 @@ def test_document_typo_is_rejected_by_toml(example):
         tomllib.loads(text)
     original = (example / "campaign.toml").read_text(encoding="utf-8")
     assert text.endswith(original.replace("to = 2018-11-30", "to = 2018-11-31"))
+    # The README names the line `minping load` will point at; it moves when the file grows.
+    line = text.splitlines().index("to = 2018-11-31") + 1
+    readme = (EXAMPLES / "README.md").read_text(encoding="utf-8")
+    assert f"{line} 行" in readme, f"examples/README.md should name line {line}"
 
 
 def test_encodings_are_as_documented(example):

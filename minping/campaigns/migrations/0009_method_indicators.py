@@ -3,7 +3,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("campaigns", "0007_method_parts_covers_and_part_groups"),
+        ("campaigns", "0008_no_composite"),
     ]
 
     operations = [
