@@ -358,6 +358,46 @@ YC_EXCLUDED = [
 ]
 
 
+# The units stationed in the citizens' hall (seed 001: 对入驻的各单位进行测评), marked with the
+# attribute the service-centre survey covers (its ``covers_attribute``). The plan names no
+# list: these are the example's choice.
+YC_IN_HALL = (
+    "yc-cl",
+    "yc-fgw",
+    "yc-jyj",
+    "yc-gaj",
+    "yc-mzj",
+    "yc-sfj",
+    "yc-ggzyjyzx",
+    "yc-rsj",
+    "yc-gtj",
+    "yc-hbj",
+    "yc-zjj",
+    "yc-jtj",
+    "yc-shuiwj",
+    "yc-nmj",
+    "yc-shangwj",
+    "yc-wgj",
+    "yc-wjw",
+    "yc-scjgj",
+    "yc-ajj",
+    "yc-lyj",
+    "yc-cgj",
+    "yc-ghj",
+    "yc-xzspfwj",
+    "yc-zfgjj",
+    "yc-guosj",
+    "yc-dsj",
+    "yc-gdgs",
+    "yc-ztsw",
+    "yc-hns",
+    "yc-kyglc",
+    "yc-mqgr",
+    "yc-yzgs",
+)
+HALL = "进驻市民大厅"
+
+
 def yc_2018(w: Writer) -> None:
     example = "yc-2018"
     campaign = load_campaign(example)
@@ -367,16 +407,18 @@ def yc_2018(w: Writer) -> None:
     agencies = [(f"yc-{c}", n, "", "yc-agencies") for c, n in YC_AGENCIES]
     industries = [(f"yc-{c}", n, "", "yc-industries") for c, n in YC_INDUSTRIES]
     excluded = [(f"yc-{c}", n, "", "yc-industries") for c, n in YC_EXCLUDED]
-    w.csv(f"{example}/units.csv", UNIT_HEADER, agencies + industries + excluded)
+    marked = [(*u, HALL if u[0] in YC_IN_HALL else "") for u in agencies + industries + excluded]
+    w.csv(f"{example}/units.csv", (*UNIT_HEADER, "tags"), marked)
 
     ranked = [u[0] for u in agencies + industries]
     weak = rng.sample(ranked[: len(agencies)], 6) + rng.sample(ranked[len(agencies) :], 2)
     rater.set_quality(ranked, weak=weak)
 
-    # The service-centre survey rates only the units stationed in the citizens' hall: the
-    # method's ``covers`` in campaign.toml (the example's choice of which units those are).
+    # The service-centre survey rates only the units stationed in the citizens' hall: those
+    # carrying the attribute its ``covers_attribute`` in campaign.toml names.
     service_centre = next(m for m in campaign["methods"] if m["code"] == "service_centre")
-    in_hall = [u for u in ranked if u in set(service_centre["covers"])]
+    assert service_centre["covers_attribute"] == [HALL]
+    in_hall = [u for u in ranked if u in YC_IN_HALL]
 
     rows = ballots_for(rater, "third_party", "dcd", {u: rng.randint(20, 40) for u in ranked})
     rows += ballots_for(rater, "service_centre", "zwzx", {u: rng.randint(25, 40) for u in in_hall})

@@ -244,12 +244,17 @@ def _check_against_tree(definition: CampaignDefinition, source_text: str) -> lis
 
 def _check_covers(definition: CampaignDefinition, source_text: str) -> None:
     """A method's ``covers`` (version 2) must name units of the tree or groups of the
-    campaign: a typo would leave a unit unrated on that method, its weight silently shared
-    out among the others. A code that is both would be read two ways, so it is refused."""
+    campaign, and its ``covers_attribute`` attributes some unit carries: a typo would
+    leave a unit unrated on that method, its weight silently shared out among the
+    others. A code that is both a unit and a group would be read two ways: refused."""
     groups = set(definition.group_codes)
     named = {code for m in definition.methods for code in m.covers}
-    if not named:
+    wanted = {word for m in definition.methods for word in m.covers_attribute}
+    if not named and not wanted:
         return
+    # An attribute no unit carries covers nothing: a typo, or the units file not yet
+    # imported with its 属性 column.
+    carried = {word for tags in Unit.objects.values_list("tags", flat=True) for word in tags}
     known = set(Unit.objects.filter(code__in=named).values_list("code", flat=True))
     problems = ProblemCollector()
     lines = LineMap(source_text)
@@ -261,6 +266,13 @@ def _check_covers(definition: CampaignDefinition, source_text: str) -> None:
                 f"评议方法“{method.code}”的 covers 中的“{'、'.join(unknown)}”既不是单位树中的单位,"
                 "也不是本活动的组别:请检查代码,或先导入单位(minping import units)",
                 line,
+            )
+        absent = [word for word in method.covers_attribute if word not in carried]
+        if absent:
+            problems.add(
+                f"评议方法“{method.code}”的 covers_attribute 中的属性“{'、'.join(absent)}”"
+                "单位树中没有哪个单位具有:请检查写法,或在单位文件的“属性”列中标明后重新导入单位",
+                lines.line(("methods", i, "covers_attribute")),
             )
         both = [code for code in method.covers if code in known and code in groups]
         if both:
@@ -303,6 +315,7 @@ def _wanted_rows(definition: CampaignDefinition) -> dict[str, dict[str, dict[str
                     "too_few": m.too_few,
                     "parts": m.parts,
                     "covers": list(m.covers),
+                    "covers_attribute": list(m.covers_attribute),
                     "indicators": list(m.indicators),
                     "respondents": list(m.respondents),
                     "exclude_respondents": list(m.exclude_respondents),
@@ -716,6 +729,7 @@ _FIELD_LABELS = {
     "scored": "计入综合得分",
     "parts": "有下属单位的部门怎样评",
     "covers": "评议范围",
+    "covers_attribute": "评议范围(单位属性)",
     "indicators": "所问评议内容",
     "respondents": "评议主体类别",
     "exclude_respondents": "不参加评议的类别",

@@ -191,6 +191,9 @@ class MethodDef:
     # with everything under them; empty, every unit (seed 001's hall survey names some).
     parts: str = ""
     covers: tuple[str, ...] = ()
+    # Version 2, ``covers_attribute``: it also rates the units that carry one of these
+    # attributes in the unit tree (“进驻市民大厅”), with everything under them.
+    covers_attribute: tuple[str, ...] = ()
     # Version 2, ``indicators``: the campaign indicators a ballot method's questionnaire
     # asks (seed 002's 集中汇报 rates 态度、广度、深度……); empty: all of them. Read it
     # through ``CampaignDefinition.indicators_for``.
@@ -1332,6 +1335,7 @@ class _Reader:
                     *SAMPLE_KEYS,
                     "parts",
                     "covers",
+                    "covers_attribute",
                     "indicators",
                     *RESPONDENT_KEYS,
                 }
@@ -1353,6 +1357,7 @@ class _Reader:
             samples = self.method_samples(item, where, kind)
             parts = self.method_parts(item, where, kind)
             covers = self.method_covers(item, where)
+            marked = self.method_covers_attribute(item, where)
             asks = self.method_indicators(item, where, kind)
             respondents = self.method_respondents(item, where, kind)
             if code and title and weight is not None and kind in INPUTS and parts is not None:
@@ -1368,6 +1373,7 @@ class _Reader:
                         **samples,
                         parts=parts,
                         covers=covers,
+                        covers_attribute=marked,
                         indicators=asks,
                         **respondents,
                     )
@@ -1619,6 +1625,27 @@ class _Reader:
                 )
                 return {}
         return out
+
+    def method_covers_attribute(self, item: dict[str, Any], where: Path) -> tuple[str, ...]:
+        """``covers_attribute = ["进驻市民大厅"]`` (version 2): it rates the units carrying one
+        of these attributes in the unit tree (the units file's 属性 column)."""
+        if "covers_attribute" not in item:
+            return ()
+        at: Path = (*where, "covers_attribute")
+        if not self.needs_v2(at, f"{_name(at)}(按单位属性确定评议范围)"):
+            return ()
+        value = item["covers_attribute"]
+        if not isinstance(value, list) or not value:
+            self.add(at, f'{_name(at)} 应为单位属性的数组,如 ["进驻市民大厅"]')
+            return ()
+        words = []
+        for word in value:
+            if not isinstance(word, str) or not word.strip():
+                self.add(at, f"{_name(at)} 中的“{word}”应为非空的单位属性")
+            else:
+                words.append(word.strip())
+        self.unique(((at, w) for w in words), f"{_name(at)} 中的单位属性")
+        return tuple(words)
 
     def check_scored_weight(self, where: Path, scored: bool, weight: Decimal | None) -> None:
         """Version 2 says it in so many words: weight 0 if and only if ``scored = false``."""

@@ -67,6 +67,8 @@ UNIT_NOTES = {
     "group": "排名组别(填组别名称或代码,如“机关单位”)。留空表示本身不单独排名:"
     "它是上级单位的窗口或站所(满意度计入上级),或是政务服务中心这样的“容器”,"
     "其下属窗口在自己的组别中排名",
+    "tags": "可不填。单位的属性,多个用顿号分隔,如“进驻市民大厅”;"
+    "评议方法可以只评具有某个属性的单位。不要这一列时,已有单位的属性不变;有这一列而留空,表示该单位没有属性",
 }
 UNIT = "被评议单位的代码(须参加本次活动)"
 KINDS: dict[str, ImportKind] = {
@@ -157,8 +159,8 @@ def _unit_examples() -> list[list[str]]:
     group = Group.objects.order_by("code").first()
     group_name = group.name if group is not None else "agencies"
     return [
-        ["example", "示例局(请换成实际单位)", "", group_name],
-        ["example-w1", "示例局办事窗口(计入上级)", "example", ""],
+        ["example", "示例局(请换成实际单位)", "", group_name, "进驻市民大厅"],
+        ["example-w1", "示例局办事窗口(计入上级)", "example", "", ""],
     ]
 
 

@@ -180,7 +180,9 @@ class Campaign(models.Model):
         ``campaigns.participation`` decides; this only reads the unit tree (pass ``tree``
         to read it once for several campaigns).
         """
-        scopes = method_scopes(self.methods.values_list("code", "parts", "covers"), self.groups)
+        scopes = method_scopes(
+            self.methods.values_list("code", "parts", "covers", "covers_attribute"), self.groups
+        )
         return Participation(
             tree if tree is not None else stored_tree(),
             self.groups,
@@ -282,6 +284,8 @@ class Method(models.Model):
     # ("mean", "own"; "" in version 1) and the only units the method rates (empty: all).
     parts = models.CharField("有下属单位的部门怎样评", max_length=8, blank=True)
     covers = models.JSONField("评议范围(单位代码)", default=list, blank=True)
+    # Version 2: the unit attributes it covers by (“进驻市民大厅”); empty: none named.
+    covers_attribute = models.JSONField("评议范围(单位属性)", default=list, blank=True)
     # Version 2: the indicator codes its questionnaire asks; empty: every indicator
     # (``CampaignDefinition.indicators_for``).
     indicators = models.JSONField("所问评议内容(代码)", default=list, blank=True)
@@ -340,6 +344,7 @@ class Method(models.Model):
             said.append("有下属窗口/站所的部门取其平均,不直接评议部门")
         elif self.parts == "own":
             said.append("直接评议部门本身,不评其下属窗口/站所")
+        shown = [f"标有“{attribute}”的单位" for attribute in self.covers_attribute]
         if self.covers:
             names = dict(Unit.objects.filter(code__in=self.covers).values_list("code", "name"))
             # A group of the campaign is named by its title: its units are covered (version 2).
@@ -348,7 +353,8 @@ class Method(models.Model):
             shown = [
                 f"{groups[code]}各单位" if code in groups else names.get(code, code)
                 for code in self.covers
-            ]
+            ] + shown
+        if shown:
             said.append("只评议" + "、".join(shown))
         if self.respondents or self.exclude_respondents:  # whose ballots count (R-13)
             said.append(self.as_definition().respondents_text)
@@ -385,6 +391,7 @@ class Method(models.Model):
             too_few=self.too_few,
             parts=self.parts,
             covers=tuple(self.covers),
+            covers_attribute=tuple(self.covers_attribute),
             indicators=tuple(self.indicators),
             respondents=tuple(self.respondents),
             exclude_respondents=tuple(self.exclude_respondents),
@@ -679,12 +686,12 @@ class ImportJob(models.Model):
 
 def stored_tree() -> UnitTree:
     """The unit tree as stored (R-01), with database ids, for ``campaigns.participation``."""
-    rows = list(Unit.objects.values_list("pk", "code", "name", "parent_id", "group__code"))
+    rows = list(Unit.objects.values_list("pk", "code", "name", "parent_id", "group__code", "tags"))
     codes = {pk: code for pk, code, *_ in rows}
     return UnitTree(
         (
-            UnitDef(code, name, codes[parent] if parent else None, group)
-            for _, code, name, parent, group in rows
+            UnitDef(code, name, codes[parent] if parent else None, group, frozenset(tags or ()))
+            for _, code, name, parent, group, tags in rows
         ),
         ids={code: pk for pk, code, *_ in rows},
     )

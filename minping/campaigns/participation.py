@@ -30,9 +30,10 @@ a version-1 one says none of it, and these rules then change nothing:
   a department without parts is rated directly), ``"own"`` (rated directly; its parts
   are not rated on that method). Without it (version 1) the department's own ballots,
   when it has any, replace the mean of its parts.
-- *Which units a method covers* (``covers``): the units named and everything under
-  them, and every unit ranked in a group named (with its parts, or the parts a group
-  with ``parts_of`` ranks); a unit outside is not rated on that method (the engine
+- *Which units a method covers* (``covers``, ``covers_attribute``): the units named and
+  everything under them, every unit ranked in a group named (with its parts, or the parts
+  a group with ``parts_of`` ranks), and the units carrying an attribute named (with
+  everything under them); a unit outside is not rated on that method (the engine
   rescales the other weights). Empty: every unit taking part.
 - *Parts ranked on their own* (a group with ``parts_of``): the parts of the units of
   that group are also ranked in this group, while still feeding their department's mean.
@@ -60,18 +61,27 @@ class UnitDef:
     name: str
     parent: str | None = None
     group: str | None = None
+    # Its attributes (“进驻市民大厅”), which a version-2 method may cover by.
+    tags: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
 class MethodScope:
     """Whom one method rates (version 2): how departments with parts are rated
     (``parts``: ``"mean"``, ``"own"``, or "" for version 1's own-ballots-first), and
-    the units it covers with everything under them (``covers``) and the groups whose
-    units it covers (``covers_groups``); both empty: all."""
+    the units it covers with everything under them (``covers``), the groups whose
+    units it covers (``covers_groups``) and the attributes of the units it covers
+    (``covers_attributes``); all empty: all."""
 
     parts: str = ""
     covers: frozenset[str] = frozenset()
     covers_groups: frozenset[str] = frozenset()
+    covers_attributes: frozenset[str] = frozenset()
+
+    @property
+    def limited(self) -> bool:
+        """Whether the method names whom it covers (else it covers every unit)."""
+        return bool(self.covers or self.covers_groups or self.covers_attributes)
 
 
 class UnitTree:
@@ -215,12 +225,16 @@ class Participation:
         return self.methods.get(method, MethodScope())
 
     def covered(self, code: str, method: str) -> bool:
-        """Whether ``method`` covers ``code``: it, or a unit above it, is named, or it is
-        ranked in a group named or is a part of a unit that is (or nothing is named)."""
+        """Whether ``method`` covers ``code``: it, or a unit above it, is named or carries
+        an attribute named, or it is ranked in a group named or is a part of a unit that is
+        (or nothing is named)."""
         scope = self.scope(method)
-        if not scope.covers and not scope.covers_groups:
+        if not scope.limited:
             return True
-        if any(unit.code in scope.covers for unit in self.tree.chain(code)):
+        if any(
+            unit.code in scope.covers or unit.tags & scope.covers_attributes
+            for unit in self.tree.chain(code)
+        ):
             return True
         if not scope.covers_groups:
             return False
@@ -326,20 +340,22 @@ class Participation:
 
 
 def method_scopes(
-    methods: Iterable[tuple[str, str, Iterable[str]]], groups: Iterable[str]
+    methods: Iterable[tuple[str, str, Iterable[str], Iterable[str]]], groups: Iterable[str]
 ) -> dict[str, MethodScope]:
-    """Each method's scope from its (code, ``parts``, ``covers``): a code in ``covers``
-    that is one of the campaign's ``groups`` names a group, any other names a unit.
-    Methods that say neither are left out (they rate everyone, as in version 1)."""
+    """Each method's scope from its (code, ``parts``, ``covers``, ``covers_attribute``): a
+    code in ``covers`` that is one of the campaign's ``groups`` names a group, any other
+    names a unit. Methods that say none of it are left out (they rate everyone, as in
+    version 1)."""
     group_codes = set(groups)
     scopes: dict[str, MethodScope] = {}
-    for code, parts, covers in methods:
-        named = tuple(covers)
-        if parts or named:
+    for code, parts, covers, attributes in methods:
+        named, marked = tuple(covers), frozenset(attributes)
+        if parts or named or marked:
             scopes[code] = MethodScope(
                 parts,
                 frozenset(c for c in named if c not in group_codes),
                 frozenset(c for c in named if c in group_codes),
+                marked,
             )
     return scopes
 
@@ -349,7 +365,8 @@ def for_definition(
 ) -> Participation:
     """Who takes part in the campaign ``definition`` describes, over ``tree``."""
     scopes = method_scopes(
-        ((m.code, m.parts, m.covers) for m in definition.methods), definition.group_codes
+        ((m.code, m.parts, m.covers, m.covers_attribute) for m in definition.methods),
+        definition.group_codes,
     )
     return Participation(
         tree,

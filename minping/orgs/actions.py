@@ -52,6 +52,8 @@ def apply_plan(plan: UnitPlan) -> tuple[dict[str, int], list[dict[str, str]]]:
         else:
             before = _describe(unit)
             after = {"name": row.name, "parent": row.parent, "group": row.group}
+            if row.tags is not None:
+                after["tags"] = "、".join(row.tags)
             diff = {k: (before[k], after[k]) for k in after if before[k] != after[k]}
             if not diff:
                 unchanged += 1
@@ -65,7 +67,9 @@ def apply_plan(plan: UnitPlan) -> tuple[dict[str, int], list[dict[str, str]]]:
         unit.name = row.name
         unit.parent_id = ids[row.parent] if row.parent else None
         unit.group_id = group_ids[row.group] if row.group else None
-    Unit.objects.bulk_update(changed, ["name", "parent", "group"], batch_size=500)
+        if row.tags is not None:
+            unit.tags = list(row.tags)
+    Unit.objects.bulk_update(changed, ["name", "parent", "group", "tags"], batch_size=500)
     counts = {
         "created": len(new),
         "updated": len(changed) - len(new),
@@ -80,6 +84,7 @@ def _describe(unit: Unit) -> dict[str, str]:
         "name": unit.name,
         "parent": unit.parent.code if unit.parent else "",
         "group": unit.group.code if unit.group else "",
+        "tags": "、".join(unit.tags),
     }
 
 

@@ -1,4 +1,4 @@
-"""Reading a units file (``code,name,parent,group``) into a checked plan for the unit tree.
+"""Reading a units file (``code,name,parent,group[,tags]``) into a checked plan for the unit tree.
 
 Unit files are small (hundreds or thousands of rows), so the whole file is
 read before anything is checked: a parent may come after its child, and a
@@ -20,11 +20,16 @@ COLUMNS = (
     Column("name", ("名称", "单位名称", "单位")),
     Column("parent", ("上级", "上级单位", "上级代码", "上级单位代码"), required=False),
     Column("group", ("组别", "排名组别", "分组"), required=False),
+    Column("tags", ("属性", "单位属性", "标签"), required=False),
 )
 
 CODE_MAX = Unit._meta.get_field("code").max_length or 64
 NAME_MAX = Unit._meta.get_field("name").max_length or 200
 GROUP_CODE = re.compile(r"^[-a-zA-Z0-9_]+\Z")
+# The separators people type between a unit's attributes in one cell.
+TAG_SEPARATORS = re.compile(r"[、,,;;|]")
+TAG_MAX = 40
+TAGS_MAX = 20
 
 
 @dataclass(slots=True)
@@ -36,6 +41,8 @@ class UnitRow:
     name: str
     parent: str  # a unit code, or "" at the top
     group: str  # a group code, or "" for a unit not ranked itself
+    # Its attributes; None when the file has no such column (the stored ones are kept).
+    tags: tuple[str, ...] | None = None
 
 
 @dataclass
@@ -101,7 +108,20 @@ class UnitReader:
         group = self.group_code(row)
         if group is None:
             ok = False
-        return UnitRow(row.line, code, name, parent, group or "") if ok else None
+        tags = self.tags(row) if self.table.has("tags") else None
+        if tags is not None and any(len(t) > TAG_MAX for t in tags):
+            self.add(f"每个属性不能超过 {TAG_MAX} 个字", row, "tags")
+            ok = False
+        if tags is not None and len(tags) > TAGS_MAX:
+            self.add(f"一个单位最多 {TAGS_MAX} 个属性", row, "tags")
+            ok = False
+        return UnitRow(row.line, code, name, parent, group or "", tags) if ok else None
+
+    @staticmethod
+    def tags(row: Row) -> tuple[str, ...]:
+        """The cell's attributes, in the order written, each once (“进驻市民大厅、窗口单位”)."""
+        words = (w.strip() for w in TAG_SEPARATORS.split(row["tags"]))
+        return tuple(dict.fromkeys(w for w in words if w))
 
     def group_code(self, row: Row) -> str | None:
         """The row's group as a code ("" for none); None after reporting a bad one."""

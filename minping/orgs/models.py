@@ -51,6 +51,9 @@ class Unit(models.Model):
         related_name="units",
         verbose_name="排名组别",
     )
+    # Words that say something of the unit a plan may select by (“进驻市民大厅”): a
+    # version-2 method's ``covers_attribute`` rates the units that carry one of them.
+    tags = models.JSONField("属性", default=list, blank=True)
 
     class Meta:
         ordering = ["code"]

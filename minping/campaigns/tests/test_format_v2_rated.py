@@ -130,6 +130,36 @@ class LoadTests(BaseTestCase):
         page = self.client.get("/console/c/yc-2018/").content.decode()
         self.assertIn("只评议服务窗口各单位", page)
 
+    def test_covers_attribute_rates_the_units_carrying_it(self) -> None:
+        Unit.objects.filter(code="gaj").update(tags=["进驻市民大厅"])
+        text = v2('covers = ["gaj"]', 'covers_attribute = ["进驻市民大厅"]', self.text())
+        parsed = parse_definition(text)
+        campaign = load_campaign(parsed, text).campaign
+        online = campaign.as_definition().methods[-1]
+        self.assertEqual(online.covers_attribute, ("进驻市民大厅",))
+        taking_part = campaign.participation()
+        self.assertTrue(taking_part.covered("gaj-w1", "online"))
+        self.assertFalse(taking_part.covered("water", "online"))
+        self.client.force_login(self.organiser)
+        page = self.client.get("/console/c/yc-2018/").content.decode()
+        self.assertIn("只评议标有“进驻市民大厅”的单位", page)
+        self.assertNotIn("covers_attribute", page)
+
+    def test_an_attribute_no_unit_carries_is_refused_at_its_line(self) -> None:
+        text = v2('covers = ["gaj"]', 'covers_attribute = ["进驻市民大亭"]', self.text())
+        with self.assertRaises(InvalidInput) as caught:
+            load_campaign(parse_definition(text), text)
+        (problem,) = caught.exception.problems
+        self.assertEqual(problem.line, line_of(text, "covers_attribute ="))
+        self.assertIn("“进驻市民大亭”单位树中没有哪个单位具有", problem.message)
+        self.assertFalse(Campaign.objects.exists())
+
+    def test_version_1_refuses_covers_attribute(self) -> None:
+        text = edit(YINCHUAN, 'code = "online"\n', 'code = "online"\ncovers_attribute = ["x"]\n')
+        with self.assertRaises(InvalidInput) as caught:
+            parse_definition(text)
+        self.assertIn("format = 2", caught.exception.problems[0].message)
+
     def test_a_covers_code_that_is_a_unit_and_a_group_is_refused(self) -> None:
         Unit.objects.create(code="windows", name="同名单位")
         text = v2('covers = ["gaj"]', 'covers = ["windows"]', self.text())

@@ -152,3 +152,42 @@ class UnitImportTest(FilesMixin, BaseTestCase):
         call_command("import", "units", str(path), stdout=out, stderr=StringIO())
         self.assertEqual(out.getvalue().strip(), "已导入评议对象 2 个:新增 2,更新 0,未变 0")
         self.assertEqual(Unit.objects.get(code="b").parent, Unit.objects.get(code="a"))
+
+
+class UnitAttributesTest(FilesMixin, BaseTestCase):
+    """The units file's optional 属性 column: what a version-2 method may cover by."""
+
+    def test_attributes_are_read_split_and_kept_when_the_column_is_absent(self) -> None:
+        do_import_units(
+            self.csv_file(
+                [
+                    ["代码", "名称", "上级", "组别", "属性"],
+                    ["gaj", "公安局", "", "agencies", "进驻市民大厅、窗口单位;进驻市民大厅"],
+                    ["water", "自来水公司", "", "industries", ""],
+                ]
+            ),
+            force=True,
+        )
+        self.assertEqual(Unit.objects.get(code="gaj").tags, ["进驻市民大厅", "窗口单位"])
+        self.assertEqual(Unit.objects.get(code="water").tags, [])
+        # A file without the column changes names, never attributes.
+        summary = do_import_units(
+            self.csv_file([HEADER, ["gaj", "市公安局", "", "agencies"]]), force=True
+        )
+        self.assertEqual(summary.counts["updated"], 1)
+        self.assertEqual(Unit.objects.get(code="gaj").tags, ["进驻市民大厅", "窗口单位"])
+        # With the column, an empty cell clears them.
+        do_import_units(
+            self.csv_file([[*HEADER, "属性"], ["gaj", "市公安局", "", "agencies", ""]]),
+            force=True,
+        )
+        self.assertEqual(Unit.objects.get(code="gaj").tags, [])
+
+    def test_an_overlong_attribute_is_refused_at_its_cell(self) -> None:
+        path = self.csv_file([[*HEADER, "属性"], ["gaj", "公安局", "", "agencies", "长" * 41]])
+        with self.assertRaises(InvalidInput) as caught:
+            do_import_units(path, force=True)
+        (problem,) = caught.exception.problems
+        self.assertEqual((problem.line, problem.column), (2, "属性"))
+        self.assertIn("每个属性不能超过 40 个字", problem.message)
+        self.assertEqual(Unit.objects.get(code="gaj").tags, [])

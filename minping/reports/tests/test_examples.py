@@ -34,6 +34,8 @@ MAX_FILE_BYTES = 3 * 1024 * 1024
 
 HEADERS = {
     "units.csv": ["code", "name", "parent", "group"],
+    # A tree whose units carry attributes a version-2 method covers by (covers_attribute).
+    "units.csv+tags": ["code", "name", "parent", "group", "tags"],
     "ballots.csv": ["ballot", "method", "unit", "indicator", "level"],
     # A version-2 example may say who answered each ballot (评议主体类别, R-18).
     "ballots.csv+category": ["ballot", "method", "unit", "indicator", "level", "category"],
@@ -78,7 +80,7 @@ def all_units() -> dict[str, dict[str, str]]:
     units: dict[str, dict[str, str]] = {}
     for path in sorted(EXAMPLES.glob("*/units.csv")):
         header, rows = read_rows(path)
-        assert header == HEADERS["units.csv"], path
+        assert header in (HEADERS["units.csv"], HEADERS["units.csv+tags"]), path
         for line, row in enumerate(rows, 2):
             assert row["code"] not in units, f"{path}:{line}: unit {row['code']} defined twice"
             units[row["code"]] = row
@@ -183,8 +185,12 @@ def methods_of(c: dict, group: str) -> list[dict]:
 
 
 def covers(method: dict, unit: str) -> bool:
-    """Whether the method rates the unit (a version-2 method may list the units it covers)."""
-    return "covers" not in method or unit in method["covers"]
+    """Whether the method rates the unit (a version-2 method may list the units it covers,
+    or name an attribute of theirs in the units file's tags column)."""
+    if "covers" not in method and "covers_attribute" not in method:
+        return True
+    tags = set(filter(None, all_units()[unit].get("tags", "").split("、")))
+    return unit in method.get("covers", []) or bool(tags & set(method.get("covers_attribute", [])))
 
 
 def test_method_weights_sum_to_100(example):
@@ -446,9 +452,12 @@ def test_example_specifics(example):
         criticism = next(r for r in c["deductions"]["rules"] if r["code"] == "criticism")
         assert criticism["sources"] == ["jiwei", "gongwei", "xuncha"]
         assert {r["source"] for r in rows if r["rule"] == "criticism"} == set(criticism["sources"])
-        # 政务服务中心测评 rates only the units stationed in the citizens' hall (covers).
+        # 政务服务中心测评 rates only the units stationed in the citizens' hall: those the
+        # units file marks with the attribute it covers (covers_attribute).
         service_centre = next(m for m in c["methods"] if m["code"] == "service_centre")
-        hall = set(service_centre["covers"])
+        assert service_centre["covers_attribute"] == ["进驻市民大厅"]
+        hall = {u for u in ranked if covers(service_centre, u)}
+        assert len(hall) == 32
         assert hall < set(ranked)
         assert {r["unit"] for r in ballots if r["method"] == "service_centre"} == hall
 

@@ -217,6 +217,26 @@ class CoversTests(SimpleTestCase):
             all(taking_part.covered(code, "hall") for code in ("dept", "w1", "w2", "solo"))
         )
 
+    def test_naming_an_attribute_covers_the_units_that_carry_it(self) -> None:
+        # Only dept carries “进驻市民大厅”: dept hall 90, third 80 →
+        # (90×25 + 80×75) / 100 = 82.50, and its windows are covered with it; solo, without
+        # the attribute, is outside: 70×75 / 75 = 70.00.
+        tree = (replace(TREE[0], tags=frozenset({"进驻市民大厅"})), *TREE[1:])
+        hall = replace(HALL, covers=(), covers_attribute=("进驻市民大厅",))
+        definition = campaign(format=2, methods=(hall, OTHER))
+        t = tallies(
+            tree,
+            scores=self.scores(
+                ("hall", "dept", "90"), ("third", "dept", "80"), ("third", "solo", "70")
+            ),
+        )
+        got = by_code(compute(definition, t))
+        self.assertEqual(got["dept"].weighted, Fraction(165, 2))
+        self.assertEqual(got["solo"].weighted, 70)
+        taking_part = for_definition(tree, definition)
+        self.assertTrue(taking_part.covered("w1", "hall"))
+        self.assertFalse(taking_part.covered("solo", "hall"))
+
     @settings(max_examples=60, deadline=None)
     @given(st.integers(0, 100), st.integers(0, 100), st.integers(1, 99), st.booleans())
     def test_rescaling_equals_the_plain_formula_when_all_are_covered(
