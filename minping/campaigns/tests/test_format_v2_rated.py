@@ -144,6 +144,8 @@ class LoadTests(BaseTestCase):
         page = self.client.get("/console/c/yc-2018/").content.decode()
         self.assertIn("只评议标有“进驻市民大厅”的单位", page)
         self.assertNotIn("covers_attribute", page)
+        tree = self.client.get("/console/units/").content.decode()
+        self.assertIn("<td>进驻市民大厅</td>", tree)
 
     def test_an_attribute_no_unit_carries_is_refused_at_its_line(self) -> None:
         text = v2('covers = ["gaj"]', 'covers_attribute = ["进驻市民大亭"]', self.text())
