@@ -1504,23 +1504,36 @@ class _Reader:
     def method_covers(self, item: dict[str, Any], where: Path) -> tuple[str, ...]:
         """``covers = ["yc-fgw", …]`` (version 2): the only units the method rates, by unit
         code or by the code of one of the campaign's groups (its units)."""
-        if "covers" not in item:
+        return self.words(
+            item,
+            where,
+            "covers",
+            purpose="只评议部分单位的方法",
+            what="单位代码或组别代码",
+            example='["yc-fgw", "yc-rsj"]',
+        )
+
+    def words(
+        self, item: dict[str, Any], where: Path, key: str, *, purpose: str, what: str, example: str
+    ) -> tuple[str, ...]:
+        """A version-2 list of non-empty words (codes, attributes), each once, stripped."""
+        if key not in item:
             return ()
-        at: Path = (*where, "covers")
-        if not self.needs_v2(at, f"{_name(at)}(只评议部分单位的方法)"):
+        at: Path = (*where, key)
+        if not self.needs_v2(at, f"{_name(at)}({purpose})"):
             return ()
-        value = item["covers"]
+        value = item[key]
         if not isinstance(value, list) or not value:
-            self.add(at, f'{_name(at)} 应为单位代码或组别代码的数组,如 ["yc-fgw", "yc-rsj"]')
+            self.add(at, f"{_name(at)} 应为{what}的数组,如 {example}")
             return ()
-        codes = []
-        for unit in value:
-            if not isinstance(unit, str) or not unit.strip():
-                self.add(at, f"{_name(at)} 中的“{unit}”应为非空的单位代码或组别代码字符串")
+        words = []
+        for word in value:
+            if not isinstance(word, str) or not word.strip():
+                self.add(at, f"{_name(at)} 中的“{word}”应为非空的{what}")
             else:
-                codes.append(unit.strip())
-        self.unique(((at, c) for c in codes), f"{_name(at)} 中的代码")
-        return tuple(codes)
+                words.append(word.strip())
+        self.unique(((at, w) for w in words), f"{_name(at)} 中的{what}")
+        return tuple(words)
 
     def method_indicators(self, item: dict[str, Any], where: Path, kind: Any) -> tuple[str, ...]:
         """``indicators = ["taidu", …]`` (version 2): the indicators a ballot method asks.
@@ -1629,23 +1642,14 @@ class _Reader:
     def method_covers_attribute(self, item: dict[str, Any], where: Path) -> tuple[str, ...]:
         """``covers_attribute = ["进驻市民大厅"]`` (version 2): it rates the units carrying one
         of these attributes in the unit tree (the units file's 属性 column)."""
-        if "covers_attribute" not in item:
-            return ()
-        at: Path = (*where, "covers_attribute")
-        if not self.needs_v2(at, f"{_name(at)}(按单位属性确定评议范围)"):
-            return ()
-        value = item["covers_attribute"]
-        if not isinstance(value, list) or not value:
-            self.add(at, f'{_name(at)} 应为单位属性的数组,如 ["进驻市民大厅"]')
-            return ()
-        words = []
-        for word in value:
-            if not isinstance(word, str) or not word.strip():
-                self.add(at, f"{_name(at)} 中的“{word}”应为非空的单位属性")
-            else:
-                words.append(word.strip())
-        self.unique(((at, w) for w in words), f"{_name(at)} 中的单位属性")
-        return tuple(words)
+        return self.words(
+            item,
+            where,
+            "covers_attribute",
+            purpose="按单位属性确定评议范围",
+            what="单位属性",
+            example='["进驻市民大厅"]',
+        )
 
     def check_scored_weight(self, where: Path, scored: bool, weight: Decimal | None) -> None:
         """Version 2 says it in so many words: weight 0 if and only if ``scored = false``."""
